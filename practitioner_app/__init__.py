@@ -1,0 +1,3 @@
+"""practitioner-app: treatment records for microneedling clinics."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The record's vocabulary, shapes and rules. Standard library only."""

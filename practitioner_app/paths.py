@@ -1,0 +1,48 @@
+"""Where the database, its backups and the app's preferences live.
+
+Order of precedence for the database: `--db PATH`, then the PRACTITIONER_APP_DB
+environment variable, then `practitioner.sqlite3` in the user's data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "practitioner-app"
+DB_ENV = "PRACTITIONER_APP_DB"
+CONFIG_ENV = "PRACTITIONER_APP_CONFIG_DIR"
+DB_FILENAME = "practitioner.sqlite3"
+
+
+def database_path(cli_value: str | os.PathLike | None = None) -> Path:
+    if cli_value:
+        return Path(cli_value).expanduser().resolve()
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV]).expanduser().resolve()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
+
+
+def backups_dir(db_path: Path) -> Path:
+    """Backups sit beside the database, so one folder holds everything to copy off-site."""
+    return db_path.parent / "backups"
+
+
+def config_dir() -> Path:
+    """Preferences (window sizes, last practitioner name): never patient data."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def resources_dir() -> Path:
+    """The project's resources/ folder (fonts, icons, styles)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "resources", here.parent / "resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("resources folder not found beside the practitioner_app package")

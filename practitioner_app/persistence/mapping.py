@@ -1,0 +1,82 @@
+"""Between table rows and domain records.
+
+Session step columns follow the `<step>_<field>` convention of models.SessionRecord, so one
+loop maps every step; a field added to a step dataclass without a column fails loudly here
+and in the model/migration drift test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from datetime import datetime
+
+from ..domain.ids import PatientId, SessionId
+from ..domain.patient import Patient, search_key
+from ..domain.session import STEPS, Needling, TreatmentSession, ZoneTreatment
+from .models import PatientRecord, SessionRecord, ZoneRecord
+
+_PATIENT_FIELDS = [f.name for f in dataclasses.fields(Patient) if f.name != "id"]
+_ZONE_FIELDS = [f.name for f in dataclasses.fields(ZoneTreatment)]
+
+
+def patient_search_key(full_name: str, number: str) -> str:
+    return f"{search_key(full_name)} {search_key(number)}"
+
+
+def patient_to_record(patient: Patient, record: PatientRecord, now: datetime) -> None:
+    for name in _PATIENT_FIELDS:
+        setattr(record, name, getattr(patient, name))
+    record.search_key = patient_search_key(patient.full_name, patient.number)
+    record.created_at = record.created_at or now
+    record.updated_at = now
+
+
+def patient_from_record(record: PatientRecord) -> Patient:
+    return Patient(id=PatientId(record.id), **{n: getattr(record, n) for n in _PATIENT_FIELDS})
+
+
+def _step_fields(step_cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(step_cls) if f.name != "zones"]
+
+
+def session_to_record(session: TreatmentSession, record: SessionRecord, now: datetime) -> None:
+    record.session_date = session.session_date
+    record.status = session.status
+    record.practitioner_name = session.practitioner_name
+    record.practitioner_role = session.practitioner_role
+    for step, _heading in STEPS:
+        value = getattr(session, step)
+        for name in _step_fields(type(value)):
+            setattr(record, f"{step}_{name}", getattr(value, name))
+    record.zones = [
+        ZoneRecord(position=i, **{n: getattr(z, n) for n in _ZONE_FIELDS})
+        for i, z in enumerate(session.needling.zones)
+    ]
+    record.created_at = record.created_at or now
+    record.updated_at = now
+
+
+def session_from_record(record: SessionRecord) -> TreatmentSession:
+    steps = {}
+    for step, _heading in STEPS:
+        step_cls = _STEP_CLASSES[step]
+        kwargs = {n: getattr(record, f"{step}_{n}") for n in _step_fields(step_cls)}
+        if step_cls is Needling:
+            kwargs["zones"] = tuple(
+                ZoneTreatment(**{n: getattr(z, n) for n in _ZONE_FIELDS}) for z in record.zones)
+        steps[step] = step_cls(**kwargs)
+    return TreatmentSession(
+        id=SessionId(record.id),
+        patient_id=PatientId(record.patient_id),
+        session_date=record.session_date,
+        status=record.status,
+        practitioner_name=record.practitioner_name,
+        practitioner_role=record.practitioner_role,
+        **steps,
+    )
+
+
+_STEP_CLASSES: dict[str, type] = {
+    step: typing.get_type_hints(TreatmentSession)[step] for step, _ in STEPS
+}

@@ -1,0 +1,88 @@
+"""Bring a database file to the current schema, safely.
+
+`needs_migration` reads the schema version with the standard library only, so a start-up
+on an up-to-date database never pays for importing Alembic. When a migration is needed:
+an existing database is backed up first (SQLite's online backup API), migrations run with
+foreign keys OFF, and a foreign-key check must come back clean before the app goes on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+#: The newest migration's revision id; a test keeps it equal to Alembic's head.
+HEAD_REVISION = "0001_initial"
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class MigrationError(RuntimeError):
+    """The database could not be brought to the current schema; it was not changed."""
+
+
+def current_revision(path: Path) -> str | None:
+    """The schema revision stored in `path`, or None for a new or empty database."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        if "no such table" in str(error):
+            return None
+        raise
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def needs_migration(path: Path) -> bool:
+    return current_revision(path) != HEAD_REVISION
+
+
+def backup_file(source: Path, destination: Path) -> Path:
+    """Copy a (possibly live) database with SQLite's backup API, never a file copy."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(destination)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return destination
+
+
+def migrate(path: Path, backups_dir: Path) -> Path | None:
+    """Upgrade `path` to HEAD_REVISION; return the pre-migration backup if one was made."""
+    revision = current_revision(path)
+    if revision == HEAD_REVISION:
+        return None
+    backup = None
+    if revision is not None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = backup_file(path, backups_dir / f"before-migration-{revision}-{stamp}.sqlite3")
+
+    from alembic import command  # lazy: ~270 ms, only when a migration is due
+    from alembic.config import Config
+
+    from .engine import make_engine
+
+    engine = make_engine(path, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise MigrationError(
+                    f"Migration left {len(broken)} rows with broken references; "
+                    "nothing was changed.")
+    finally:
+        engine.dispose()
+    return backup

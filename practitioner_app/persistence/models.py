@@ -1,0 +1,181 @@
+"""Typed table models. Session step columns are named `<step>_<field>` after the domain
+dataclasses, which lets the repository map them without a hand-written line per field.
+
+Foreign keys never cascade from patients: health records are archived, not erased.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ..domain.enums import (
+    Bleeding,
+    Concern,
+    DeviceType,
+    FacialZone,
+    Fitzpatrick,
+    Oedema,
+    SessionStatus,
+    Sex,
+    Tolerance,
+)
+from .types import EnumSetText, EnumText
+
+# Named constraints, so batch migrations can find and alter them later.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PatientRecord(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(unique=True)
+    full_name: Mapped[str]
+    # Case- and accent-folded "name number", so search needs no per-row Python.
+    search_key: Mapped[str]
+    date_of_birth: Mapped[date]
+    sex: Mapped[Sex] = mapped_column(EnumText(Sex))
+    fitzpatrick: Mapped[Fitzpatrick] = mapped_column(EnumText(Fitzpatrick))
+    phone: Mapped[str]
+    email: Mapped[str]
+    address: Mapped[str]
+    concerns: Mapped[frozenset[Concern]] = mapped_column(EnumSetText(Concern))
+    concerns_other: Mapped[str]
+    medical_history: Mapped[str]
+    medications: Mapped[str]
+    allergies: Mapped[str]
+    goals: Mapped[str]
+    assessment: Mapped[str]
+    plan: Mapped[str]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_patients_search_key", "search_key"),)
+
+
+class SessionRecord(Base):
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    session_date: Mapped[date]
+    status: Mapped[SessionStatus] = mapped_column(EnumText(SessionStatus))
+    practitioner_name: Mapped[str]
+    practitioner_role: Mapped[str]
+
+    pre_checks_sun_avoided: Mapped[bool]
+    pre_checks_retinoids_paused: Mapped[bool]
+    pre_checks_no_waxing: Mapped[bool]
+    pre_checks_skin_clean: Mapped[bool]
+    pre_checks_consent_signed: Mapped[bool]
+    pre_checks_photo_consent: Mapped[bool]
+    pre_checks_baseline_photos: Mapped[bool]
+    pre_checks_done_at: Mapped[time | None]
+    pre_checks_note: Mapped[str]
+
+    cleansing_product: Mapped[str]
+    cleansing_antiseptic: Mapped[str]
+    cleansing_done_at: Mapped[time | None]
+
+    numbing_used: Mapped[bool]
+    numbing_agent: Mapped[str]
+    numbing_lot: Mapped[str]
+    numbing_applied_at: Mapped[time | None]
+    numbing_removed_at: Mapped[time | None]
+    numbing_not_used_reason: Mapped[str]
+
+    needling_device_type: Mapped[DeviceType | None] = mapped_column(EnumText(DeviceType))
+    needling_device_make: Mapped[str]
+    needling_device_model: Mapped[str]
+    needling_device_serial: Mapped[str]
+    needling_cartridge_needles: Mapped[int | None]
+    needling_cartridge_lot: Mapped[str]
+    needling_cartridge_expiry: Mapped[date | None]
+    needling_single_use_confirmed: Mapped[bool]
+    needling_started_at: Mapped[time | None]
+
+    serum_product: Mapped[str]
+    serum_lot: Mapped[str]
+    serum_amount: Mapped[str]
+    serum_done_at: Mapped[time | None]
+
+    sunscreen_product: Mapped[str]
+    sunscreen_spf: Mapped[int | None]
+    sunscreen_deferred: Mapped[bool]
+    sunscreen_deferred_reason: Mapped[str]
+    sunscreen_done_at: Mapped[time | None]
+
+    aftercare_given: Mapped[bool]
+    aftercare_instructions: Mapped[str]
+    aftercare_next_appointment: Mapped[date | None]
+    aftercare_done_at: Mapped[time | None]
+
+    outcome_tolerance: Mapped[Tolerance | None] = mapped_column(EnumText(Tolerance))
+    outcome_adverse_events: Mapped[str]
+    outcome_total_minutes: Mapped[int | None]
+    outcome_notes: Mapped[str]
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    zones: Mapped[list[ZoneRecord]] = relationship(
+        order_by="ZoneRecord.position", cascade="all, delete-orphan", lazy="selectin")
+
+    __table_args__ = (
+        Index("ix_treatment_sessions_patient_date", "patient_id", "session_date"),
+    )
+
+
+class ZoneRecord(Base):
+    __tablename__ = "zone_treatments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("treatment_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    zone: Mapped[FacialZone] = mapped_column(EnumText(FacialZone))
+    depth_mm: Mapped[float]
+    passes: Mapped[int]
+    speed: Mapped[str]
+    technique: Mapped[str]
+    erythema: Mapped[int | None]
+    bleeding: Mapped[Bleeding | None] = mapped_column(EnumText(Bleeding))
+    oedema: Mapped[Oedema | None] = mapped_column(EnumText(Oedema))
+    rf_energy: Mapped[str]
+    rf_pulse_ms: Mapped[float | None]
+    note: Mapped[str]
+
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+
+class ZoneGuidanceRecord(Base):
+    """The clinic's editable depth guidance, seeded from DOMAIN defaults."""
+
+    __tablename__ = "zone_guidance"
+
+    zone: Mapped[FacialZone] = mapped_column(EnumText(FacialZone), primary_key=True)
+    typical_min_mm: Mapped[float]
+    typical_max_mm: Mapped[float]
+    warn_above_mm: Mapped[float]
+
+
+class ClinicSettingRecord(Base):
+    """Clinic-wide settings an administrator edits (letterhead, aftercare text...)."""
+
+    __tablename__ = "clinic_settings"
+
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[str]

@@ -1,0 +1,154 @@
+"""Queries, one repository per aggregate. Lists return plain rows, never ORM entities:
+materialising entities costs ~8x more than tuples at clinic scale (PITFALLS 7).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain.guidance import ZoneGuidance
+from ..domain.ids import PatientId, SessionId
+from ..domain.patient import Patient, PatientRow, search_key
+from ..domain.session import SessionRow, TreatmentSession
+from .mapping import (
+    patient_from_record, patient_to_record, session_from_record, session_to_record,
+)
+from .models import (
+    ClinicSettingRecord, PatientRecord, SessionRecord, ZoneGuidanceRecord, ZoneRecord,
+)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PatientRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, patient: Patient, now: datetime) -> PatientId:
+        record = PatientRecord()
+        patient_to_record(patient, record, now)
+        self._s.add(record)
+        self._s.flush()
+        return PatientId(record.id)
+
+    def update(self, patient: Patient, now: datetime) -> None:
+        record = self._s.get(PatientRecord, patient.id)
+        if record is None:
+            raise LookupError(patient.id)
+        patient_to_record(patient, record, now)
+        self._s.flush()
+
+    def get(self, patient_id: PatientId) -> Patient | None:
+        record = self._s.get(PatientRecord, patient_id)
+        return None if record is None else patient_from_record(record)
+
+    def id_for_number(self, number: str) -> PatientId | None:
+        found = self._s.scalar(select(PatientRecord.id).where(PatientRecord.number == number))
+        return None if found is None else PatientId(found)
+
+    def search_ids(self, query: str, limit: int | None = None) -> list[PatientId]:
+        """Ids of patients whose name or number contains every word of `query`,
+        in folded-name order. An index on the folded key serves the ordering."""
+        stmt = select(PatientRecord.id).order_by(PatientRecord.search_key, PatientRecord.id)
+        for word in search_key(query).split():
+            stmt = stmt.where(
+                PatientRecord.search_key.like(f"%{_like_escape(word)}%", escape="\\"))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [PatientId(i) for i in self._s.scalars(stmt)]
+
+    def rows(self, ids: list[PatientId]) -> list[PatientRow]:
+        """List rows for `ids`, in the order given; unknown ids are skipped."""
+        last = (
+            select(func.max(SessionRecord.session_date))
+            .where(SessionRecord.patient_id == PatientRecord.id)
+            .scalar_subquery()
+        )
+        stmt = select(
+            PatientRecord.id, PatientRecord.number, PatientRecord.full_name,
+            PatientRecord.date_of_birth, PatientRecord.fitzpatrick, last,
+        ).where(PatientRecord.id.in_(ids))
+        found = {r[0]: PatientRow(PatientId(r[0]), *r[1:]) for r in self._s.execute(stmt)}
+        return [found[i] for i in ids if i in found]
+
+    def next_number(self) -> str:
+        """A free patient number of the form P000123, one above the highest such number."""
+        numbers = self._s.scalars(
+            select(PatientRecord.number).where(PatientRecord.number.like("P%"))
+            .order_by(func.length(PatientRecord.number).desc(), PatientRecord.number.desc())
+            .limit(50))
+        highest = max((int(n[1:]) for n in numbers if n[1:].isdigit()), default=0)
+        return f"P{highest + 1:06d}"
+
+    def count(self) -> int:
+        return self._s.scalar(select(func.count(PatientRecord.id))) or 0
+
+
+class SessionRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, patient_id: PatientId, record_in: TreatmentSession, now: datetime) -> SessionId:
+        record = SessionRecord(patient_id=patient_id)
+        session_to_record(record_in, record, now)
+        self._s.add(record)
+        self._s.flush()
+        return SessionId(record.id)
+
+    def update(self, session: TreatmentSession, now: datetime) -> None:
+        record = self._s.get(SessionRecord, session.id)
+        if record is None:
+            raise LookupError(session.id)
+        session_to_record(session, record, now)
+        self._s.flush()
+
+    def get(self, session_id: SessionId) -> TreatmentSession | None:
+        record = self._s.get(SessionRecord, session_id)
+        return None if record is None else session_from_record(record)
+
+    def for_patient(self, patient_id: PatientId) -> list[TreatmentSession]:
+        """Every session of a patient, oldest first (the order a series is read in)."""
+        records = self._s.scalars(
+            select(SessionRecord).where(SessionRecord.patient_id == patient_id)
+            .order_by(SessionRecord.session_date, SessionRecord.id))
+        return [session_from_record(r) for r in records]
+
+    def rows_for_patient(self, patient_id: PatientId) -> list[SessionRow]:
+        """A patient's sessions, newest first, as list rows."""
+        zones = (
+            select(ZoneRecord.session_id, func.count().label("n"),
+                   func.max(ZoneRecord.depth_mm).label("deepest"))
+            .group_by(ZoneRecord.session_id).subquery()
+        )
+        stmt = (
+            select(SessionRecord.id, SessionRecord.session_date, SessionRecord.status,
+                   SessionRecord.needling_device_type, func.coalesce(zones.c.n, 0),
+                   zones.c.deepest, SessionRecord.practitioner_name)
+            .outerjoin(zones, zones.c.session_id == SessionRecord.id)
+            .where(SessionRecord.patient_id == patient_id)
+            .order_by(SessionRecord.session_date.desc(), SessionRecord.id.desc())
+        )
+        return [SessionRow(SessionId(r[0]), *r[1:]) for r in self._s.execute(stmt)]
+
+
+class SettingsRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def zone_guidance(self) -> tuple[ZoneGuidance, ...]:
+        rows = self._s.scalars(select(ZoneGuidanceRecord))
+        return tuple(
+            ZoneGuidance(r.zone, r.typical_min_mm, r.typical_max_mm, r.warn_above_mm)
+            for r in rows)
+
+    def get(self, key: str, default: str = "") -> str:
+        record = self._s.get(ClinicSettingRecord, key)
+        return default if record is None else record.value
+
+    def put(self, key: str, value: str) -> None:
+        self._s.merge(ClinicSettingRecord(key=key, value=value))

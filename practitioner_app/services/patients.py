@@ -1,0 +1,84 @@
+"""Registering, changing, finding and listing patients."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
+from ..domain.ids import PatientId
+from ..domain.patient import Patient, PatientRow
+from ..domain.validation import errors_only, validate_patient
+from .base import Service
+
+
+class PatientService(Service):
+    def check(self, patient: Patient) -> list[Problem]:
+        """Every error and caution for `patient`, without saving anything."""
+        return validate_patient(patient, self._today())
+
+    def register(self, patient: Patient) -> Patient:
+        """Save a new patient and return it with its id. A blank number gets the next free one.
+
+        Raises ValidationError (nothing saved) or DuplicatePatientNumber.
+        """
+        with self._uow() as uow:
+            if not patient.number.strip():
+                patient = dataclasses.replace(patient, number=uow.patients.next_number())
+            self._refuse_invalid(patient)
+            if uow.patients.id_for_number(patient.number) is not None:
+                raise DuplicatePatientNumber(
+                    f"Patient number {patient.number} is already used by another patient.")
+            patient_id = uow.patients.add(patient, self._clock())
+            uow.commit()
+        return dataclasses.replace(patient, id=patient_id)
+
+    def update(self, patient: Patient) -> Patient:
+        """Save changes to an existing patient. Raises ValidationError, NotFound or
+        DuplicatePatientNumber; on any of them nothing changes."""
+        if patient.id is None:
+            raise NotFound("This patient has not been registered yet.")
+        self._refuse_invalid(patient)
+        with self._uow() as uow:
+            owner = uow.patients.id_for_number(patient.number)
+            if owner is not None and owner != patient.id:
+                raise DuplicatePatientNumber(
+                    f"Patient number {patient.number} is already used by another patient.")
+            try:
+                uow.patients.update(patient, self._clock())
+            except LookupError:
+                raise NotFound(f"No patient with id {patient.id}.") from None
+            uow.commit()
+        return patient
+
+    def _refuse_invalid(self, patient: Patient) -> None:
+        errors = errors_only(self.check(patient))
+        if errors:
+            raise ValidationError(errors)
+
+    def get(self, patient_id: PatientId) -> Patient:
+        with self._uow() as uow:
+            patient = uow.patients.get(patient_id)
+        if patient is None:
+            raise NotFound(f"No patient with id {patient_id}.")
+        return patient
+
+    def get_by_number(self, number: str) -> Patient:
+        with self._uow() as uow:
+            patient_id = uow.patients.id_for_number(number)
+            patient = None if patient_id is None else uow.patients.get(patient_id)
+        if patient is None:
+            raise NotFound(f"No patient with patient number {number!r}.")
+        return patient
+
+    def search(self, query: str, limit: int | None = None) -> list[PatientId]:
+        """Ids of patients matching every word of `query` in name or number, by name."""
+        with self._uow() as uow:
+            return uow.patients.search_ids(query, limit)
+
+    def rows(self, ids: list[PatientId]) -> list[PatientRow]:
+        with self._uow() as uow:
+            return uow.patients.rows(ids)
+
+    def suggest_number(self) -> str:
+        with self._uow() as uow:
+            return uow.patients.next_number()
