@@ -1,0 +1,38 @@
+"""Shared fixtures: offscreen Qt, a fresh migrated SQLite file per test, private settings."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: no screen here, and real user settings are never touched.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from practitioner_app.services.container import Services, open_services  # noqa: E402
+
+#: A fixed "now" so dates in tests never depend on the day they run.
+NOW = datetime(2026, 11, 24, 10, 30)
+
+
+@pytest.fixture(autouse=True)
+def _private_config(tmp_path_factory, monkeypatch):
+    config = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("PRACTITIONER_APP_CONFIG_DIR", str(config))
+    monkeypatch.delenv("PRACTITIONER_APP_DB", raising=False)
+    return config
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "clinic.sqlite3"
+
+
+@pytest.fixture
+def services(db_path) -> Services:
+    opened = open_services(db_path, clock=lambda: NOW)
+    yield opened
+    opened.close()
