@@ -80,3 +80,44 @@ def session_from_record(record: SessionRecord) -> TreatmentSession:
 _STEP_CLASSES: dict[str, type] = {
     step: typing.get_type_hints(TreatmentSession)[step] for step, _ in STEPS
 }
+
+
+# Plain column dicts for bulk inserts with SQLAlchemy Core (`insert(table)` executemany),
+# which skip the ORM's per-object bookkeeping; same columns as the *_to_record functions.
+
+
+def patient_row_values(patient: Patient, now: datetime) -> dict:
+    """`patient` as a patients-table row (without `id`), search key filled as on save."""
+    values = {name: getattr(patient, name) for name in _PATIENT_FIELDS}
+    values["search_key"] = patient_search_key(patient.full_name, patient.number)
+    values["created_at"] = values["updated_at"] = now
+    return values
+
+
+def session_row_values(session: TreatmentSession, now: datetime) -> dict:
+    """`session` as a treatment_sessions row (without `id` and `patient_id`)."""
+    values = {
+        "session_date": session.session_date,
+        "status": session.status,
+        "practitioner_name": session.practitioner_name,
+        "practitioner_role": session.practitioner_role,
+        "created_at": now,
+        "updated_at": now,
+    }
+    for step, _heading in STEPS:
+        value = getattr(session, step)
+        for name in _STEP_FIELDS[step]:
+            values[f"{step}_{name}"] = getattr(value, name)
+    return values
+
+
+def zone_row_values(zone: ZoneTreatment, position: int) -> dict:
+    """One zone row (without `id` and `session_id`) at `position` within its session."""
+    values = {name: getattr(zone, name) for name in _ZONE_FIELDS}
+    values["position"] = position
+    return values
+
+
+_STEP_FIELDS: dict[str, list[str]] = {
+    step: _step_fields(cls) for step, cls in _STEP_CLASSES.items()
+}

@@ -1,0 +1,203 @@
+"""Register a new patient or edit one; every problem is shown under its field."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.enums import Concern, Fitzpatrick, Sex
+from ...domain.errors import DomainError, DuplicatePatientNumber, Problem, ValidationError
+from ...domain.ids import PatientId
+from ...domain.patient import Patient
+from ...domain.validation import fitzpatrick_cautions
+from ...services.patients import PatientService
+from ..widgets.fields import EnumCombo, FieldMessage, parse_date
+from ..widgets.form import MessageBoard, text_box
+
+_TEXT_AREAS = (
+    ("address", "Address", "identity"),
+    ("medical_history", "Medical history", "medical"),
+    ("medications", "Current medications", "medical"),
+    ("allergies", "Allergies (incl. anaesthetics)", "medical"),
+    ("goals", "Patient's goals", "consultation"),
+    ("assessment", "Clinician's assessment", "consultation"),
+    ("plan", "Plan", "consultation"),
+)
+
+
+class PatientEditorDialog(QDialog):
+    """Edits one patient. Emits `patient_saved(PatientId)` after a successful save."""
+
+    patient_saved = Signal(int)
+
+    def __init__(self, service: PatientService, patient: Patient | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._original = patient
+        self.setWindowTitle("Edit patient" if patient else "Register patient")
+        self.board = MessageBoard()
+        self._build()
+        if patient is not None:
+            self._load(patient)
+        else:
+            self.number.setText(service.suggest_number())
+        self._update_caution()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        groups = {key: QFormLayout() for key in ("identity", "skin", "medical", "consultation")}
+        titles = {"identity": "Identity and contact", "skin": "Skin type and concerns",
+                  "medical": "Medical", "consultation": "Consultation"}
+        b = self.board
+        f = groups["identity"]
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("e.g. P000123")
+        b.add_row(f, "Patient &number", self.number, "number")
+        self.full_name = QLineEdit()
+        b.add_row(f, "Full &name", self.full_name, "full_name")
+        # Typed, never pre-filled: a default date would be saved unnoticed.
+        self.date_of_birth = QLineEdit()
+        self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
+        b.add_row(f, "Date of &birth", self.date_of_birth, "date_of_birth")
+        self.sex = EnumCombo(Sex)
+        b.add_row(f, "Se&x", self.sex, "sex")
+        self.phone = QLineEdit()
+        b.add_row(f, "&Phone", self.phone, "phone")
+        self.email = QLineEdit()
+        b.add_row(f, "&Email", self.email, "email")
+
+        s = groups["skin"]
+        self.fitzpatrick = EnumCombo(Fitzpatrick)
+        self.fitzpatrick.set_value(Fitzpatrick.III)
+        b.add_row(s, "&Fitzpatrick type", self.fitzpatrick, "fitzpatrick")
+        self.fitzpatrick.currentIndexChanged.connect(self._update_caution)
+        concerns = QWidget()
+        grid = QGridLayout(concerns)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.concern_boxes: dict[Concern, QCheckBox] = {}
+        for i, concern in enumerate(Concern):
+            box = QCheckBox(concern.label)
+            self.concern_boxes[concern] = box
+            grid.addWidget(box, i // 2, i % 2)
+        b.add_row(s, "Concerns", concerns, "concerns")
+        self.concerns_other = QLineEdit()
+        b.add_row(s, "Other concern", self.concerns_other, "concerns_other")
+
+        self.text_areas = {}
+        for name, label, group in _TEXT_AREAS:
+            box = text_box()
+            self.text_areas[name] = box
+            b.add_row(groups[group], label, box, name)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        self.summary = FieldMessage()
+        column.addWidget(self.summary)
+        for key, form in groups.items():
+            group = QGroupBox(titles[key])
+            group.setLayout(form)
+            column.addWidget(group)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll)
+        outer.addWidget(self.buttons)
+        self.resize(720, 760)
+
+    # -- values ---------------------------------------------------------------------------
+    def _load(self, p: Patient) -> None:
+        self.number.setText(p.number)
+        self.full_name.setText(p.full_name)
+        self.date_of_birth.setText(p.date_of_birth.isoformat())
+        self.sex.set_value(p.sex)
+        self.fitzpatrick.set_value(p.fitzpatrick)
+        self.phone.setText(p.phone)
+        self.email.setText(p.email)
+        for concern, box in self.concern_boxes.items():
+            box.setChecked(concern in p.concerns)
+        self.concerns_other.setText(p.concerns_other)
+        for name, box in self.text_areas.items():
+            box.setPlainText(getattr(p, name))
+
+    def value(self) -> Patient | None:
+        """The patient as currently entered (not validated); None while the date of birth
+        is not a date."""
+        born = parse_date(self.date_of_birth.text())
+        if born is None:
+            return None
+        p = Patient(
+            number=self.number.text().strip(),
+            full_name=self.full_name.text(),
+            date_of_birth=born,
+            sex=self.sex.value(),
+            fitzpatrick=self.fitzpatrick.value(),
+            phone=self.phone.text(),
+            email=self.email.text().strip(),
+            concerns=frozenset(c for c, box in self.concern_boxes.items() if box.isChecked()),
+            concerns_other=self.concerns_other.text(),
+            id=self._original.id if self._original else None,
+            **{name: box.toPlainText() for name, box in self.text_areas.items()},
+        )
+        return p
+
+    def _update_caution(self) -> None:
+        skin = self.fitzpatrick.value()
+        self.board.show(fitzpatrick_cautions(skin, "fitzpatrick"))
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self) -> None:
+        patient = self.value()
+        if patient is None:
+            self._show_problems([Problem(
+                "date_of_birth",
+                "Date of birth is required, as YYYY-MM-DD (e.g. 1985-04-12) or DD/MM/YYYY.")])
+            return
+        problems = self._service.check(patient)
+        if any(p.is_error for p in problems):
+            self._show_problems(problems)
+            return
+        try:
+            if patient.id is None:
+                saved = self._service.register(patient)
+            else:
+                saved = self._service.update(patient)
+        except ValidationError as error:
+            self._show_problems(error.problems)
+            return
+        except DuplicatePatientNumber as error:
+            self._show_problems([Problem("number", str(error))])
+            return
+        except DomainError as error:
+            self._show_problems([Problem("", str(error))])
+            return
+        self.saved_patient = saved
+        self.patient_saved.emit(PatientId(saved.id))
+        self.accept()
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        unplaced = self.board.show(problems)
+        errors = [p for p in problems if p.is_error]
+        self.summary.show_messages(
+            [f"Not saved: {len(errors)} problem(s) to correct, shown under the fields."]
+            + [p.message for p in unplaced], [])
+        widget = self.board.first_error_widget(problems)
+        if widget is not None:
+            widget.setFocus()
+

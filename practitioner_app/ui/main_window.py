@@ -1,0 +1,217 @@
+"""The main window: find or register a patient on the left, the patient on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.errors import DomainError
+from ..domain.ids import PatientId, SessionId
+from ..services.container import Services
+from .dialogs.patient_editor import PatientEditorDialog
+from .dialogs.session_editor import SessionEditorDialog
+from .models.patient_table_model import PatientTableModel
+from .settings import AppSettings
+from .widgets.patient_panel import PatientPanel
+
+
+class MainWindow(QMainWindow):
+    """Dialogs open window-modal without blocking (`open()`), and the last one opened is
+    kept in `active_dialog`, so the event loop (and tests) keep running."""
+
+    def __init__(self, services: Services, settings: AppSettings) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = settings
+        self.active_dialog = None
+        self.setWindowTitle(f"Practitioner — {services.database_path.name}")
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name or patient number")
+        self.search.setClearButtonEnabled(True)
+        self.patients = PatientTableModel(services.patients.search, services.patients.rows,
+                                          self)
+        self.patient_view = QTableView()
+        self.patient_view.setModel(self.patients)
+        self.patient_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.patient_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.patient_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.patient_view.verticalHeader().setVisible(False)
+        # Fixed row heights and interactive columns: the view never measures every row,
+        # so 10,000 patients cost no more than a screenful.
+        self.patient_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.patient_view.horizontalHeader().setStretchLastSection(True)
+        self.count_label = QLabel()
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.addWidget(self.search)
+        column.addWidget(self.patient_view, 1)
+        column.addWidget(self.count_label)
+        self.panel = PatientPanel()
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        self.setCentralWidget(splitter)
+        for c, width in enumerate((90, 240, 100, 80)):
+            self.patient_view.setColumnWidth(c, width)
+
+        self._build_actions()
+        self.search.textChanged.connect(self.patients.set_query)
+        self.patients.refreshed.connect(self._after_search)
+        self.patient_view.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_patient_at(current.row()))
+        self.panel.new_session_requested.connect(self.new_session)
+        self.panel.edit_requested.connect(self.edit_patient)
+        self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
+        self.patients.set_query("")
+        geometry = settings.geometry("main")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self.statusBar().showMessage(f"Database: {services.database_path}")
+
+    def _build_actions(self) -> None:
+        def action(text: str, shortcut, slot) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            return a
+
+        self.new_patient_action = action("&New patient…", QKeySequence.StandardKey.New,
+                                         self.new_patient)
+        self.edit_patient_action = action("&Edit patient…", "Ctrl+E", self.edit_patient)
+        self.new_session_action = action("New &session…", "Ctrl+Shift+N", self.new_session)
+        self.find_action = action("&Find patient", QKeySequence.StandardKey.Find,
+                                  self._focus_search)
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.quit_action)
+        patient_menu = self.menuBar().addMenu("&Patient")
+        for a in (self.new_patient_action, self.edit_patient_action, self.find_action):
+            patient_menu.addAction(a)
+        session_menu = self.menuBar().addMenu("&Session")
+        session_menu.addAction(self.new_session_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        for a in (self.new_patient_action, self.new_session_action, self.find_action):
+            toolbar.addAction(a)
+
+    # -- patients ---------------------------------------------------------------------------
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _after_search(self) -> None:
+        n = self.patients.rowCount()
+        self.count_label.setText(f"{n:,} patient{'s' if n != 1 else ''}")
+        if n:
+            self.patient_view.setCurrentIndex(self.patients.index(0, 0))
+        else:
+            self.panel.show_patient(None, [])
+
+    def current_patient_id(self) -> PatientId | None:
+        index = self.patient_view.currentIndex()
+        return self.patients.patient_id(index.row()) if index.isValid() else None
+
+    def _show_patient_at(self, row: int) -> None:
+        if row < 0:
+            self.panel.show_patient(None, [])
+            return
+        self.show_patient(self.patients.patient_id(row))
+
+    def show_patient(self, patient_id: PatientId) -> None:
+        try:
+            patient = self.services.patients.get(patient_id)
+        except DomainError as error:
+            QMessageBox.warning(self, "Patient not found", str(error))
+            return
+        self.panel.show_patient(patient, self.services.sessions.rows_for_patient(patient_id))
+
+    def select_patient(self, patient_id: PatientId) -> None:
+        row = self.patients.row_of(patient_id)
+        if row < 0:  # not in the current search: clear it so the patient shows
+            self.search.clear()
+            row = self.patients.row_of(patient_id)
+        if row >= 0:
+            self.patient_view.selectionModel().setCurrentIndex(
+                self.patients.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+            self.patient_view.scrollTo(self.patients.index(row, 0))
+            self.show_patient(patient_id)
+
+    def new_patient(self) -> PatientEditorDialog:
+        dialog = PatientEditorDialog(self.services.patients, parent=self)
+        dialog.patient_saved.connect(self._patient_saved)
+        return self._open(dialog)
+
+    def edit_patient(self) -> PatientEditorDialog | None:
+        if self.panel.patient is None:
+            return None
+        dialog = PatientEditorDialog(self.services.patients, self.panel.patient, parent=self)
+        dialog.patient_saved.connect(self._patient_saved)
+        return self._open(dialog)
+
+    def _patient_saved(self, patient_id: int) -> None:
+        self.patients.reload()
+        self.select_patient(PatientId(patient_id))
+
+    # -- sessions ---------------------------------------------------------------------------
+    def new_session(self) -> SessionEditorDialog | None:
+        patient = self.panel.patient
+        if patient is None:
+            QMessageBox.information(self, "New session", "Select or register a patient first.")
+            return None
+        dialog = SessionEditorDialog(
+            self.services.sessions, patient, practitioner_name=self.settings.practitioner_name,
+            practitioner_role=self.settings.practitioner_role, parent=self)
+        return self._open_session_dialog(dialog)
+
+    def open_session(self, session_id: SessionId) -> SessionEditorDialog | None:
+        patient = self.panel.patient
+        try:
+            session = self.services.sessions.get(session_id)
+        except DomainError as error:
+            QMessageBox.warning(self, "Session not found", str(error))
+            return None
+        dialog = SessionEditorDialog(self.services.sessions, patient, session, parent=self)
+        return self._open_session_dialog(dialog)
+
+    def _open_session_dialog(self, dialog: SessionEditorDialog) -> SessionEditorDialog:
+        def saved(_session_id: int) -> None:
+            self.settings.practitioner_name = dialog.practitioner_name.text().strip()
+            self.settings.practitioner_role = dialog.practitioner_role.text().strip()
+            if self.panel.patient is not None:
+                self.show_patient(self.panel.patient.id)
+            self.patients.reload_rows()
+
+        dialog.session_saved.connect(saved)
+        return self._open(dialog)
+
+    def _open(self, dialog):
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.settings.set_geometry("main", self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)

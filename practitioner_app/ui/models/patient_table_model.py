@@ -1,0 +1,102 @@
+"""The patient list: ids for every match, rows fetched only as the view asks for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from ...domain.ids import PatientId
+from ...domain.patient import PatientRow
+
+COLUMNS = ("Patient no.", "Name", "Date of birth", "Skin type", "Last session")
+FETCH_BLOCK = 200  # rows read per database round trip; a screenful is ~40
+
+
+class PatientTableModel(QAbstractTableModel):
+    """Thin model over the patient search.
+
+    Holds the ordered ids of all matches (cheap even for 10,000 patients) and a cache of
+    the rows already shown; a row is read from the database, in a block with its
+    neighbours, the first time the view paints it.
+    """
+
+    refreshed = Signal()  # the query result was replaced; no payload
+
+    def __init__(self, search: Callable[[str], list[PatientId]],
+                 rows: Callable[[list[PatientId]], list[PatientRow]], parent=None) -> None:
+        super().__init__(parent)
+        self._search = search
+        self._fetch = rows
+        self._ids: list[PatientId] = []
+        self._cache: dict[PatientId, PatientRow] = {}
+        self._query = ""
+
+    def set_query(self, query: str) -> None:
+        self.beginResetModel()
+        self._query = query
+        self._ids = self._search(query)
+        self._cache.clear()
+        self.endResetModel()
+        self.refreshed.emit()
+
+    def reload(self) -> None:
+        """Run the current query again (a patient was added or renamed)."""
+        self.set_query(self._query)
+
+    def reload_rows(self) -> None:
+        """Re-read the rows shown (e.g. a last-session date changed); keeps the selection."""
+        self._cache.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def patient_id(self, row: int) -> PatientId:
+        return self._ids[row]
+
+    def row_of(self, patient_id: PatientId) -> int:
+        try:
+            return self._ids.index(patient_id)
+        except ValueError:
+            return -1
+
+    def row_data(self, row: int) -> PatientRow | None:
+        patient_id = self._ids[row]
+        if patient_id not in self._cache:
+            block = self._ids[row: row + FETCH_BLOCK]
+            self._cache.update((r.id, r) for r in self._fetch(block))
+        return self._cache.get(patient_id)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole,
+                                               Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if column == 0:
+            return row.number
+        if column == 1:
+            return row.full_name
+        if column == 2:
+            return row.date_of_birth.isoformat()
+        if column == 3:
+            caution = " ⚠" if row.fitzpatrick.needs_pih_caution else ""
+            return f"{row.fitzpatrick.value}{caution}"
+        if column == 4:
+            return row.last_session.isoformat() if row.last_session else ""
+        return None

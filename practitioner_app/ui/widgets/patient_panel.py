@@ -1,0 +1,142 @@
+"""The selected patient: who they are, cautions, and their sessions newest first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.enums import PIH_CAUTION
+from ...domain.ids import SessionId
+from ...domain.patient import Patient
+from ...domain.session import SessionRow
+from ..models.session_table_model import SessionTableModel
+
+CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
+                 "padding: 6px; font-weight: 600;")
+
+
+def _plain(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # names may contain < and &
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class PatientPanel(QWidget):
+    """Shows one patient. Emits `session_opened(int)` (a session id) when the user opens
+    a session from the list, `new_session_requested` and `edit_requested` (no payload)."""
+
+    session_opened = Signal(int)
+    new_session_requested = Signal()
+    edit_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.patient: Patient | None = None
+        self.name = _plain()
+        self.name.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        self.caution = _plain()
+        self.caution.setStyleSheet(CAUTION_STYLE)
+        self.details = QFormLayout()
+        self.fields = {}
+        for key, label in (("number", "Patient no."), ("born", "Date of birth"),
+                           ("sex", "Sex"), ("skin", "Fitzpatrick type"),
+                           ("contact", "Contact"), ("concerns", "Concerns"),
+                           ("allergies", "Allergies"), ("medications", "Medications"),
+                           ("history", "Medical history")):
+            self.fields[key] = _plain()
+            self.details.addRow(label, self.fields[key])
+        self.fields["allergies"].setStyleSheet("font-weight: 600;")
+
+        self.edit_button = QPushButton("&Edit patient")
+        self.new_session_button = QPushButton("&New session")
+        self.open_session_button = QPushButton("&Open session")
+        self.edit_button.clicked.connect(self.edit_requested.emit)
+        self.new_session_button.clicked.connect(self.new_session_requested.emit)
+        self.open_session_button.clicked.connect(self._open_current)
+
+        self.sessions = SessionTableModel(self)
+        self.session_view = QTableView()
+        self.session_view.setModel(self.sessions)
+        self.session_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.session_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.session_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.session_view.verticalHeader().setVisible(False)
+        self.session_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.session_view.horizontalHeader().setStretchLastSection(True)
+        self.session_view.activated.connect(lambda index: self._open_row(index.row()))
+
+        buttons = QHBoxLayout()
+        for b in (self.new_session_button, self.open_session_button, self.edit_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.name)
+        layout.addWidget(self.caution)
+        layout.addLayout(self.details)
+        layout.addLayout(buttons)
+        self.sessions_heading = QLabel("Sessions (newest first)")
+        self.sessions_heading.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.sessions_heading)
+        layout.addWidget(self.session_view, 1)
+        self.show_patient(None, [])
+
+    def show_patient(self, patient: Patient | None, sessions: list[SessionRow],
+                     today: date | None = None) -> None:
+        self.patient = patient
+        has = patient is not None
+        for w in (self.edit_button, self.new_session_button, self.open_session_button):
+            w.setEnabled(has)
+        self.sessions.set_rows(sessions)
+        if patient is None:
+            self.name.setText("No patient selected")
+            self.caution.hide()
+            for label in self.fields.values():
+                label.clear()
+            return
+        p = patient
+        today = today or date.today()
+        self.name.setText(p.full_name)
+        self.caution.setText(PIH_CAUTION.format(type=p.fitzpatrick.value))
+        self.caution.setVisible(p.fitzpatrick.needs_pih_caution)
+        concerns = [c.label for c in p.concerns]
+        if p.concerns_other:
+            concerns.append(p.concerns_other)
+        values = {
+            "number": p.number,
+            "born": f"{p.date_of_birth.isoformat()} (age {p.age_on(today)})",
+            "sex": p.sex.label,
+            "skin": p.fitzpatrick.label,
+            "contact": "   ".join(x for x in (p.phone, p.email) if x),
+            "concerns": ", ".join(concerns),
+            "allergies": p.allergies or "None recorded",
+            "medications": p.medications,
+            "history": p.medical_history,
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        self.sessions_heading.setText(f"Sessions (newest first): {len(sessions)}")
+        if sessions:
+            self.session_view.selectRow(0)
+
+    def _open_current(self) -> None:
+        index = self.session_view.currentIndex()
+        if index.isValid():
+            self._open_row(index.row())
+
+    def _open_row(self, row: int) -> None:
+        self.session_opened.emit(int(SessionId(self.sessions.session_id(row))))

@@ -1,0 +1,25 @@
+"""Driving real widgets the way a user does."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+
+def type_text(qtbot, widget: QWidget, text: str) -> None:
+    """Type `text` into `widget` key by key. Non-ASCII characters go one key event at a time,
+    because QTest.keyClicks aborts the process on them (PITFALLS 4)."""
+    widget.setFocus()
+    for ch in text:
+        if ch.isascii() and ch != "\n":
+            qtbot.keyClicks(widget, ch)
+        elif ch == "\n":
+            QTest.keyClick(widget, Qt.Key.Key_Return)
+        else:
+            QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch,
+                               Qt.KeyboardModifier.NoModifier)
+
+
+def click(qtbot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
