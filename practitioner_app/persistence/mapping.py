@@ -49,10 +49,16 @@ def session_to_record(session: TreatmentSession, record: SessionRecord, now: dat
         value = getattr(session, step)
         for name in _step_fields(type(value)):
             setattr(record, f"{step}_{name}", getattr(value, name))
-    record.zones = [
-        ZoneRecord(position=i, **{n: getattr(z, n) for n in _ZONE_FIELDS})
-        for i, z in enumerate(session.needling.zones)
-    ]
+    # Reuse rows by position: replacing them would insert the new rows before the ORM
+    # deletes the old ones and break the unique (session_id, position) constraint.
+    kept = list(record.zones)
+    zones = []
+    for i, zone in enumerate(session.needling.zones):
+        row = kept[i] if i < len(kept) else ZoneRecord(position=i)
+        for name in _ZONE_FIELDS:
+            setattr(row, name, getattr(zone, name))
+        zones.append(row)
+    record.zones = zones  # rows beyond the new count are orphans and get deleted
     record.created_at = record.created_at or now
     record.updated_at = now
 
@@ -104,10 +110,10 @@ def session_row_values(session: TreatmentSession, now: datetime) -> dict:
         "created_at": now,
         "updated_at": now,
     }
-    for step, _heading in STEPS:
+    for step, columns in _STEP_COLUMNS:
         value = getattr(session, step)
-        for name in _STEP_FIELDS[step]:
-            values[f"{step}_{name}"] = getattr(value, name)
+        for name, column in columns:
+            values[column] = getattr(value, name)
     return values
 
 
@@ -118,6 +124,8 @@ def zone_row_values(zone: ZoneTreatment, position: int) -> dict:
     return values
 
 
-_STEP_FIELDS: dict[str, list[str]] = {
-    step: _step_fields(cls) for step, cls in _STEP_CLASSES.items()
-}
+# (step, [(field, column), ...]) computed once: bulk inserts map ~50,000 sessions.
+_STEP_COLUMNS: list[tuple[str, list[tuple[str, str]]]] = [
+    (step, [(name, f"{step}_{name}") for name in _step_fields(cls)])
+    for step, cls in _STEP_CLASSES.items()
+]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QWidget
 
 
 def type_text(qtbot, widget: QWidget, text: str) -> None:
@@ -22,4 +22,9 @@ def type_text(qtbot, widget: QWidget, text: str) -> None:
 
 
 def click(qtbot, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    """Click `widget` where a user would: a check box or radio button on its indicator
+    (a stretched one ignores clicks beyond its text), anything else in its centre."""
+    if isinstance(widget, QCheckBox | QRadioButton):
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(8, widget.height() // 2))
+    else:
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
