@@ -6,11 +6,25 @@ the event loop and returns the main window, so tests drive the real window.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import cli
 from .paths import database_path
+
+
+def configure_logging(db_path: Path) -> None:
+    """Log warnings and errors to `practitioner-app.log` beside the database, so a fault
+    at a clinic can be diagnosed. Records never hold patient values (the engine hides SQL
+    parameters)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(db_path.parent / "practitioner-app.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None, exec_: bool = True):
@@ -20,4 +34,7 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
         return cli.run(args)
     from .ui.application import start
 
-    return start(database_path(args.db), exec_=exec_)
+    db_path = database_path(args.db)
+    if exec_:  # a real run; tests keep pytest's own log capture
+        configure_logging(db_path)
+    return start(db_path, exec_=exec_)

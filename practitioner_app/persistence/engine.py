@@ -16,7 +16,8 @@ BUSY_TIMEOUT_MS = 5000
 
 def make_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
     """An engine on the SQLite file at `path` (created if missing)."""
-    engine = create_engine(f"sqlite:///{path}")
+    # hide_parameters: error messages and logs never carry the values of a health record.
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
