@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -20,11 +23,14 @@ from PySide6.QtWidgets import (
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from ..services.container import Services
+from .dialogs.clinic_dialog import ClinicDialog
 from .dialogs.patient_editor import PatientEditorDialog
+from .dialogs.pdf_preview import PdfPreviewDialog
 from .dialogs.session_editor import SessionEditorDialog
 from .models.patient_table_model import PatientTableModel
 from .settings import AppSettings
 from .widgets.patient_panel import PatientPanel
+from .workers import BackgroundTask, run_in_background
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +72,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([520, 760])
         self.setCentralWidget(splitter)
         for c, width in enumerate((90, 240, 100, 80)):
             self.patient_view.setColumnWidth(c, width)
@@ -78,6 +85,7 @@ class MainWindow(QMainWindow):
         self.panel.new_session_requested.connect(self.new_session)
         self.panel.edit_requested.connect(self.edit_patient)
         self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
+        self.panel.report_requested.connect(self.show_report)
         self.patients.set_query("")
         geometry = settings.geometry("main")
         if geometry is not None:
@@ -101,6 +109,7 @@ class MainWindow(QMainWindow):
         self.find_action = action("&Find patient", QKeySequence.StandardKey.Find,
                                   self._focus_search)
         self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.clinic_action = action("&Clinic details…", None, self.edit_clinic)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.quit_action)
         patient_menu = self.menuBar().addMenu("&Patient")
@@ -108,6 +117,8 @@ class MainWindow(QMainWindow):
             patient_menu.addAction(a)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.new_session_action)
+        clinic_menu = self.menuBar().addMenu("&Clinic")
+        clinic_menu.addAction(self.clinic_action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         for a in (self.new_patient_action, self.new_session_action, self.find_action):
@@ -204,6 +215,43 @@ class MainWindow(QMainWindow):
 
         dialog.session_saved.connect(saved)
         return self._open(dialog)
+
+    # -- documents ---------------------------------------------------------------------------
+    def show_report(self, kind: str, session_id: int = 0) -> BackgroundTask | None:
+        """Build a document off the GUI thread, then preview it (with Print and Save).
+
+        kind is "session", "aftercare" (of `session_id`) or "summary" (of the patient shown).
+        """
+        patient = self.panel.patient
+        if patient is None:
+            return None
+        reports = self.services.reports
+        if kind == "summary":
+            build = partial(reports.patient_summary, patient.id)
+            title, name = "Patient summary", f"{patient.number}-summary.pdf"
+        elif kind == "session":
+            build = partial(reports.session_report, SessionId(session_id))
+            title, name = "Treatment report", f"{patient.number}-session-{session_id}.pdf"
+        else:
+            build = partial(reports.aftercare_sheet, SessionId(session_id))
+            title, name = "Aftercare sheet", f"{patient.number}-aftercare-{session_id}.pdf"
+        busy = QProgressDialog(f"Preparing the {title.lower()}…", None, 0, 0, self)
+        busy.setWindowTitle(title)
+        busy.setMinimumDuration(300)  # only shows for documents that take a while
+
+        def done(pdf: bytes) -> None:
+            busy.close()
+            self._open(PdfPreviewDialog(pdf, f"{title} — {patient.full_name}", name, self))
+
+        def failed(error: Exception) -> None:
+            busy.close()
+            QMessageBox.warning(self, f"{title} not prepared", str(error))
+
+        self.report_task = run_in_background(build, done, failed)
+        return self.report_task
+
+    def edit_clinic(self) -> ClinicDialog:
+        return self._open(ClinicDialog(self.services.clinic, self))
 
     def _open(self, dialog):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -42,6 +42,8 @@ class PatientPanel(QWidget):
     session_opened = Signal(int)
     new_session_requested = Signal()
     edit_requested = Signal()
+    #: A document was asked for: ("session" | "aftercare", session id) or ("summary", 0).
+    report_requested = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +66,12 @@ class PatientPanel(QWidget):
         self.edit_button = QPushButton("&Edit patient")
         self.new_session_button = QPushButton("&New session")
         self.open_session_button = QPushButton("&Open session")
+        self.session_report_button = QPushButton("Session &report…")
+        self.aftercare_button = QPushButton("&Aftercare sheet…")
+        self.summary_button = QPushButton("Patient &summary…")
+        self.session_report_button.clicked.connect(lambda: self._report_current("session"))
+        self.aftercare_button.clicked.connect(lambda: self._report_current("aftercare"))
+        self.summary_button.clicked.connect(lambda: self.report_requested.emit("summary", 0))
         self.edit_button.clicked.connect(self.edit_requested.emit)
         self.new_session_button.clicked.connect(self.new_session_requested.emit)
         self.open_session_button.clicked.connect(self._open_current)
@@ -84,6 +92,10 @@ class PatientPanel(QWidget):
         for b in (self.new_session_button, self.open_session_button, self.edit_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        documents = QHBoxLayout()
+        for b in (self.session_report_button, self.aftercare_button, self.summary_button):
+            documents.addWidget(b)
+        documents.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.name)
         layout.addWidget(self.caution)
@@ -93,15 +105,18 @@ class PatientPanel(QWidget):
         self.sessions_heading.setStyleSheet("font-weight: 600;")
         layout.addWidget(self.sessions_heading)
         layout.addWidget(self.session_view, 1)
+        layout.addLayout(documents)
         self.show_patient(None, [])
 
     def show_patient(self, patient: Patient | None, sessions: list[SessionRow],
                      today: date | None = None) -> None:
         self.patient = patient
         has = patient is not None
-        for w in (self.edit_button, self.new_session_button, self.open_session_button):
-            w.setEnabled(has)
         self.sessions.set_rows(sessions)
+        for w in (self.edit_button, self.new_session_button, self.summary_button):
+            w.setEnabled(has)
+        for w in (self.open_session_button, self.session_report_button, self.aftercare_button):
+            w.setEnabled(bool(sessions))
         if patient is None:
             self.name.setText("No patient selected")
             self.caution.hide()
@@ -132,6 +147,11 @@ class PatientPanel(QWidget):
         self.sessions_heading.setText(f"Sessions (newest first): {len(sessions)}")
         if sessions:
             self.session_view.selectRow(0)
+
+    def _report_current(self, kind: str) -> None:
+        index = self.session_view.currentIndex()
+        if index.isValid():
+            self.report_requested.emit(kind, int(self.sessions.session_id(index.row())))
 
     def _open_current(self) -> None:
         index = self.session_view.currentIndex()

@@ -1,0 +1,56 @@
+"""Gathering what each printed document needs and building it.
+
+ReportLab is imported on first use (through `reporting`'s lazy builders), never on the
+path to the first window.
+"""
+
+from __future__ import annotations
+
+from .. import reporting
+from ..domain.errors import NotFound
+from ..domain.ids import PatientId, SessionId
+from ..reporting import AftercareSheetData, PatientSummaryData, SessionReportData
+from .base import Service
+from .clinic import ClinicService
+
+
+class ReportService(Service):
+    def _clinic(self):
+        return ClinicService(self._uow, self._clock).profile()
+
+    def _session_and_series(self, session_id: SessionId):
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None:
+                raise NotFound(f"No session with id {session_id}.")
+            patient = uow.patients.get(session.patient_id)
+            series = uow.sessions.for_patient(session.patient_id)
+        return patient, session, series
+
+    def session_report_data(self, session_id: SessionId) -> SessionReportData:
+        patient, session, series = self._session_and_series(session_id)
+        number = 1 + [s.id for s in series].index(session.id)
+        return SessionReportData(self._clinic(), patient, session, self._clock(),
+                                 session_number=number, session_count=len(series))
+
+    def session_report(self, session_id: SessionId) -> bytes:
+        """The treatment report of one session (DRAFT on every page while a draft)."""
+        return reporting.build_session_report(self.session_report_data(session_id))
+
+    def patient_summary_data(self, patient_id: PatientId) -> PatientSummaryData:
+        with self._uow() as uow:
+            patient = uow.patients.get(patient_id)
+            if patient is None:
+                raise NotFound(f"No patient with id {patient_id}.")
+            sessions = uow.sessions.for_patient(patient_id)
+        return PatientSummaryData(self._clinic(), patient, tuple(sessions), self._clock())
+
+    def patient_summary(self, patient_id: PatientId) -> bytes:
+        """The patient's details and whole series of sessions."""
+        return reporting.build_patient_summary(self.patient_summary_data(patient_id))
+
+    def aftercare_sheet(self, session_id: SessionId) -> bytes:
+        """The aftercare instructions handed to the patient after a session."""
+        patient, session, _series = self._session_and_series(session_id)
+        return reporting.build_aftercare_sheet(
+            AftercareSheetData(self._clinic(), patient, session, self._clock()))

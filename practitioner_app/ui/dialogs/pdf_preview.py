@@ -1,0 +1,100 @@
+"""Preview a document in the app, then print it or save it as a PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..pdf_pages import page_count, print_pdf, render_pages
+
+PREVIEW_DPI = 96
+
+
+class PdfPreviewDialog(QDialog):
+    """Shows every page of `pdf`. Emits `printed(int)` (pages) and `saved(str)` (path)."""
+
+    printed = Signal(int)
+    saved = Signal(str)
+
+    def __init__(self, pdf: bytes, title: str, suggested_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pdf = pdf
+        self.suggested_name = suggested_name
+        self.setWindowTitle(title)
+        self.pages = QWidget()
+        column = QVBoxLayout(self.pages)
+        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.page_labels: list[QLabel] = []
+        for image in render_pages(pdf, PREVIEW_DPI):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setStyleSheet("border: 1px solid #999; background: white;")
+            column.addWidget(label)
+            self.page_labels.append(label)
+        scroll = QScrollArea()
+        scroll.setWidget(self.pages)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        scroll.setStyleSheet("QScrollArea { background: #6d6d6d; }")
+        self.page_info = QLabel(f"{page_count(pdf)} page(s)")
+        self.print_button = QPushButton("&Print…")
+        self.save_button = QPushButton("&Save as PDF…")
+        close = QPushButton("Close")
+        self.print_button.clicked.connect(self.print_with_dialog)
+        self.save_button.clicked.connect(self.save_with_dialog)
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.page_info)
+        buttons.addStretch(1)
+        for b in (self.print_button, self.save_button, close):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        self.resize(900, 1000)
+
+    def print_with_dialog(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.suggested_name)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def print_to(self, printer: QPrinter) -> int:
+        try:
+            pages = print_pdf(self.pdf, printer)
+        except OSError as error:
+            QMessageBox.warning(self, "Not printed", str(error))
+            return 0
+        self.printed.emit(pages)
+        return pages
+
+    def save_with_dialog(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Save as PDF", str(Path.home() / self.suggested_name), "PDF (*.pdf)")
+        if path:
+            self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> None:
+        if path.suffix.lower() != ".pdf":
+            path = path.with_suffix(path.suffix + ".pdf")
+        try:
+            path.write_bytes(self.pdf)
+        except OSError as error:
+            QMessageBox.warning(self, "Not saved", f"{path} could not be written:\n{error}")
+            return
+        self.saved.emit(str(path))
