@@ -6,13 +6,28 @@ import dataclasses
 from datetime import date, time
 
 from practitioner_app.domain.enums import (
-    Bleeding, Concern, DeviceType, FacialZone, Fitzpatrick, Oedema, SessionStatus, Sex,
+    Bleeding,
+    Concern,
+    DeviceType,
+    FacialZone,
+    Fitzpatrick,
+    Oedema,
+    SessionStatus,
+    Sex,
     Tolerance,
 )
 from practitioner_app.domain.patient import Patient
 from practitioner_app.domain.session import (
-    Aftercare, Cleansing, Needling, Numbing, Outcome, PreTreatmentChecks, Serum, Sunscreen,
-    TreatmentSession, ZoneTreatment,
+    Aftercare,
+    Cleansing,
+    Needling,
+    Numbing,
+    Outcome,
+    PreTreatmentChecks,
+    Serum,
+    Sunscreen,
+    TreatmentSession,
+    ZoneTreatment,
 )
 
 HOSTILE_NAMES = (

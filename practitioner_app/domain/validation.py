@@ -25,7 +25,8 @@ def _text(path: str, label: str, value: str, limit: int, *, required: bool = Fal
     if required and not value.strip():
         yield Problem(path, f"{label} is required.")
     if len(value) > limit:
-        yield Problem(path, f"{label} may hold at most {limit:,} characters; it has {len(value):,}.")
+        yield Problem(
+            path, f"{label} may hold at most {limit:,} characters; it has {len(value):,}.")
 
 
 def validate_patient(patient: Patient, today: date) -> list[Problem]:
@@ -70,7 +71,8 @@ def fitzpatrick_cautions(skin_type: Fitzpatrick, path: str) -> list[Problem]:
 def _in_range(path: str, label: str, value: float | None, lo: float, hi: float, unit: str = ""):
     if value is None:
         return
-    if isinstance(value, float) and not math.isfinite(value) or not lo <= value <= hi:
+    finite = math.isfinite(value) if isinstance(value, float) else True
+    if not finite or not lo <= value <= hi:
         yield Problem(path, f"{label} must be between {lo:g} and {hi:g}{unit}; got {value:g}.")
 
 
@@ -123,14 +125,25 @@ def validate_session(
     session: TreatmentSession,
     guidance: tuple[ZoneGuidance, ...] = g.DEFAULT_ZONE_GUIDANCE,
     fitzpatrick: Fitzpatrick | None = None,
+    *,
+    born: date | None = None,
+    today: date | None = None,
 ) -> list[Problem]:
     """All problems with `session`: range errors always, completeness when completed.
 
-    Warnings (depth above the clinic's level, Fitzpatrick IV–VI, SPF under 30, numbing
-    contact time outside the typical range) never block a save.
+    With `born` and `today`, the session date must lie between the patient's birth and
+    today. Warnings (depth above the clinic's level, Fitzpatrick IV–VI, SPF under 30,
+    numbing contact time outside the typical range) never block a save.
     """
     s = session
     problems: list[Problem] = []
+    if today is not None and s.session_date > today:
+        problems.append(Problem(
+            "session_date", f"Session date cannot be after today ({today.isoformat()})."))
+    if born is not None and s.session_date < born:
+        problems.append(Problem(
+            "session_date",
+            f"Session date cannot be before the patient's date of birth ({born.isoformat()})."))
     problems += _text("practitioner_name", "Practitioner", s.practitioner_name, g.NAME_MAX,
                       required=True)
     problems += _text("practitioner_role", "Practitioner role", s.practitioner_role,
@@ -247,12 +260,14 @@ def completeness_problems(s: TreatmentSession) -> list[Problem]:
         missing.append(Problem("needling.device_type", "Microneedling: choose the device type."))
     if not s.needling.zones:
         missing.append(Problem(
-            "needling.zones", "Microneedling: add at least one treated zone with depth and passes."))
+            "needling.zones",
+            "Microneedling: add at least one treated zone with depth and passes."))
     if not s.sunscreen.deferred and s.sunscreen.spf is None:
         missing.append(Problem(
             "sunscreen.spf", "Sunscreen: record the SPF applied, or defer it with a reason."))
     if not s.aftercare.given:
-        missing.append(Problem("aftercare.given", "Aftercare: confirm the instructions were given."))
+        missing.append(Problem(
+            "aftercare.given", "Aftercare: confirm the instructions were given."))
     return missing
 
 

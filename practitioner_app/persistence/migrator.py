@@ -63,7 +63,7 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
         return None
     backup = None
     if revision is not None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # never overwrite a backup
         backup = backup_file(path, backups_dir / f"before-migration-{revision}-{stamp}.sqlite3")
 
     from alembic import command  # lazy: ~270 ms, only when a migration is due

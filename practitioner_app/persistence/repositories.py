@@ -13,12 +13,16 @@ from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
 from ..domain.patient import Patient, PatientRow, search_key
 from ..domain.session import SessionRow, TreatmentSession
-from .mapping import (
-    patient_from_record, patient_to_record, session_from_record, session_to_record,
-)
+from .mapping import patient_from_record, patient_to_record, session_from_record, session_to_record
 from .models import (
-    ClinicSettingRecord, PatientRecord, SessionRecord, ZoneGuidanceRecord, ZoneRecord,
+    ClinicSettingRecord,
+    PatientRecord,
+    SessionRecord,
+    ZoneGuidanceRecord,
+    ZoneRecord,
 )
+
+_IN_CHUNK = 10_000
 
 
 def _like_escape(text: str) -> str:
@@ -69,11 +73,14 @@ class PatientRepository:
             .where(SessionRecord.patient_id == PatientRecord.id)
             .scalar_subquery()
         )
-        stmt = select(
-            PatientRecord.id, PatientRecord.number, PatientRecord.full_name,
-            PatientRecord.date_of_birth, PatientRecord.fitzpatrick, last,
-        ).where(PatientRecord.id.in_(ids))
-        found = {r[0]: PatientRow(PatientId(r[0]), *r[1:]) for r in self._s.execute(stmt)}
+        columns = (PatientRecord.id, PatientRecord.number, PatientRecord.full_name,
+                   PatientRecord.date_of_birth, PatientRecord.fitzpatrick, last)
+        found = {}
+        # SQLite caps bound parameters per statement (32,766), so ask in chunks.
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start:start + _IN_CHUNK]
+            for r in self._s.execute(select(*columns).where(PatientRecord.id.in_(chunk))):
+                found[r[0]] = PatientRow(PatientId(r[0]), *r[1:])
         return [found[i] for i in ids if i in found]
 
     def next_number(self) -> str:

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from ..persistence.database import Database
 from .base import Clock
+from .clinic import ClinicService
+from .demo import DemoService
+from .exchange import ExchangeService
 from .patients import PatientService
+from .reports import ReportService
 from .sessions import SessionService
 
 
@@ -16,6 +20,10 @@ class Services:
     database_path: Path
     patients: PatientService
     sessions: SessionService
+    exchange: ExchangeService
+    demo: DemoService
+    clinic: ClinicService
+    reports: ReportService
     _database: Database
 
     def close(self) -> None:
@@ -31,5 +39,9 @@ def open_services(db_path: Path, backups_dir: Path | None = None,
         database_path=database.path,
         patients=PatientService(database.unit_of_work, **kwargs),
         sessions=SessionService(database.unit_of_work, **kwargs),
+        exchange=ExchangeService(database.unit_of_work, **kwargs),
+        demo=DemoService(database.unit_of_work, **kwargs),
+        clinic=ClinicService(database.unit_of_work, **kwargs),
+        reports=ReportService(database.unit_of_work, **kwargs),
         _database=database,
     )

@@ -28,7 +28,8 @@ class SessionService(Service):
             if patient is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             guidance = guidance if guidance is not None else uow.settings.zone_guidance()
-        return validate_session(session, guidance, patient.fitzpatrick)
+        return validate_session(session, guidance, patient.fitzpatrick,
+                                born=patient.date_of_birth, today=self._today())
 
     def save(self, patient_id: PatientId, session: TreatmentSession) -> TreatmentSession:
         """Store the whole session (new when `session.id` is None) and return it with its id.
@@ -41,7 +42,8 @@ class SessionService(Service):
             if patient is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             errors = errors_only(
-                validate_session(session, uow.settings.zone_guidance(), patient.fitzpatrick))
+                validate_session(session, uow.settings.zone_guidance(), patient.fitzpatrick,
+                                 born=patient.date_of_birth, today=self._today()))
             if errors:
                 raise ValidationError(errors)
             now = self._clock()

@@ -8,7 +8,13 @@ import pytest
 from PySide6.QtCore import QDate, QTime
 
 from practitioner_app.domain.enums import (
-    Bleeding, DeviceType, FacialZone, Fitzpatrick, Oedema, SessionStatus, Tolerance,
+    Bleeding,
+    DeviceType,
+    FacialZone,
+    Fitzpatrick,
+    Oedema,
+    SessionStatus,
+    Tolerance,
 )
 from practitioner_app.domain.session import STEPS
 from practitioner_app.ui.widgets.fields import FieldMessage

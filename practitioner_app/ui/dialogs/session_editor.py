@@ -60,7 +60,8 @@ class SessionEditorDialog(QDialog):
         self.saved_session: TreatmentSession | None = session
         self.board = MessageBoard()
         self.setWindowTitle(f"Treatment session — {patient.full_name} ({patient.number})")
-        self._build(today or date.today())
+        self._today = today or date.today()
+        self._build(self._today)
         if session is not None:
             self._load(session)
         else:
@@ -192,7 +193,8 @@ class SessionEditorDialog(QDialog):
             f"{saved.status.label} (saved)" + (" — unsaved changes" if self._dirty else ""))
 
     def _problems(self, session: TreatmentSession) -> list[Problem]:
-        return validate_session(session, self._guidance, self._patient.fitzpatrick)
+        return validate_session(session, self._guidance, self._patient.fitzpatrick,
+                                born=self._patient.date_of_birth, today=self._today)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         shown = [p for p in problems if p.path != "patient.fitzpatrick"]  # the banner says it

@@ -1,0 +1,172 @@
+"""One patient's whole record as a versioned JSON document, out and back in.
+
+The document is {"format": FORMAT, "version": VERSION, "patient": {...}, "sessions": [...]}
+with records written by `domain.codec.to_plain` (no database ids, sessions oldest first) and
+no export time, so export → import → export gives the same bytes.
+
+An import is checked exactly as the windows check a save (the codec's decoding, then
+`validate_patient` and `validate_session`) and is written in one transaction: either the
+patient and every session are stored, or nothing is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.codec import from_plain, to_plain
+from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
+from ..domain.patient import Patient
+from ..domain.session import TreatmentSession
+from ..domain.validation import errors_only, validate_patient, validate_session
+from .base import Service
+
+FORMAT = "practitioner-app.patient"
+#: The newest version this program writes. Every version up to it will always import.
+VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+_TOP_LEVEL_KEYS = ("format", "version", "patient", "sessions")
+
+
+class InvalidDocument(ValidationError):
+    """The document breaks one or more rules; nothing was written.
+
+    `problems` holds the errors (as ValidationError); `warnings` the cautions found too,
+    so a user fixing the file sees everything at once.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.warnings = [p for p in problems if not p.is_error]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    patient: Patient
+    sessions: int
+    warnings: list[Problem]
+
+
+def dumps(document: dict) -> str:
+    """The document as UTF-8-ready JSON text: keys in codec order, 2-space indent, final
+    newline. The same document always gives the same text."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def parse_json(text: str) -> Any:
+    """`text` as JSON; raises InvalidDocument naming the line and column of a syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidDocument([Problem(
+            "$", f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
+        )]) from None
+
+
+class ExchangeService(Service):
+    def export_document(self, number: str) -> dict:
+        """The patient with `number` and all their sessions as a version-1 document.
+
+        Raises NotFound.
+        """
+        with self._uow() as uow:
+            patient_id = uow.patients.id_for_number(number)
+            patient = None if patient_id is None else uow.patients.get(patient_id)
+            if patient is None:
+                raise NotFound(f"No patient with patient number {number!r}.")
+            sessions = uow.sessions.for_patient(patient_id)  # oldest first
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "patient": to_plain(patient),
+            "sessions": [to_plain(s) for s in sessions],
+        }
+
+    def check_document(
+        self, document: Any,
+    ) -> tuple[tuple[Patient, list[TreatmentSession]] | None, list[Problem]]:
+        """Decode and validate `document` without writing anything.
+
+        Returns the records (None when there is any error) and every problem found, errors
+        and warnings, each with its JSON path from the document root.
+        """
+        problems, readable = _envelope_problems(document)
+        if not readable:  # another format or version: reading on would only mislead
+            return None, problems
+        patient, found = from_plain(Patient, document["patient"], "$.patient")
+        problems += found
+        if patient is not None:
+            problems += _prefixed("$.patient", validate_patient(patient, self._today()))
+        with self._uow() as uow:
+            guidance = uow.settings.zone_guidance()
+        sessions = []
+        for i, plain in enumerate(document["sessions"]):
+            path = f"$.sessions[{i}]"
+            session, found = from_plain(TreatmentSession, plain, path)
+            problems += found
+            if session is not None:
+                # No Fitzpatrick here: the patient's caution is reported once, at $.patient.
+                born = patient.date_of_birth if patient is not None else None
+                problems += _prefixed(path, validate_session(
+                    session, guidance, born=born, today=self._today()))
+                sessions.append(session)
+        if errors_only(problems):
+            return None, problems
+        return (patient, sessions), problems
+
+    def import_document(self, document: Any) -> ImportResult:
+        """Store the patient and every session of `document`, all or nothing.
+
+        Raises InvalidDocument (every problem, nothing written) or DuplicatePatientNumber
+        when the patient number is already in use.
+        """
+        records, problems = self.check_document(document)
+        if records is None:
+            raise InvalidDocument(problems)
+        patient, sessions = records
+        now = self._clock()
+        with self._uow() as uow:
+            if uow.patients.id_for_number(patient.number) is not None:
+                raise DuplicatePatientNumber(
+                    f"Patient number {patient.number} is already used by another patient; "
+                    "nothing was imported.")
+            patient_id = uow.patients.add(patient, now)
+            for session in sessions:
+                uow.sessions.add(patient_id, session, now)
+            uow.commit()
+        return ImportResult(dataclasses.replace(patient, id=patient_id), len(sessions),
+                            [p for p in problems if not p.is_error])
+
+
+def _prefixed(root: str, problems: list[Problem]) -> list[Problem]:
+    """Validation paths (`needling.zones[0].depth_mm`) as JSON paths under `root`."""
+    return [Problem(f"{root}.{p.path}", p.message, p.severity) for p in problems]
+
+
+def _envelope_problems(document: Any) -> tuple[list[Problem], bool]:
+    """Problems with the document's top level, and whether its records can be read on."""
+    if not isinstance(document, dict):
+        return [Problem("$", "The document must be a JSON object with the keys "
+                             f"{', '.join(_TOP_LEVEL_KEYS)}.")], False
+    problems = []
+    if "format" in document and document["format"] != FORMAT:
+        problems.append(Problem(
+            "$.format", f"must be {FORMAT!r}; got {document['format']!r}. "
+            "This file is not a practitioner-app patient export."))
+    version = document.get("version")
+    if "version" in document and (isinstance(version, bool) or version not in SUPPORTED_VERSIONS):
+        supported = " or ".join(str(v) for v in SUPPORTED_VERSIONS)
+        problems.append(Problem(
+            "$.version", f"must be {supported}; got {version!r}. This program reads version "
+                         f"{supported} documents; a newer version of the app may have written "
+                         "this one."))
+    problems += [Problem(f"$.{key}", "is required.")
+                 for key in _TOP_LEVEL_KEYS if key not in document]
+    if not isinstance(document.get("sessions", []), list):
+        problems.append(Problem("$.sessions", "must be a list."))
+    readable = not problems
+    problems += [Problem(f"$.{key}", "is not a known field.")
+                 for key in document if key not in _TOP_LEVEL_KEYS]
+    return problems, readable

@@ -1,0 +1,135 @@
+"""The demo generator: valid, varied, reproducible records, added beside existing ones."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from practitioner_app.domain.enums import DeviceType, FacialZone, SessionStatus
+from practitioner_app.domain.validation import errors_only, validate_patient, validate_session
+from practitioner_app.persistence.mapping import patient_search_key
+from practitioner_app.services.container import open_services
+from practitioner_app.services.demo import DEMO_MARK
+from tests.conftest import NOW
+from tests.factories import a_patient
+
+GREEK = re.compile("[\u0370-\u03ff]")
+CYRILLIC = re.compile("[\u0400-\u04ff]")
+ACCENTED_LATIN = re.compile("[\u00c0-\u024f]")
+
+
+def query(path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def table_rows(path, table: str) -> list[tuple]:
+    return query(path, f"SELECT * FROM {table} ORDER BY id")
+
+
+@pytest.fixture
+def demo(services):
+    """30 demo patients (seed 1) and their records read back through the services."""
+    result = services.demo.generate(30, seed=1)
+    patients = services.patients.rows(services.patients.search(""))
+    records = [(services.patients.get(row.id), services.sessions.for_patient(row.id))
+               for row in patients]
+    return result, records
+
+
+def test_counts_are_reported_and_stored(demo, db_path):
+    result, records = demo
+    assert (result.patients, result.first_number, result.last_number) == (30, "P000001",
+                                                                          "P000030")
+    assert len(records) == 30
+    assert result.sessions == sum(len(s) for _, s in records) == len(
+        table_rows(db_path, "treatment_sessions"))
+    assert result.zones == len(table_rows(db_path, "zone_treatments"))
+    assert result.seconds > 0
+
+
+def test_every_record_passes_the_same_rules_as_the_windows(demo, services):
+    _, records = demo
+    guidance = services.sessions.zone_guidance()
+    by_zone = {g.zone: g for g in guidance}
+    for patient, sessions in records:
+        assert errors_only(validate_patient(patient, NOW.date())) == []
+        for session in sessions:
+            assert errors_only(validate_session(session, guidance)) == [], session
+            for zone in session.needling.zones:
+                typical = by_zone[zone.zone]
+                assert typical.typical_min_mm <= zone.depth_mm <= typical.typical_max_mm
+
+
+def test_records_are_varied_like_a_real_clinics(demo):
+    _, records = demo
+    names = " ".join(patient.full_name for patient, _ in records)
+    assert GREEK.search(names) and CYRILLIC.search(names) and ACCENTED_LATIN.search(names)
+    sessions = [s for _, series in records for s in series]
+    assert {s.needling.device_type for s in sessions} == set(DeviceType)
+    assert len({z.zone for s in sessions for z in s.needling.zones}) >= 6
+    assert {s.status for s in sessions} == {SessionStatus.DRAFT, SessionStatus.COMPLETED}
+    assert len({s.practitioner_name for s in sessions}) >= 3
+    assert all(p.assessment.startswith(DEMO_MARK) for p, _ in records)
+    assert all(1 <= len(series) <= 8 for _, series in records)
+    assert 3.5 <= len(sessions) / len(records) <= 6.5
+
+
+def test_series_are_four_to_six_weeks_apart_and_never_in_the_future(demo):
+    _, records = demo
+    for _, series in records:
+        dates = [s.session_date for s in series]
+        assert dates[-1] <= NOW.date()
+        assert all(timedelta(days=28) <= b - a <= timedelta(days=42)
+                   for a, b in zip(dates, dates[1:], strict=False))
+        assert all(s.status is SessionStatus.COMPLETED for s in series[:-1])
+
+
+def test_search_keys_are_filled_as_a_save_fills_them(demo, db_path):
+    rows = query(db_path, "SELECT number, full_name, search_key FROM patients")
+    assert len(rows) == 30
+    for number, full_name, search_key in rows:
+        assert search_key == patient_search_key(full_name, number)
+
+
+def test_demo_numbers_continue_after_existing_patients(services, db_path):
+    services.patients.register(a_patient(number="P000041"))
+    result = services.demo.generate(3, seed=2)
+    assert (result.first_number, result.last_number) == ("P000042", "P000044")
+    assert sorted(r[0] for r in query(db_path, "SELECT number FROM patients")) == [
+        "P000041", "P000042", "P000043", "P000044"]
+    assert services.patients.get_by_number("P000041") == a_patient(number="P000041")
+
+
+def test_a_second_run_adds_to_the_first(services, db_path):
+    services.demo.generate(5, seed=1)
+    services.demo.generate(5, seed=1)
+    numbers = sorted(r[0] for r in query(db_path, "SELECT number FROM patients"))
+    assert numbers == [f"P{n:06d}" for n in range(1, 11)]
+    assert query(db_path, "PRAGMA foreign_key_check") == []
+
+
+def dump(path) -> list[list[tuple]]:
+    return [table_rows(path, t) for t in ("patients", "treatment_sessions", "zone_treatments")]
+
+
+def test_the_same_seed_gives_the_same_records(tmp_path):
+    paths = [tmp_path / "a.sqlite3", tmp_path / "b.sqlite3", tmp_path / "c.sqlite3"]
+    for path, seed in zip(paths, (7, 7, 8), strict=True):
+        opened = open_services(path, clock=lambda: NOW)
+        opened.demo.generate(20, seed=seed)
+        opened.close()
+    assert dump(paths[0]) == dump(paths[1])
+    assert dump(paths[0]) != dump(paths[2])
+
+
+def test_every_zone_is_used_in_a_larger_run(services, db_path):
+    services.demo.generate(200, seed=3)
+    zones = {r[0] for r in query(db_path, "SELECT DISTINCT zone FROM zone_treatments")}
+    assert zones == {z.value for z in FacialZone}

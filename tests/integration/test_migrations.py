@@ -1,0 +1,145 @@
+"""Migrations build the schema, match the models, and never lose rows (PITFALLS 3)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from practitioner_app.domain.guidance import DEFAULT_ZONE_GUIDANCE
+from practitioner_app.persistence import migrator
+from practitioner_app.persistence.database import Database
+from practitioner_app.persistence.engine import make_engine
+from practitioner_app.persistence.models import Base
+from tests.factories import a_full_session, a_patient
+
+TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
+          "zone_guidance", "zone_treatments"}
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def counts(path: Path) -> dict[str, int]:
+    return {t: query(path, f"SELECT count(*) FROM {t}")[0][0]
+            for t in ("patients", "treatment_sessions", "zone_treatments")}
+
+
+@pytest.fixture
+def populated(services, db_path) -> Path:
+    """The fixture database with two patients, three sessions and six zone rows."""
+    for number in ("P000001", "P000002"):
+        patient = services.patients.register(a_patient(number=number))
+        services.sessions.save(patient.id, a_full_session())
+    services.sessions.save(patient.id, a_full_session())
+    services.close()
+    return db_path
+
+
+def test_migrations_build_the_whole_schema_from_an_empty_file(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    Database(path).close()
+    assert {r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='table'")} \
+        == TABLES
+    assert query(path, "SELECT version_num FROM alembic_version") == [(migrator.HEAD_REVISION,)]
+    seeded = query(path, "SELECT zone, typical_min_mm, typical_max_mm, warn_above_mm "
+                         "FROM zone_guidance ORDER BY zone")
+    assert seeded == sorted((g.zone.value, g.typical_min_mm, g.typical_max_mm, g.warn_above_mm)
+                            for g in DEFAULT_ZONE_GUIDANCE)
+    assert query(path, "PRAGMA foreign_key_check") == []
+
+
+def test_models_and_migrations_do_not_drift(tmp_path):
+    path = tmp_path / "drift.sqlite3"
+    Database(path).close()
+    engine = make_engine(path)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_head_revision_constant_matches_the_scripts():
+    config = Config()
+    config.set_main_option("script_location", str(migrator.MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrator.HEAD_REVISION
+
+
+def test_migrating_a_database_at_head_changes_nothing(populated, tmp_path):
+    before = counts(populated)
+    backups = tmp_path / "backups"
+    assert migrator.migrate(populated, backups) is None
+    assert not backups.exists()
+    assert counts(populated) == before == {
+        "patients": 2, "treatment_sessions": 3, "zone_treatments": 6}
+    assert query(populated, "PRAGMA foreign_key_check") == []
+
+
+MIGRATION_0002 = '''
+"""Test-only: copy-and-drop every table with children, as a real batch migration would."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_test_copy"
+down_revision = "0001_initial"
+branch_labels = depends_on = None
+
+
+def upgrade():
+    for table in ("patients", "treatment_sessions"):
+        with op.batch_alter_table(table, recreate="always") as batch:
+            batch.add_column(sa.Column("test_extra", sa.String(), nullable=True))
+'''
+
+
+def test_a_table_copying_migration_keeps_every_child_row(populated, tmp_path, monkeypatch):
+    """Batch mode drops and re-creates parent tables; with foreign keys on, the drop would
+    cascade to the zone rows. The migrator must run it with them off and keep every row."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrator.MIGRATIONS_DIR, scripts,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_test_copy.py").write_text(MIGRATION_0002)
+    monkeypatch.setattr(migrator, "MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr(migrator, "HEAD_REVISION", "0002_test_copy")
+    before = counts(populated)
+
+    backup = migrator.migrate(populated, tmp_path / "backups")
+
+    assert query(populated, "SELECT version_num FROM alembic_version") == [("0002_test_copy",)]
+    assert counts(populated) == before == {
+        "patients": 2, "treatment_sessions": 3, "zone_treatments": 6}
+    assert query(populated, "PRAGMA foreign_key_check") == []
+    assert "test_extra" in {r[1] for r in query(populated, "PRAGMA table_info(patients)")}
+    assert backup is not None and counts(backup) == before  # taken before the upgrade
+
+
+def test_a_damaged_reference_stops_the_migration(populated, tmp_path, monkeypatch):
+    con = sqlite3.connect(populated)
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("UPDATE treatment_sessions SET patient_id = 999 WHERE id = 1")
+    con.commit()
+    con.close()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrator.MIGRATIONS_DIR, scripts,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_test_copy.py").write_text(MIGRATION_0002)
+    monkeypatch.setattr(migrator, "MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr(migrator, "HEAD_REVISION", "0002_test_copy")
+
+    with pytest.raises(migrator.MigrationError, match="1 rows with broken references"):
+        migrator.migrate(populated, tmp_path / "backups")
+    assert query(populated, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
