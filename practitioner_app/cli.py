@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import(commands)
     _add_patients(commands)
     _add_sessions(commands)
+    _add_report(commands)
     return parser
 
 
@@ -316,4 +317,61 @@ def _sessions_list(services, args) -> int:
         deepest = "-" if row.deepest_mm is None else f"{row.deepest_mm:g}"
         print(f"{row.id}\t{row.session_date.isoformat()}\t{row.status.value}\t{device}\t"
               f"{row.zone_count}\t{deepest}")
+    return EXIT_OK
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def _add_report(commands) -> None:
+    report = _subparser(
+        commands, "report", "write a printable PDF document",
+        "Write one of the printable documents as a PDF file: the treatment report of a "
+        "session, the summary of a patient's whole series, or the aftercare sheet of a "
+        "session. Find session ids with 'sessions list NUMBER'. Nothing is written when "
+        "the session or patient does not exist.")
+    kinds = report.add_subparsers(dest="kind", metavar="KIND", title="documents",
+                                  required=True)
+    for kind, summary, target, example in (
+        ("session", "treatment report of one session", "SESSION_ID", "42"),
+        ("patient", "summary of a patient's sessions", "NUMBER", "P000123"),
+        ("aftercare", "aftercare sheet of one session", "SESSION_ID", "42"),
+    ):
+        parser = _subparser(
+            kinds, kind, summary,
+            f"Write the {summary} as a PDF file.\n\n"
+            f"example:\n  practitioner-app report {kind} {example} -o {kind}-{example}.pdf")
+        parser.add_argument("target", metavar=target,
+                            type=_session_id if target == "SESSION_ID" else str,
+                            help="the session id" if target == "SESSION_ID"
+                            else "the patient number, e.g. P000123")
+        parser.add_argument("-o", "--output", metavar="FILE.pdf", required=True,
+                            help="the PDF file to write (replaced if it exists)")
+        parser.set_defaults(handler=_report)
+
+
+def _session_id(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a session id (a whole number); got {text!r}")
+    return int(text)
+
+
+def _report(services, args) -> int:
+    reports = services.reports
+    if args.kind == "patient":
+        pdf = reports.patient_summary(services.patients.get_by_number(args.target).id)
+    elif args.kind == "session":
+        pdf = reports.session_report(args.target)
+    else:
+        pdf = reports.aftercare_sheet(args.target)
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".part")
+    try:
+        # Written beside the target and renamed, so a failure never leaves half a PDF.
+        partial.write_bytes(pdf)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        return _fail(EXIT_FAILURE, f"cannot write {target}: {error.strerror}")
+    print(f"Wrote {target} ({len(pdf):,} bytes).", file=sys.stderr)
     return EXIT_OK
