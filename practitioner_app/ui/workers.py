@@ -1,8 +1,8 @@
 """The one helper for work that must not freeze the window (long PDFs, exports).
 
-`run_in_background(fn, on_done, on_error)` runs `fn()` on Qt's thread pool; the callbacks
-run on the GUI thread. Services open their own unit of work per call, so a service call is
-safe to make from the worker thread.
+`run_in_background(fn, on_done, on_error)` runs `fn()` on a worker thread, one task at a
+time; the callbacks run on the GUI thread. Services open their own unit of work per call,
+so a service call is safe to make from the worker thread.
 """
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ class _Runnable(QRunnable):
 
 
 _running: set[BackgroundTask] = set()  # keeps tasks alive until their signal is delivered
+_pool: QThreadPool | None = None
+
+
+def _serial_pool() -> QThreadPool:
+    """One worker thread: tasks run one after another, because ReportLab keeps
+    process-wide state and is not safe to run twice at once."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(1)
+    return _pool
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
@@ -52,5 +63,5 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
     task.failed.connect(on_error)
     task.finished.connect(lambda _r: _running.discard(task))
     task.failed.connect(lambda _e: _running.discard(task))
-    QThreadPool.globalInstance().start(_Runnable(task))
+    _serial_pool().start(_Runnable(task))
     return task

@@ -91,7 +91,7 @@ def test_the_program_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     listed = re.findall(r"^    (\w+) ", capsys.readouterr().out, re.MULTILINE)
-    assert listed == ["demo", "export", "import", "patients", "sessions"]
+    assert listed == ["demo", "export", "import", "patients", "sessions", "report"]
 
 
 @pytest.mark.parametrize("argv", [

@@ -1,0 +1,137 @@
+"""The aftercare sheet the patient takes home, in plain words and large type.
+
+Guarantees beyond those of `document.render`: the clinic's aftercare text prints in full,
+its blank-line sections and "- " bullets kept; the sheet says what was done, when to
+call the clinic (with its phone number when the clinic has one) and the next
+appointment when one is booked. It is the patient's copy, so it carries no DRAFT mark.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+
+from practitioner_app.domain.clinic import ClinicProfile
+from practitioner_app.domain.enums import DeviceType, FacialZone
+from practitioner_app.domain.session import TreatmentSession
+
+from . import styles
+from .blocks import boxed, para
+from .data import AftercareSheetData
+from .document import pdf_builder, render
+from .page import PageFurniture
+from .text import clean, escape_text, fmt_date, fmt_number, one_line, spoken_date, spoken_list
+
+TITLE = "Aftercare"
+
+# How a patient would say it; a missing entry falls back to the clinical label.
+_ZONE_WORDS = {
+    FacialZone.FOREHEAD: "forehead",
+    FacialZone.PERIORBITAL: "skin around the eyes",
+    FacialZone.NOSE: "nose",
+    FacialZone.CHEEKS: "cheeks",
+    FacialZone.PERIORAL: "skin around the mouth",
+    FacialZone.CHIN_JAW: "chin and jawline",
+    FacialZone.NECK: "neck",
+    FacialZone.ACNE_SCARS: "acne scars",
+}
+_DEVICE_WORDS = {
+    DeviceType.DERMAROLLER: "a dermaroller",
+    DeviceType.PEN: "a microneedling pen",
+    DeviceType.RF: "a radiofrequency microneedling device",
+    DeviceType.AUTOMATED: "an automated microneedling device",
+}
+
+
+@pdf_builder
+def build_aftercare_sheet(data: AftercareSheetData) -> bytes:
+    """The aftercare sheet as PDF bytes; the same `data` always gives the same bytes."""
+    session = data.session
+    furniture = PageFurniture(
+        clinic=data.clinic,
+        title=TITLE,
+        patient_fields=(("For", data.patient.full_name),
+                        ("Treatment date", fmt_date(session.session_date))),
+        generated_at=data.generated_at,
+    )
+    story: list[Flowable] = [
+        para("Looking after your skin after microneedling", styles.PATIENT_TITLE),
+        para("Your treatment", styles.PATIENT_HEADING),
+        *[para(sentence, styles.PATIENT_BODY) for sentence in treatment_sentences(session)],
+    ]
+    if session.aftercare.instructions.strip():
+        story += [para("Notes from your practitioner", styles.PATIENT_HEADING),
+                  para(session.aftercare.instructions, styles.PATIENT_BODY)]
+    story += aftercare_text(data.clinic.aftercare_text)
+    story += [Spacer(1, 4 * mm), KeepTogether([_next_appointment(session), Spacer(1, 3 * mm),
+                                               _contact(data.clinic)])]
+    return render(story, furniture)
+
+
+def treatment_sentences(session: TreatmentSession) -> list[str]:
+    """What was done, in plain words, e.g. "On Friday 20 November 2026 you had
+    microneedling of the forehead and cheeks with a microneedling pen, up to 1.5 mm deep."
+    """
+    needling = session.needling
+    zones = [_ZONE_WORDS.get(z.zone, z.zone.label.lower()) for z in needling.zones]
+    done = f"On {spoken_date(session.session_date)} you had microneedling"
+    if zones:
+        done += " of the " + spoken_list(list(dict.fromkeys(zones)))
+    if needling.device_type:
+        done += " with " + _DEVICE_WORDS[needling.device_type]
+    if session.deepest_mm is not None:
+        done += f", up to {fmt_number(session.deepest_mm)} mm deep"
+    sentences = [done + "."]
+    if session.numbing.used and session.numbing.agent.strip():
+        sentences.append(f"A numbing cream ({one_line(session.numbing.agent)}) was used first.")
+    if session.serum.product.strip():
+        sentences.append(f"Afterwards we applied {one_line(session.serum.product)}.")
+    sunscreen = session.sunscreen
+    if sunscreen.deferred:
+        sentences.append("Sunscreen was not applied today: start using it tomorrow.")
+    elif sunscreen.product.strip() or sunscreen.spf:
+        spf = f" (SPF {sunscreen.spf})" if sunscreen.spf else ""
+        sentences.append(f"We finished with sunscreen{spf}.")
+    return sentences
+
+
+def aftercare_text(text: str) -> list[Flowable]:
+    """The clinic's text as flowables: a line followed by "- " bullets is a heading, "- "
+    lines are bullets, other lines are paragraphs; blank lines separate sections."""
+    lines = [line.strip() for line in clean(text).split("\n")]
+    flowables: list[Flowable] = []
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        if line.startswith("- "):
+            flowables.append(Paragraph(escape_text(line[2:]), styles.PATIENT_BULLET,
+                                       bulletText="•"))
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        style = styles.PATIENT_HEADING if following.startswith("- ") else styles.PATIENT_BODY
+        flowables.append(para(line, style))
+    return flowables
+
+
+def _next_appointment(session: TreatmentSession) -> Flowable:
+    booked = session.aftercare.next_appointment
+    text = (f"Your next appointment: {spoken_date(booked)}" if booked
+            else "Please contact the clinic to book your next appointment.")
+    return boxed([para(text, styles.PATIENT_EMPHASIS)], styles.NOTE_FILL, styles.NOTE_EDGE)
+
+
+def _contact(clinic: ClinicProfile) -> Flowable:
+    name = one_line(clinic.name)
+    phone, email = one_line(clinic.phone), one_line(clinic.email)
+    if phone:
+        reach = f"call {name} on {phone}" + (f" (or email {email})" if email else "")
+    elif email:
+        reach = f"contact {name} at {email}"
+    else:
+        reach = f"contact {name}"
+    return boxed([
+        para("When to call the clinic", styles.PATIENT_EMPHASIS),
+        para(f"If you see signs of infection (increasing pain, swelling, heat, pus or a "
+             f"fever), a cold-sore flare, or darkening of the skin, {reach}.",
+             styles.PATIENT_BODY),
+    ], styles.CAUTION_FILL, styles.CAUTION_EDGE)

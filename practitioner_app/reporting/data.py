@@ -1,0 +1,50 @@
+"""What each document is built from: plain, frozen data, gathered by the services.
+
+Nothing here reads a clock or a database: `generated_at` is the moment the caller says
+the document was produced, so the same data always gives the same PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from practitioner_app.domain.clinic import ClinicProfile
+from practitioner_app.domain.patient import Patient
+from practitioner_app.domain.session import TreatmentSession
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReportData:
+    """One session's record. `session_number`/`session_count` print as "Session k of N"."""
+
+    clinic: ClinicProfile
+    patient: Patient
+    session: TreatmentSession
+    generated_at: datetime
+    session_number: int | None = None
+    session_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientSummaryData:
+    """A patient's details and their whole series; `sessions` oldest first."""
+
+    clinic: ClinicProfile
+    patient: Patient
+    sessions: tuple[TreatmentSession, ...]
+    generated_at: datetime
+
+    def __post_init__(self) -> None:
+        # Accept any sequence from callers but keep the record immutable.
+        object.__setattr__(self, "sessions", tuple(self.sessions))
+
+
+@dataclass(frozen=True, slots=True)
+class AftercareSheetData:
+    """The sheet handed to the patient after `session`."""
+
+    clinic: ClinicProfile
+    patient: Patient
+    session: TreatmentSession
+    generated_at: datetime

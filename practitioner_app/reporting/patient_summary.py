@@ -1,0 +1,114 @@
+"""The patient summary: details, consultation, the depth chart and every session.
+
+Guarantees beyond those of `document.render`: sessions print oldest first (by date,
+ties in the order given); the session table's header row repeats on every page it spans;
+the document grows to as many pages as the series needs.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether
+
+from practitioner_app.domain.enums import Concern
+from practitioner_app.domain.session import TreatmentSession
+
+from . import styles
+from .blocks import data_table, field_grid, full_width_fields, para, patient_identity, pih_caution
+from .data import PatientSummaryData
+from .depth_chart import depth_chart
+from .document import pdf_builder, render
+from .layout import CONTENT_WIDTH
+from .page import PageFurniture, patient_line
+from .text import fmt_date, fmt_datetime, fmt_number, one_line
+
+TITLE = "Patient summary"
+
+# Session table columns (heading, width in mm); "Zones" takes what is left.
+_COLUMNS = (
+    ("#", 7), ("Date", 18), ("Device", 27), ("Zones", 0), ("Deepest (mm)", 15),
+    ("Serum", 25), ("Practitioner", 24), ("Status", 18),
+)
+
+
+@pdf_builder
+def build_patient_summary(data: PatientSummaryData) -> bytes:
+    """The summary as PDF bytes; the same `data` always gives the same bytes."""
+    sessions = sorted(data.sessions, key=lambda s: s.session_date)
+    furniture = PageFurniture(
+        clinic=data.clinic,
+        title=TITLE,
+        patient_fields=patient_line(data.patient),
+        generated_at=data.generated_at,
+    )
+    story = [*_patient(data, sessions), *_chart(sessions), *_session_table(sessions)]
+    return render(story, furniture)
+
+
+def _patient(data: PatientSummaryData, sessions: list[TreatmentSession]) -> list[Flowable]:
+    patient = data.patient
+    span = f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}"
+    if sessions:
+        first, last = sessions[0].session_date, sessions[-1].session_date
+        span += f", {fmt_date(first)}" + (f" to {fmt_date(last)}" if last != first else "")
+    # Concerns in the vocabulary's order, so the same set always prints the same way.
+    concerns = [c.label for c in Concern if c in patient.concerns and c is not Concern.OTHER]
+    if Concern.OTHER in patient.concerns or patient.concerns_other.strip():
+        concerns.append("Other" + (f": {one_line(patient.concerns_other)}"
+                                   if patient.concerns_other.strip() else ""))
+    identity = patient_identity(patient, data.generated_at.date())
+    return [
+        para(TITLE, styles.TITLE),
+        para(f"{span} · Generated {fmt_datetime(data.generated_at)}", styles.SUBTITLE),
+        field_grid([*identity, ("Phone", patient.phone), ("Email", patient.email),
+                    ("Address", patient.address)]),
+        *pih_caution(patient),
+        para("Health", styles.SECTION),
+        full_width_fields([
+            ("Concerns", ", ".join(concerns)),
+            ("Medical history", patient.medical_history),
+            ("Medications", patient.medications),
+            ("Allergies", patient.allergies),
+        ]),
+        para("Consultation", styles.SECTION),
+        full_width_fields([
+            ("Goals", patient.goals), ("Assessment", patient.assessment), ("Plan", patient.plan),
+        ]),
+    ]
+
+
+def _chart(sessions: list[TreatmentSession]) -> list[Flowable]:
+    chart = depth_chart(sessions, CONTENT_WIDTH)
+    if chart is None:
+        return []
+    return [KeepTogether([
+        para("Needle depth per zone", styles.SECTION),
+        chart,
+        para("Deepest depth recorded for each zone at each session. Zones at the same "
+             "depth are drawn side by side.", styles.CAPTION),
+    ])]
+
+
+def _session_table(sessions: list[TreatmentSession]) -> list[Flowable]:
+    heading = para("Sessions", styles.SECTION)
+    if not sessions:
+        return [heading, para("No sessions recorded.", styles.EMPTY_NOTE)]
+    widths = [w * mm for _, w in _COLUMNS]
+    widths[3] = CONTENT_WIDTH - sum(widths)
+    rows = [_session_row(number, session) for number, session in enumerate(sessions, start=1)]
+    table = data_table([h for h, _ in _COLUMNS], rows, widths, long=True)
+    return [heading, table]
+
+
+def _session_row(number: int, session: TreatmentSession) -> list[str]:
+    needling = session.needling
+    device = needling.device_type.label if needling.device_type else ""
+    make_model = " ".join(p for p in (needling.device_make, needling.device_model) if p)
+    if make_model:
+        device = f"{device}\n{make_model}" if device else make_model
+    zones = dict.fromkeys(z.zone.label for z in needling.zones)  # once each, in row order
+    return [
+        str(number), fmt_date(session.session_date), device, ", ".join(zones),
+        fmt_number(session.deepest_mm), session.serum.product, session.practitioner_name,
+        session.status.label,
+    ]
