@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LOGO_MAX_BYTES = 1_000_000
+
 DEFAULT_AFTERCARE = """\
 First 24–48 hours
 - Do not wear make-up.
@@ -43,3 +46,5 @@ class ClinicProfile:
     phone: str = ""
     email: str = ""
     aftercare_text: str = DEFAULT_AFTERCARE
+    #: Optional letterhead logo as PNG bytes (re-encoded on upload); b"" when none.
+    logo_png: bytes = b""

@@ -8,10 +8,12 @@ one line here, never escaped, and shrunk (then shortened with "…") to fit its 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -24,6 +26,7 @@ from .text import fmt_date, fmt_datetime, one_line
 
 _MIN_FONT_SIZE = 6.0
 _GAP = 5 * mm
+_LOGO_MAX_WIDTH = 35 * mm
 DRAFT_BADGE = "DRAFT — not signed"
 
 
@@ -89,15 +92,30 @@ class PageFurniture:
         canv.drawCentredString(0, -40, "DRAFT")
         canv.restoreState()
 
+    def _logo(self, canv: Canvas) -> float:
+        """Draw the clinic's logo at the top left; return the width it takes (0 if none).
+        The bytes come from the clinic settings, never from a path or URL in user text."""
+        if not self.clinic.logo_png:
+            return 0.0
+        image = ImageReader(io.BytesIO(self.clinic.logo_png))
+        width, height = image.getSize()
+        box_height = layout.HEADER_TOP - layout.HEADER_RULE_1 - 1.5 * mm
+        drawn_width = min(_LOGO_MAX_WIDTH, box_height * width / height)
+        drawn_height = drawn_width * height / width
+        canv.drawImage(image, layout.MARGIN_LEFT, layout.HEADER_RULE_1 + 1 * mm,
+                       width=drawn_width, height=drawn_height, mask="auto")
+        return drawn_width + 3 * mm
+
     def _letterhead(self, canv: Canvas) -> None:
         left, right = layout.MARGIN_LEFT, layout.PAGE_WIDTH - layout.MARGIN_RIGHT
+        left += self._logo(canv)
         title_width = stringWidth(self.title, BOLD, 9)
         canv.setFillColor(styles.MUTED)
         canv.setFont(BOLD, 9)
         canv.drawRightString(right, layout.CLINIC_NAME_BASELINE, self.title)
 
         name, size = fit_text(one_line(self.clinic.name), BOLD, 12,
-                              layout.CONTENT_WIDTH - title_width - _GAP)
+                              right - left - title_width - _GAP)
         canv.setFillColor(styles.INK)
         canv.setFont(BOLD, size)
         canv.drawString(left, layout.CLINIC_NAME_BASELINE, name)
@@ -105,7 +123,7 @@ class PageFurniture:
         contact = " · ".join(part for part in (
             one_line(self.clinic.address), one_line(self.clinic.phone),
             one_line(self.clinic.email)) if part)
-        contact, size = fit_text(contact, REGULAR, 7.5, layout.CONTENT_WIDTH)
+        contact, size = fit_text(contact, REGULAR, 7.5, right - left)
         canv.setFillColor(styles.MUTED)
         canv.setFont(REGULAR, size)
         canv.drawString(left, layout.CLINIC_CONTACT_BASELINE, contact)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 from ..domain import guidance as g
-from ..domain.clinic import DEFAULT_AFTERCARE, ClinicProfile
+from ..domain.clinic import DEFAULT_AFTERCARE, LOGO_MAX_BYTES, PNG_SIGNATURE, ClinicProfile
 from ..domain.errors import Problem, ValidationError
 from .base import Service
 
 _KEYS = {f.name: f"clinic.{f.name}" for f in dataclasses.fields(ClinicProfile)}
+_BINARY = {"logo_png"}  # stored as base64 text in the settings table
 
 
 def validate_clinic(profile: ClinicProfile) -> list[Problem]:
@@ -23,6 +25,12 @@ def validate_clinic(profile: ClinicProfile) -> list[Problem]:
         if len(value) > limit:
             problems.append(Problem(name, f"{name.replace('_', ' ').capitalize()} may hold at "
                                           f"most {limit:,} characters; it has {len(value):,}."))
+    if profile.logo_png and not profile.logo_png.startswith(PNG_SIGNATURE):
+        problems.append(Problem("logo_png", "The logo must be a PNG image."))
+    if len(profile.logo_png) > LOGO_MAX_BYTES:
+        problems.append(Problem(
+            "logo_png", f"The logo may be at most {LOGO_MAX_BYTES // 1000:,} kB; it is "
+                        f"{len(profile.logo_png) // 1000:,} kB."))
     if not profile.aftercare_text.strip():
         problems.append(Problem("aftercare_text", "Aftercare instructions are required."))
     return problems
@@ -33,6 +41,8 @@ class ClinicService(Service):
         """The clinic's details; the aftercare text defaults to DOMAIN's until edited."""
         with self._uow() as uow:
             values = {name: uow.settings.get(key) for name, key in _KEYS.items()}
+        for name in _BINARY:
+            values[name] = base64.b64decode(values[name])
         if not values["aftercare_text"].strip():
             values["aftercare_text"] = DEFAULT_AFTERCARE
         return ClinicProfile(**values)
@@ -44,6 +54,9 @@ class ClinicService(Service):
             raise ValidationError(problems)
         with self._uow() as uow:
             for name, key in _KEYS.items():
-                uow.settings.put(key, getattr(profile, name))
+                value = getattr(profile, name)
+                if name in _BINARY:
+                    value = base64.b64encode(value).decode("ascii")
+                uow.settings.put(key, value)
             uow.commit()
         return profile

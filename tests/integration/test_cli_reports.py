@@ -52,3 +52,14 @@ def test_session_id_must_be_a_number(db_path, tmp_path, capsys):
         main(["--db", str(db_path), "report", "session", "abc", "-o", str(tmp_path / "x.pdf")])
     assert exit_.value.code == EXIT_USAGE
     assert "must be a session id" in capsys.readouterr().err
+
+
+def test_clinic_logo_must_be_a_png_of_bounded_size(services):
+    from practitioner_app.domain.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="must be a PNG"):
+        services.clinic.save_profile(ClinicProfile(name="X", logo_png=b"GIF89a..."))
+    with pytest.raises(ValidationError, match="at most 1,000 kB"):
+        services.clinic.save_profile(
+            ClinicProfile(name="X", logo_png=b"\x89PNG\r\n\x1a\n" + bytes(1_000_001)))
+    assert services.clinic.profile().logo_png == b""

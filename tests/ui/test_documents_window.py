@@ -85,3 +85,26 @@ def test_clinic_details_are_edited_in_the_app_and_required(qtbot, window):
     with qtbot.waitSignal(dialog.clinic_saved):
         dialog.save()
     assert window.services.clinic.profile().name == "Клиника «Ясень» & Co"
+
+
+def test_logo_is_chosen_in_the_app_and_printed_on_every_page(qtbot, window, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    picture = QImage(1200, 600, QImage.Format.Format_RGB32)
+    picture.fill(QColor("#2a6f97"))
+    source = tmp_path / "logo.jpg"
+    assert picture.save(str(source), "JPEG")
+    dialog = window.edit_clinic()
+    assert not dialog.load_logo_file(str(tmp_path / "missing.png"))
+    assert "not an image" in dialog.board.labels["logo_png"].text()
+    assert dialog.load_logo_file(str(source))
+    with qtbot.waitSignal(dialog.clinic_saved):
+        dialog.save()
+    logo = window.services.clinic.profile().logo_png
+    assert logo.startswith(b"\x89PNG")
+    stored = QImage.fromData(logo)
+    assert (stored.width(), stored.height()) == (800, 400)  # scaled to 400 px high
+
+    summary = window.services.reports.patient_summary(window.panel.patient.id)
+    for page in pypdf.PdfReader(io.BytesIO(summary)).pages:
+        assert len(page.images) == 1

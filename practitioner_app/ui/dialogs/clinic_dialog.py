@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -14,9 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.clinic import DEFAULT_AFTERCARE, ClinicProfile
-from ...domain.errors import ValidationError
+from ...domain.errors import Problem, ValidationError
 from ...services.clinic import ClinicService
 from ..widgets.form import MessageBoard, text_box
+
+LOGO_MAX_PIXELS = 400
+LOGO_PREVIEW_HEIGHT = 48
 
 
 class ClinicDialog(QDialog):
@@ -41,6 +48,19 @@ class ClinicDialog(QDialog):
             ("A&ftercare instructions", self.aftercare_text, "aftercare_text"),
         ):
             self.board.add_row(form, label, widget, path)
+        self.logo_preview = QLabel("No logo")
+        self.logo_preview.setFixedHeight(LOGO_PREVIEW_HEIGHT)
+        choose = QPushButton("Choose &logo…")
+        remove = QPushButton("Remove logo")
+        choose.clicked.connect(self._choose_logo)
+        remove.clicked.connect(lambda: self._set_logo(b""))
+        logo_row = QHBoxLayout()
+        for w in (self.logo_preview, choose, remove):
+            logo_row.addWidget(w)
+        logo_row.addStretch(1)
+        logo_box = QWidget()
+        logo_box.setLayout(logo_row)
+        self.board.add_row(form, "Logo", logo_box, "logo_png")
         restore = QPushButton("Restore the standard aftercare text")
         restore.clicked.connect(lambda: self.aftercare_text.setPlainText(DEFAULT_AFTERCARE))
         form.addRow("", restore)
@@ -54,18 +74,53 @@ class ClinicDialog(QDialog):
         self._load(service.profile())
         self.resize(760, 760)
 
+    def _choose_logo(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the clinic's logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)")
+        if path:
+            self.load_logo_file(path)
+
+    def load_logo_file(self, path: str) -> bool:
+        """Take an image file as the logo, re-encoded as a PNG at most LOGO_MAX_PIXELS
+        high (so a huge photo cannot bloat every printed page). False if not an image."""
+        image = QImage(path)
+        if image.isNull():
+            self.board.show([Problem("logo_png", f"{path} is not an image this app can read "
+                                                 "(PNG, JPEG, BMP or GIF).")])
+            return False
+        if image.height() > LOGO_MAX_PIXELS:
+            image = image.scaledToHeight(LOGO_MAX_PIXELS,
+                                         Qt.TransformationMode.SmoothTransformation)
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        self._set_logo(bytes(buffer.data()))
+        return True
+
+    def _set_logo(self, png: bytes) -> None:
+        self._logo_png = png
+        if png:
+            pixmap = QPixmap()
+            pixmap.loadFromData(png, "PNG")
+            self.logo_preview.setPixmap(pixmap.scaledToHeight(
+                LOGO_PREVIEW_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.logo_preview.clear()
+            self.logo_preview.setText("No logo")
+
     def _load(self, p: ClinicProfile) -> None:
         self.name.setText(p.name)
         self.address.setPlainText(p.address)
         self.phone.setText(p.phone)
         self.email.setText(p.email)
         self.aftercare_text.setPlainText(p.aftercare_text)
+        self._set_logo(p.logo_png)
 
     def value(self) -> ClinicProfile:
         return ClinicProfile(
             name=self.name.text().strip(), address=self.address.toPlainText(),
             phone=self.phone.text().strip(), email=self.email.text().strip(),
-            aftercare_text=self.aftercare_text.toPlainText())
+            aftercare_text=self.aftercare_text.toPlainText(), logo_png=self._logo_png)
 
     def save(self) -> None:
         try:
