@@ -17,6 +17,7 @@ from practitioner_app.domain.enums import (
     Tolerance,
 )
 from practitioner_app.domain.patient import Patient
+from practitioner_app.domain.screening import DEFAULT_RULES, ScreenAnswer, answers_for
 from practitioner_app.domain.session import (
     Aftercare,
     Cleansing,
@@ -54,6 +55,17 @@ def a_patient(**overrides) -> Patient:
     return Patient(**values)
 
 
+def answered_screen(**present) -> tuple[ScreenAnswer, ...]:
+    """The default screen answered "no" throughout; `present={position: True}` changes one,
+    e.g. answered_screen(**{"5": True}) answers isotretinoin yes (with a reason)."""
+    answers = []
+    for i, a in enumerate(answers_for(DEFAULT_RULES)):
+        yes = present.get(str(i), False)
+        answers.append(dataclasses.replace(
+            a, present=yes, override_reason="Benefit outweighs risk; discussed" if yes else ""))
+    return tuple(answers)
+
+
 def a_full_session(**overrides) -> TreatmentSession:
     """A completed session with every step filled in."""
     values = dict(
@@ -86,6 +98,7 @@ def a_full_session(**overrides) -> TreatmentSession:
                             next_appointment=date(2026, 12, 18), done_at=time(10, 12)),
         outcome=Outcome(tolerance=Tolerance.GOOD, adverse_events="None",
                         total_minutes=75, notes="Good endpoint"),
+        screen=answered_screen(),
     )
     values.update(overrides)
     return TreatmentSession(**values)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -98,10 +98,13 @@ def _decode(tp: Any, data: Any, path: str, problems: list[Problem]) -> Any:
         if not isinstance(data, str):
             problems.append(Problem(path, f"must be text; got {data!r}."))
         return data
-    if tp in (date, time):
-        example = "YYYY-MM-DD" if tp is date else "HH:MM:SS"
+    if tp in (date, time, datetime):
+        example = {date: "YYYY-MM-DD", time: "HH:MM:SS", datetime: "YYYY-MM-DDTHH:MM:SS"}[tp]
         try:
-            return tp.fromisoformat(data)
+            value = tp.fromisoformat(data)
+            if tp is date and isinstance(value, datetime):
+                raise ValueError  # a date field given a timestamp
+            return value
         except (TypeError, ValueError):
             problems.append(Problem(path, f"must be a {tp.__name__} as {example}; got {data!r}."))
             return None

@@ -106,3 +106,4 @@ class Tolerance(LabelledEnum):
 class SessionStatus(LabelledEnum):
     DRAFT = "draft", "Draft"
     COMPLETED = "completed", "Completed"
+    SIGNED = "signed", "Signed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .enums import Concern, Fitzpatrick, Sex
 from .ids import PatientId
@@ -34,6 +34,9 @@ class Patient:
     goals: str = ""
     assessment: str = ""
     plan: str = ""
+    #: Archived patients are hidden from the default list, never erased.
+    archived_at: datetime | None = None
+    archive_reason: str = ""
     id: PatientId | None = field(default=None, compare=False)
 
     def age_on(self, day: date) -> int:
@@ -66,3 +69,4 @@ class PatientRow:
     date_of_birth: date
     fitzpatrick: Fitzpatrick
     last_session: date | None
+    archived: bool = False

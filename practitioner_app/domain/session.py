@@ -11,6 +11,8 @@ from datetime import date, time
 
 from .enums import Bleeding, DeviceType, FacialZone, Oedema, SessionStatus, Tolerance
 from .ids import PatientId, SessionId
+from .screening import ScreenAnswer
+from .signing import Addendum, Signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +134,15 @@ class TreatmentSession:
     sunscreen: Sunscreen = field(default_factory=Sunscreen)
     aftercare: Aftercare = field(default_factory=Aftercare)
     outcome: Outcome = field(default_factory=Outcome)
+    screen: tuple[ScreenAnswer, ...] = ()
+    signature: Signature | None = None
+    addenda: tuple[Addendum, ...] = ()
     id: SessionId | None = field(default=None, compare=False)
     patient_id: PatientId | None = field(default=None, compare=False)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signature is not None
 
     @property
     def deepest_mm(self) -> float | None:

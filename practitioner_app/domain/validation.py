@@ -16,6 +16,7 @@ from .enums import PIH_CAUTION, DeviceType, Fitzpatrick, SessionStatus
 from .errors import Problem, Severity
 from .guidance import ZoneGuidance
 from .patient import Patient
+from .screening import screen_problems
 from .session import TreatmentSession, ZoneTreatment
 
 _PATIENT_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*")
@@ -239,8 +240,14 @@ def validate_session(
                       g.LONG_TEXT_MAX)
     problems += _text("outcome.notes", "Notes", o.notes, g.LONG_TEXT_MAX)
 
-    if s.status is SessionStatus.COMPLETED:
+    if s.status in (SessionStatus.COMPLETED, SessionStatus.SIGNED):
         problems += completeness_problems(s)
+    problems += screen_problems(s.screen, needling_recorded=bool(
+        s.needling.device_type is not None or s.needling.zones))
+    for i, answer in enumerate(s.screen):
+        problems += _text(f"screen[{i}].note", "Screen note", answer.note, g.LONG_TEXT_MAX)
+        problems += _text(f"screen[{i}].override_reason", "Override reason",
+                          answer.override_reason, g.LONG_TEXT_MAX)
     if fitzpatrick is not None:
         problems += fitzpatrick_cautions(fitzpatrick, "patient.fitzpatrick")
     return problems

@@ -13,11 +13,14 @@ from datetime import datetime
 
 from ..domain.ids import PatientId, SessionId
 from ..domain.patient import Patient, search_key
+from ..domain.screening import ScreenAnswer
 from ..domain.session import STEPS, Needling, TreatmentSession, ZoneTreatment
-from .models import PatientRecord, SessionRecord, ZoneRecord
+from ..domain.signing import Addendum, Signature
+from .models import PatientRecord, ScreenAnswerRecord, SessionRecord, ZoneRecord
 
 _PATIENT_FIELDS = [f.name for f in dataclasses.fields(Patient) if f.name != "id"]
 _ZONE_FIELDS = [f.name for f in dataclasses.fields(ZoneTreatment)]
+_SCREEN_FIELDS = [f.name for f in dataclasses.fields(ScreenAnswer)]
 
 
 def patient_search_key(full_name: str, number: str) -> str:
@@ -49,18 +52,34 @@ def session_to_record(session: TreatmentSession, record: SessionRecord, now: dat
         value = getattr(session, step)
         for name in _step_fields(type(value)):
             setattr(record, f"{step}_{name}", getattr(value, name))
-    # Reuse rows by position: replacing them would insert the new rows before the ORM
-    # deletes the old ones and break the unique (session_id, position) constraint.
-    kept = list(record.zones)
-    zones = []
-    for i, zone in enumerate(session.needling.zones):
-        row = kept[i] if i < len(kept) else ZoneRecord(position=i)
-        for name in _ZONE_FIELDS:
-            setattr(row, name, getattr(zone, name))
-        zones.append(row)
-    record.zones = zones  # rows beyond the new count are orphans and get deleted
+    record.zones = _children(record.zones, session.needling.zones, ZoneRecord, _ZONE_FIELDS)
+    record.screen = _children(record.screen, session.screen, ScreenAnswerRecord,
+                              _SCREEN_FIELDS)
     record.created_at = record.created_at or now
     record.updated_at = now
+
+
+def _children(kept_rows: list, values, record_cls, fields: list[str]) -> list:
+    """Child rows for `values`, reusing existing rows by position: replacing them would
+    insert the new rows before the ORM deletes the old ones and break the unique
+    (session_id, position) constraint. Rows beyond the new count become orphans and are
+    deleted."""
+    kept = list(kept_rows)
+    rows = []
+    for i, value in enumerate(values):
+        row = kept[i] if i < len(kept) else record_cls(position=i)
+        for name in fields:
+            setattr(row, name, getattr(value, name))
+        rows.append(row)
+    return rows
+
+
+def signature_from_record(record: SessionRecord) -> Signature | None:
+    if record.signed_at is None:
+        return None
+    return Signature(record.signer_username or "", record.signer_name or "",
+                     record.signer_role or "", record.signer_registration or "",
+                     record.signed_at, record.digest or "")
 
 
 def session_from_record(record: SessionRecord) -> TreatmentSession:
@@ -79,6 +98,11 @@ def session_from_record(record: SessionRecord) -> TreatmentSession:
         status=record.status,
         practitioner_name=record.practitioner_name,
         practitioner_role=record.practitioner_role,
+        screen=tuple(ScreenAnswer(**{n: getattr(a, n) for n in _SCREEN_FIELDS})
+                     for a in record.screen),
+        signature=signature_from_record(record),
+        addenda=tuple(Addendum(a.author_username, a.author_name, a.created_at, a.reason,
+                               a.text) for a in record.addenda),
         **steps,
     )
 
@@ -114,6 +138,13 @@ def session_row_values(session: TreatmentSession, now: datetime) -> dict:
         value = getattr(session, step)
         for name, column in columns:
             values[column] = getattr(value, name)
+    return values
+
+
+def screen_row_values(answer: ScreenAnswer, position: int) -> dict:
+    """One screen answer row (without `id` and `session_id`) at `position`."""
+    values = {name: getattr(answer, name) for name in _SCREEN_FIELDS}
+    values["position"] = position
     return values
 
 

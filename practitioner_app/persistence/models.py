@@ -22,6 +22,7 @@ from ..domain.enums import (
     Sex,
     Tolerance,
 )
+from ..domain.screening import ScreenSeverity
 from .types import EnumSetText, EnumText
 
 # Named constraints, so batch migrations can find and alter them later.
@@ -62,6 +63,8 @@ class PatientRecord(Base):
     plan: Mapped[str]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+    archive_reason: Mapped[str] = mapped_column(server_default="")
 
     __table_args__ = (Index("ix_patients_search_key", "search_key"),)
 
@@ -131,8 +134,20 @@ class SessionRecord(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    # Set once, by signing; triggers refuse any later change to the row or its children.
+    signed_at: Mapped[datetime | None]
+    signer_username: Mapped[str | None]
+    signer_name: Mapped[str | None]
+    signer_role: Mapped[str | None]
+    signer_registration: Mapped[str | None]
+    digest: Mapped[str | None]
+
     zones: Mapped[list[ZoneRecord]] = relationship(
         order_by="ZoneRecord.position", cascade="all, delete-orphan", lazy="selectin")
+    screen: Mapped[list[ScreenAnswerRecord]] = relationship(
+        order_by="ScreenAnswerRecord.position", cascade="all, delete-orphan", lazy="selectin")
+    addenda: Mapped[list[AddendumRecord]] = relationship(
+        order_by="AddendumRecord.id", lazy="selectin")
 
     __table_args__ = (
         Index("ix_treatment_sessions_patient_date", "patient_id", "session_date"),
@@ -159,6 +174,105 @@ class ZoneRecord(Base):
     note: Mapped[str]
 
     __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+
+class ScreenAnswerRecord(Base):
+    """One screen question as asked at a visit (wording and severity copied)."""
+
+    __tablename__ = "screen_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("treatment_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    item: Mapped[str]
+    severity: Mapped[ScreenSeverity] = mapped_column(EnumText(ScreenSeverity))
+    window: Mapped[str]
+    present: Mapped[bool | None]
+    last_occurrence: Mapped[date | None]
+    note: Mapped[str]
+    override_reason: Mapped[str]
+
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+
+class AddendumRecord(Base):
+    """Append-only: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("treatment_sessions.id", ondelete="RESTRICT"), index=True)
+    author_username: Mapped[str]
+    author_name: Mapped[str]
+    created_at: Mapped[datetime]
+    reason: Mapped[str]
+    text: Mapped[str]
+
+
+class ContraindicationRuleRecord(Base):
+    """The clinic's screen, seeded from DOMAIN and edited by an administrator."""
+
+    __tablename__ = "contraindication_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str]
+    severity: Mapped[ScreenSeverity] = mapped_column(EnumText(ScreenSeverity))
+    window: Mapped[str]
+    position: Mapped[int]
+    active: Mapped[bool]
+
+
+class ConsentRecord(Base):
+    """Consents are appended, never changed: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str]
+    text_version: Mapped[str]
+    consent_date: Mapped[date]
+    witnessed_by: Mapped[str]
+    recorded_by: Mapped[str]
+    recorded_at: Mapped[datetime]
+
+
+class UserRecord(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(unique=True)
+    full_name: Mapped[str]
+    role_title: Mapped[str]
+    registration_number: Mapped[str]
+    is_admin: Mapped[bool]
+    active: Mapped[bool]
+    password_hash: Mapped[str]  # Argon2id, never the password
+    failed_attempts: Mapped[int]
+    last_failed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AuditRecord(Base):
+    """Append-only, hash-chained log. AUTOINCREMENT: ids are never reused, so a removed
+    entry leaves a gap that verification reports."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str]
+    action: Mapped[str]
+    patient_id: Mapped[int | None] = mapped_column(index=True)
+    session_id: Mapped[int | None]
+    details: Mapped[str]  # canonical JSON
+    prev_hash: Mapped[str]
+    hash: Mapped[str]
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class ZoneGuidanceRecord(Base):

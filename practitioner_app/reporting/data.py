@@ -24,6 +24,8 @@ class SessionReportData:
     generated_at: datetime
     session_number: int | None = None
     session_count: int | None = None
+    #: Set when a signed record's digest no longer matches: printed loudly on page 1.
+    integrity_warning: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,9 +57,14 @@ def _patient(data: PatientSummaryData, sessions: list[TreatmentSession]) -> list
         concerns.append("Other" + (f": {one_line(patient.concerns_other)}"
                                    if patient.concerns_other.strip() else ""))
     identity = patient_identity(patient, data.generated_at.date())
+    archived = []
+    if patient.archived_at is not None or patient.archive_reason:
+        when = fmt_datetime(patient.archived_at) if patient.archived_at else ""
+        archived = [full_width_fields([(f"Archived {when}".strip(), patient.archive_reason)])]
     return [
         para(TITLE, styles.TITLE),
         para(f"{span} · Generated {fmt_datetime(data.generated_at)}", styles.SUBTITLE),
+        *archived,
         field_grid([*identity, ("Phone", patient.phone), ("Email", patient.email),
                     ("Address", patient.address)]),
         *pih_caution(patient),

@@ -59,12 +59,57 @@ def build_session_report(data: SessionReportData) -> bytes:
         draft=session.status is SessionStatus.DRAFT,
     )
     story: list[Flowable] = [*_opening(data), *pih_caution(data.patient)]
+    story += _screen(session)
     for number, (attribute, heading) in enumerate(STEPS, start=1):
         when, body = _STEP_BODIES[attribute](session)
         story += _step(number, heading, when, body)
     story += [Spacer(1, 2 * mm), signature_block(session.practitioner_name,
                                                  session.practitioner_role)]
+    story += _electronic_signature(session) + _addenda(session)
     return render(story, furniture)
+
+
+def _screen(session: TreatmentSession) -> list[Flowable]:
+    """Every screen question as asked that day, its answer, and any override reason."""
+    if not session.screen:
+        return [Spacer(1, 3.5 * mm), StepHeading("Contraindication screen", ""),
+                para("Not recorded.", styles.EMPTY_NOTE)]
+    rows = []
+    for a in session.screen:
+        if a.present is None:
+            answer: str | Flowable = "Not answered"
+        elif not a.present:
+            answer = "No"
+        else:
+            answer = para(f"Yes — {a.severity.label.lower()}", styles.VALUE_ALERT)
+        rows.append([a.item, a.window, answer, fmt_date(a.last_occurrence)
+                     if a.last_occurrence else "", a.override_reason])
+    widths = [w * mm for w in (62, 18, 22, 22)]
+    widths.append(CONTENT_WIDTH - sum(widths))
+    table = data_table(["Item", "Window", "Answer", "Last", "Override reason"], rows,
+                       widths, notes=[a.note for a in session.screen])
+    return [Spacer(1, 3.5 * mm), StepHeading("Contraindication screen", ""), table]
+
+
+def _electronic_signature(session: TreatmentSession) -> list[Flowable]:
+    sig = session.signature
+    if sig is None:
+        return []
+    return [Spacer(1, 3 * mm), para("Electronic signature", styles.SECTION), field_grid([
+        ("Signed by", sig.signer_name), ("Role", sig.signer_role),
+        ("Registration", sig.signer_registration), ("Signed at", fmt_datetime(sig.signed_at)),
+    ]), full_width_fields([("SHA-256", sig.digest)])]
+
+
+def _addenda(session: TreatmentSession) -> list[Flowable]:
+    """Each addendum in the order written; the record above stays as it was signed."""
+    story: list[Flowable] = []
+    for number, a in enumerate(session.addenda, start=1):
+        story += [Spacer(1, 3 * mm),
+                  para(f"Addendum {number} — {fmt_datetime(a.created_at)}", styles.SECTION),
+                  field_grid([("Author", a.author_name), ("Reason", a.reason)]),
+                  full_width_fields([("Text", a.text)])]
+    return story
 
 
 def _opening(data: SessionReportData) -> list[Flowable]:
@@ -80,9 +125,12 @@ def _opening(data: SessionReportData) -> list[Flowable]:
         f"Status: {session.status.label}",
         f"Generated {fmt_datetime(data.generated_at)}") if part)
     identity = patient_identity(data.patient, session.session_date)
+    warning = ([para(data.integrity_warning, styles.VALUE_ALERT)]
+               if data.integrity_warning else [])
     return [
         para(TITLE, styles.TITLE),
         para(subtitle, styles.SUBTITLE),
+        *warning,
         field_grid([*identity, ("Allergies", data.patient.allergies)]),
     ]
 

@@ -11,6 +11,7 @@ because ORM objects per row would take minutes for 10,000 patients (PITFALLS 7).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import random
 import time as clock_time
@@ -33,6 +34,7 @@ from ..domain.enums import (
 )
 from ..domain.guidance import DEFAULT_ZONE_GUIDANCE, ZoneGuidance
 from ..domain.patient import Patient
+from ..domain.screening import DEFAULT_RULES, answers_for
 from ..domain.session import (
     Aftercare,
     Cleansing,
@@ -45,8 +47,13 @@ from ..domain.session import (
     TreatmentSession,
     ZoneTreatment,
 )
-from ..persistence.mapping import patient_row_values, session_row_values, zone_row_values
-from ..persistence.models import PatientRecord, SessionRecord, ZoneRecord
+from ..persistence.mapping import (
+    patient_row_values,
+    screen_row_values,
+    session_row_values,
+    zone_row_values,
+)
+from ..persistence.models import PatientRecord, ScreenAnswerRecord, SessionRecord, ZoneRecord
 from .base import Service
 
 #: Every demo patient's assessment starts with this.
@@ -303,6 +310,9 @@ def _zone(
     )
 
 
+_COLD_SORE_OVERRIDE = "Antiviral prophylaxis taken as prescribed; no active lesion"
+
+
 def _clock_at(minutes: int) -> time:
     return time(minutes // 60, minutes % 60)
 
@@ -327,6 +337,12 @@ def _session(
         reason = ("Allergy to topical anaesthetic" if patient.allergies == _NO_NUMBING_ALLERGY
                   else "Patient declined numbing")
         numbing = Numbing(used=False, not_used_reason=reason)
+    screen = tuple(
+        dataclasses.replace(a, present=False) for a in answers_for(DEFAULT_RULES))
+    if rng.random() < 0.05:  # now and then a history of cold sores, treated with cover
+        screen = tuple(
+            dataclasses.replace(a, present=True, override_reason=_COLD_SORE_OVERRIDE)
+            if a.item.startswith("History of cold sores") else a for a in screen)
     # A draft is written up to the needling; the later steps are still to be entered.
     later = {} if draft else _later_steps(rng, device, finished, next_day, start)
     return TreatmentSession(
@@ -345,6 +361,7 @@ def _session(
             cartridge_lot=f"L{day:%y%m}-{rng.randint(100, 999)}",
             cartridge_expiry=day + timedelta(days=rng.randint(180, 720)),
             single_use_confirmed=True, started_at=_clock_at(needling_at), zones=rows),
+        screen=screen,
         **later,
     )
 
@@ -407,7 +424,7 @@ class DemoService(Service):
 
 #: Patients per executemany batch: memory stays flat whatever the count, at the same speed.
 _BATCH = 1000
-_TABLES = (PatientRecord, SessionRecord, ZoneRecord)
+_TABLES = (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord)
 
 
 def _bulk_insert(db, records, now: datetime) -> tuple[int, int]:
@@ -430,6 +447,9 @@ def _bulk_insert(db, records, now: datetime) -> tuple[int, int]:
                 for position, zone in enumerate(session.needling.zones):
                     _add_row(rows, next_ids, ZoneRecord, zone_row_values(zone, position),
                              session_id=session_id)
+                for position, answer in enumerate(session.screen):
+                    _add_row(rows, next_ids, ScreenAnswerRecord,
+                             screen_row_values(answer, position), session_id=session_id)
         # Core inserts on the tables (not the mapped classes) take the executemany fast path.
         for table, table_rows in rows.items():
             if table_rows:

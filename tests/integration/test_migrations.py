@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from practitioner_app.domain.guidance import DEFAULT_ZONE_GUIDANCE
+from practitioner_app.domain.screening import DEFAULT_RULES
 from practitioner_app.persistence import migrator
 from practitioner_app.persistence.database import Database
 from practitioner_app.persistence.engine import make_engine
@@ -20,7 +21,8 @@ from practitioner_app.persistence.models import Base
 from tests.factories import a_full_session, a_patient
 
 TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
-          "zone_guidance", "zone_treatments"}
+          "zone_guidance", "zone_treatments", "screen_answers", "addenda", "consents",
+          "contraindication_rules", "users", "audit_log", "sqlite_sequence"}
 
 
 def query(path: Path, sql: str) -> list[tuple]:
@@ -58,6 +60,19 @@ def test_migrations_build_the_whole_schema_from_an_empty_file(tmp_path):
     assert seeded == sorted((g.zone.value, g.typical_min_mm, g.typical_max_mm, g.warn_above_mm)
                             for g in DEFAULT_ZONE_GUIDANCE)
     assert query(path, "PRAGMA foreign_key_check") == []
+    rules = query(path, "SELECT item, severity, window FROM contraindication_rules "
+                        "ORDER BY position")
+    assert rules == [(r.item, r.severity.value, r.window) for r in DEFAULT_RULES]
+
+
+def test_every_protective_trigger_exists_at_head(tmp_path):
+    """Batch migrations that recreate a table drop its triggers; this catches that."""
+    from practitioner_app.persistence.triggers import TRIGGER_NAMES
+
+    path = tmp_path / "triggers.sqlite3"
+    Database(path).close()
+    names = {r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert names == set(TRIGGER_NAMES) and len(names) == 14
 
 
 def test_models_and_migrations_do_not_drift(tmp_path):
@@ -89,13 +104,14 @@ def test_migrating_a_database_at_head_changes_nothing(populated, tmp_path):
     assert query(populated, "PRAGMA foreign_key_check") == []
 
 
-MIGRATION_0002 = '''
+REAL_HEAD = migrator.HEAD_REVISION
+MIGRATION_0002 = f'''
 """Test-only: copy-and-drop every table with children, as a real batch migration would."""
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_test_copy"
-down_revision = "0001_initial"
+down_revision = "{REAL_HEAD}"
 branch_labels = depends_on = None
 
 
@@ -125,6 +141,8 @@ def test_a_table_copying_migration_keeps_every_child_row(populated, tmp_path, mo
     assert query(populated, "PRAGMA foreign_key_check") == []
     assert "test_extra" in {r[1] for r in query(populated, "PRAGMA table_info(patients)")}
     assert backup is not None and counts(backup) == before  # taken before the upgrade
+    triggers = query(populated, "SELECT count(*) FROM sqlite_master WHERE type='trigger'")
+    assert triggers == [(14,)]  # lifted for the table copies, then re-created
 
 
 def test_a_damaged_reference_stops_the_migration(populated, tmp_path, monkeypatch):
@@ -142,4 +160,4 @@ def test_a_damaged_reference_stops_the_migration(populated, tmp_path, monkeypatc
 
     with pytest.raises(migrator.MigrationError, match="1 rows with broken references"):
         migrator.migrate(populated, tmp_path / "backups")
-    assert query(populated, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert query(populated, "SELECT version_num FROM alembic_version") == [(REAL_HEAD,)]

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import types
 import typing
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import Enum
 
 import pytest
@@ -143,7 +143,7 @@ def _strategy(tp) -> st.SearchStrategy:
     if isinstance(tp, type) and issubclass(tp, Enum):
         return st.sampled_from(tp)
     return {bool: st.booleans(), int: st.integers(), float: _FINITE, str: st.text(),
-            date: st.dates(), time: st.times()}[tp]
+            date: st.dates(), time: st.times(), datetime: st.datetimes()}[tp]
 
 
 @settings(max_examples=150, deadline=None)
