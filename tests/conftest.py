@@ -11,6 +11,7 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 
 from practitioner_app.services.container import Services, open_services  # noqa: E402
 
@@ -29,6 +30,19 @@ def _private_config(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "clinic.sqlite3"
+
+
+#: Argon2id with cheap parameters: ~1 ms a hash instead of ~100 ms. Tests only.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """Every account service built in a test (also by the real app's start-up) hashes
+    cheaply; the product keeps argon2-cffi's defaults."""
+    import practitioner_app.services.accounts as accounts
+
+    monkeypatch.setattr(accounts, "PasswordHasher", lambda: CHEAP_HASHER)
 
 
 @pytest.fixture

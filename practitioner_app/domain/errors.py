@@ -47,3 +47,20 @@ class NotFound(DomainError):
 
 class DuplicatePatientNumber(DomainError):
     """Another patient already has this patient number."""
+
+
+class PermissionDenied(DomainError):
+    """The signed-in account may not do this (e.g. an administrator's task)."""
+
+
+class SignInRefused(DomainError):
+    """Wrong username or password, a deactivated account, or too many recent failures.
+    `wait_seconds` says how long to wait before the next attempt is considered."""
+
+    def __init__(self, message: str, wait_seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class RecordSigned(DomainError):
+    """The session is signed and cannot change; corrections are addenda."""

@@ -7,6 +7,13 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
+from .record_repositories import (
+    AuditRepository,
+    ConsentRepository,
+    RuleRepository,
+    SigningRepository,
+    UserRepository,
+)
 from .repositories import PatientRepository, SessionRepository, SettingsRepository
 
 
@@ -21,6 +28,11 @@ class UnitOfWork:
         self.patients = PatientRepository(self.session)
         self.sessions = SessionRepository(self.session)
         self.settings = SettingsRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.rules = RuleRepository(self.session)
+        self.consents = ConsentRepository(self.session)
+        self.signing = SigningRepository(self.session)
         return self
 
     def __exit__(

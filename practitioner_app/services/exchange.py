@@ -16,17 +16,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.audit import Action
 from ..domain.codec import from_plain, to_plain
+from ..domain.enums import SessionStatus
 from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
 from ..domain.patient import Patient
 from ..domain.session import TreatmentSession
+from ..domain.signing import session_digest
 from ..domain.validation import errors_only, validate_patient, validate_session
 from .base import Service
 
 FORMAT = "practitioner-app.patient"
 #: The newest version this program writes. Every version up to it will always import.
-VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+#: Version 2 added archiving, the contraindication screen, signatures and addenda; a
+#: version-1 document simply has none of them.
+VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)
 _TOP_LEVEL_KEYS = ("format", "version", "patient", "sessions")
 
 
@@ -67,7 +72,7 @@ def parse_json(text: str) -> Any:
 
 class ExchangeService(Service):
     def export_document(self, number: str) -> dict:
-        """The patient with `number` and all their sessions as a version-1 document.
+        """The patient with `number` and all their sessions as a document (VERSION).
 
         Raises NotFound.
         """
@@ -77,6 +82,8 @@ class ExchangeService(Service):
             if patient is None:
                 raise NotFound(f"No patient with patient number {number!r}.")
             sessions = uow.sessions.for_patient(patient_id)  # oldest first
+            self._audit(uow, Action.EXPORTED, patient_id=patient_id, sessions=len(sessions))
+            uow.commit()
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -111,6 +118,7 @@ class ExchangeService(Service):
                 born = patient.date_of_birth if patient is not None else None
                 problems += _prefixed(path, validate_session(
                     session, guidance, born=born, today=self._today()))
+                problems += _signature_problems(path, patient, session)
                 sessions.append(session)
         if errors_only(problems):
             return None, problems
@@ -134,10 +142,33 @@ class ExchangeService(Service):
                     "nothing was imported.")
             patient_id = uow.patients.add(patient, now)
             for session in sessions:
-                uow.sessions.add(patient_id, session, now)
+                session_id = uow.sessions.add(patient_id, session, now)
+                # A signed record keeps its signature and addenda, so it stays provable.
+                if session.signature is not None:
+                    uow.signing.sign(session_id, session.signature)
+                for addendum in session.addenda:
+                    uow.signing.add_addendum(session_id, addendum)
+            self._audit(uow, Action.IMPORTED, patient_id=patient_id, sessions=len(sessions))
             uow.commit()
         return ImportResult(dataclasses.replace(patient, id=patient_id), len(sessions),
                             [p for p in problems if not p.is_error])
+
+
+def _signature_problems(path: str, patient: Patient | None, session: TreatmentSession
+                        ) -> list[Problem]:
+    """A signed session must still match its digest; a signature implies status signed."""
+    signature = session.signature
+    if signature is None:
+        if session.status is SessionStatus.SIGNED or session.addenda:
+            return [Problem(f"{path}.signature", "is required for a signed session (status "
+                                                 "signed or addenda present).")]
+        return []
+    if session.status is not SessionStatus.SIGNED:
+        return [Problem(f"{path}.status", "must be 'signed' for a session with a signature.")]
+    if patient is not None and session_digest(patient.number, session) != signature.digest:
+        return [Problem(f"{path}.signature.digest", "does not match the session: the record "
+                        "was changed after it was signed.")]
+    return []
 
 
 def _prefixed(root: str, problems: list[Problem]) -> list[Problem]:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..domain.audit import Action
+from ..domain.codec import to_plain
 from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
 from ..domain.ids import PatientId
 from ..domain.patient import Patient, PatientRow
 from ..domain.validation import errors_only, validate_patient
 from .base import Service
+
+
+def field_changes(before: Patient, after: Patient) -> list[dict]:
+    """[{field, old, new}] for every field that differs, values as exported."""
+    old, new = to_plain(before), to_plain(after)
+    return [{"field": k, "old": old[k], "new": new[k]} for k in old if old[k] != new[k]]
 
 
 class PatientService(Service):
@@ -29,6 +37,8 @@ class PatientService(Service):
                 raise DuplicatePatientNumber(
                     f"Patient number {patient.number} is already used by another patient.")
             patient_id = uow.patients.add(patient, self._clock())
+            self._audit(uow, Action.PATIENT_CREATED, patient_id=patient_id,
+                        number=patient.number)
             uow.commit()
         return dataclasses.replace(patient, id=patient_id)
 
@@ -43,12 +53,31 @@ class PatientService(Service):
             if owner is not None and owner != patient.id:
                 raise DuplicatePatientNumber(
                     f"Patient number {patient.number} is already used by another patient.")
-            try:
-                uow.patients.update(patient, self._clock())
-            except LookupError:
-                raise NotFound(f"No patient with id {patient.id}.") from None
+            before = uow.patients.get(patient.id)
+            if before is None:
+                raise NotFound(f"No patient with id {patient.id}.")
+            uow.patients.update(patient, self._clock())
+            self._audit(uow, Action.PATIENT_CHANGED, patient_id=patient.id,
+                        changes=field_changes(before, patient))
             uow.commit()
         return patient
+
+    def archive(self, patient_id: PatientId, reason: str) -> Patient:
+        """Hide the patient from the default list, with a reason. Nothing is erased: the
+        record stays viewable and printable (health records are kept for years)."""
+        if not reason.strip():
+            raise ValidationError([Problem("archive_reason", "Reason for archiving is "
+                                                             "required.")])
+        with self._uow() as uow:
+            before = uow.patients.get(patient_id)
+            if before is None:
+                raise NotFound(f"No patient with id {patient_id}.")
+            archived = dataclasses.replace(before, archived_at=self._clock(),
+                                           archive_reason=reason)
+            uow.patients.update(archived, self._clock())
+            self._audit(uow, Action.PATIENT_ARCHIVED, patient_id=patient_id, reason=reason)
+            uow.commit()
+        return archived
 
     def _refuse_invalid(self, patient: Patient) -> None:
         errors = errors_only(self.check(patient))
@@ -70,10 +99,12 @@ class PatientService(Service):
             raise NotFound(f"No patient with patient number {number!r}.")
         return patient
 
-    def search(self, query: str, limit: int | None = None) -> list[PatientId]:
-        """Ids of patients matching every word of `query` in name or number, by name."""
+    def search(self, query: str, limit: int | None = None,
+               include_archived: bool = False) -> list[PatientId]:
+        """Ids of patients matching every word of `query` in name or number, by name;
+        archived patients only when asked for."""
         with self._uow() as uow:
-            return uow.patients.search_ids(query, limit)
+            return uow.patients.search_ids(query, limit, include_archived)
 
     def rows(self, ids: list[PatientId]) -> list[PatientRow]:
         with self._uow() as uow:

@@ -4,15 +4,43 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..domain.errors import NotFound, Problem, ValidationError
+from ..domain import guidance as g
+from ..domain.audit import Action
+from ..domain.codec import to_plain
+from ..domain.enums import SessionStatus
+from ..domain.errors import NotFound, Problem, RecordSigned, ValidationError
 from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
+from ..domain.screening import screen_problems
 from ..domain.session import SessionRow, TreatmentSession
+from ..domain.signing import Addendum, Signature, session_digest
 from ..domain.validation import errors_only, validate_session
 from .base import Service
+from .consents import DEFAULT_VERSION as DEFAULT_CONSENT_VERSION
+from .consents import VERSION_KEY as CONSENT_VERSION_KEY
+
+
+def changed_paths(old, new, prefix: str = "") -> list[str]:
+    """Paths of the fields that differ between two plain records."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        paths = []
+        for key in old.keys() | new.keys():
+            paths += changed_paths(old.get(key), new.get(key), f"{prefix}.{key}".lstrip("."))
+        return sorted(paths)
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        paths = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            paths += changed_paths(a, b, f"{prefix}[{i}]")
+        return paths
+    return [] if old == new else [prefix]
 
 
 class SessionService(Service):
+    def __init__(self, uow, clock=None, actor=None, accounts=None) -> None:
+        kwargs = {} if clock is None else {"clock": clock}
+        super().__init__(uow, actor=actor, **kwargs)
+        self._accounts = accounts
+
     def zone_guidance(self) -> tuple[ZoneGuidance, ...]:
         """The clinic's current depth guidance per zone."""
         with self._uow() as uow:
@@ -46,17 +74,125 @@ class SessionService(Service):
                                  born=patient.date_of_birth, today=self._today()))
             if errors:
                 raise ValidationError(errors)
+            if session.status is SessionStatus.SIGNED or session.signature is not None:
+                raise RecordSigned("A session is signed with the practitioner's password "
+                                   "(Sign…), not by saving.")
             now = self._clock()
             if session.id is None:
                 session_id = uow.sessions.add(patient_id, session, now)
+                self._audit(uow, Action.SESSION_CREATED, patient_id=patient_id,
+                            session_id=session_id, status=session.status.value)
             else:
                 existing = uow.sessions.get(session.id)
                 if existing is None or existing.patient_id != patient_id:
                     raise NotFound(f"No session {session.id} for this patient.")
+                if existing.is_signed:
+                    raise RecordSigned("This session is signed and cannot change; add an "
+                                       "addendum instead.")
                 uow.sessions.update(session, now)
                 session_id = session.id
+                self._audit(uow, Action.SESSION_CHANGED, patient_id=patient_id,
+                            session_id=session_id, status=session.status.value,
+                            fields=changed_paths(to_plain(existing), to_plain(session)))
             uow.commit()
         return dataclasses.replace(session, id=session_id, patient_id=patient_id)
+
+    # -- signing ---------------------------------------------------------------------------
+    def signing_problems(self, session_id: SessionId) -> list[Problem]:
+        """What stops the session from being signed, in procedure order (empty if none)."""
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None:
+                raise NotFound(f"No session with id {session_id}.")
+            patient = uow.patients.get(session.patient_id)
+            version = uow.settings.get(CONSENT_VERSION_KEY) or DEFAULT_CONSENT_VERSION
+            consents = uow.consents.for_patient(session.patient_id)
+            guidance = uow.settings.zone_guidance()
+        if session.is_signed:
+            return [Problem("signature", "This session is already signed.")]
+        problems = [p for p in validate_session(
+            dataclasses.replace(session, status=SessionStatus.SIGNED), guidance,
+            born=patient.date_of_birth, today=self._today()) if p.is_error]
+        problems += [p for p in screen_problems(session.screen, needling_recorded=True)
+                     if p not in problems]
+        if not any(c.kind == "treatment" and c.text_version == version for c in consents):
+            problems.append(Problem(
+                "consent", f"Treatment consent on the current consent text (version "
+                           f"{version}) is not recorded for this patient."))
+        return problems
+
+    def sign(self, session_id: SessionId, password: str) -> TreatmentSession:
+        """Sign the session as the acting practitioner, who confirms with their password.
+
+        Stores the signer, the time and the SHA-256 digest of the canonical record; from
+        then on the database refuses any change. Raises SignInRefused (wrong password),
+        ValidationError (what is missing, in procedure order) or RecordSigned.
+        """
+        user = self._accounts.confirm_password(password)
+        problems = self.signing_problems(session_id)
+        if problems:
+            if problems[0].path == "signature":
+                raise RecordSigned(problems[0].message)
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            number = uow.signing.patient_number(session_id)
+            signature = Signature(user.username, user.full_name, user.role_title,
+                                  user.registration_number, self._clock().replace(microsecond=0),
+                                  session_digest(number, session))
+            uow.signing.sign(session_id, signature)
+            self._audit(uow, Action.SESSION_SIGNED, patient_id=session.patient_id,
+                        session_id=session_id, digest=signature.digest)
+            uow.commit()
+        return self.get(session_id)
+
+    def add_addendum(self, session_id: SessionId, reason: str, text: str) -> TreatmentSession:
+        """Append a correction to a signed session; the signed record stays as it was."""
+        user = self._actor.user
+        problems = []
+        if not reason.strip():
+            problems.append(Problem("reason", "Reason for the addendum is required."))
+        if not text.strip():
+            problems.append(Problem("text", "Text of the addendum is required."))
+        for path, label, value in (("reason", "Reason", reason), ("text", "Text", text)):
+            if len(value) > g.LONG_TEXT_MAX:
+                problems.append(Problem(path, f"{label} may hold at most "
+                                              f"{g.LONG_TEXT_MAX:,} characters."))
+        if problems:
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None:
+                raise NotFound(f"No session with id {session_id}.")
+            if not session.is_signed:
+                raise ValidationError([Problem("signature", "Addenda are for signed sessions; "
+                                               "a session not yet signed can be edited.")])
+            uow.signing.add_addendum(session_id, Addendum(
+                self._actor.name, user.printed_name if user else self._actor.name,
+                self._clock().replace(microsecond=0), reason, text))
+            self._audit(uow, Action.ADDENDUM_ADDED, patient_id=session.patient_id,
+                        session_id=session_id, reason=reason)
+            uow.commit()
+        return self.get(session_id)
+
+    def verify(self, session_id: SessionId) -> str | None:
+        """None if the session is unsigned or its digest still matches; otherwise a loud
+        message, and the mismatch is recorded in the audit log."""
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            if session is None:
+                raise NotFound(f"No session with id {session_id}.")
+            if session.signature is None:
+                return None
+            number = uow.signing.patient_number(session_id)
+            actual = session_digest(number, session)
+            if actual == session.signature.digest:
+                return None
+            self._audit(uow, Action.DIGEST_MISMATCH, patient_id=session.patient_id,
+                        session_id=session_id, stored=session.signature.digest, actual=actual)
+            uow.commit()
+        return ("WARNING: this signed record does not match its signature. It was changed "
+                "after signing, outside this app. The mismatch has been recorded.")
 
     def get(self, session_id: SessionId) -> TreatmentSession:
         with self._uow() as uow:

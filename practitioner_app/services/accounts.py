@@ -1,0 +1,167 @@
+"""Practitioner accounts: the first administrator, sign-in, passwords, deactivation.
+
+Passwords are hashed with Argon2id (argon2-cffi) and never stored or logged in plain text.
+Failed attempts are counted in the database, so restarting the app does not reset the
+growing wait between attempts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..domain.accounts import User, failed_sign_in_delay, password_problems, validate_account
+from ..domain.audit import Action
+from ..domain.errors import NotFound, PermissionDenied, Problem, SignInRefused, ValidationError
+from .base import Service
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+class AccountService(Service):
+    def __init__(self, uow, clock=None, actor=None, hasher: PasswordHasher | None = None):
+        kwargs = {} if clock is None else {"clock": clock}
+        super().__init__(uow, actor=actor, **kwargs)
+        self._hasher = hasher or PasswordHasher()  # argon2id with the library's defaults
+
+    @property
+    def current_user(self) -> User | None:
+        return self._actor.user
+
+    def has_accounts(self) -> bool:
+        with self._uow() as uow:
+            return uow.users.count() > 0
+
+    def users(self) -> list[User]:
+        with self._uow() as uow:
+            return uow.users.all()
+
+    def create_first_admin(self, username: str, full_name: str, role_title: str,
+                           registration_number: str, password: str) -> User:
+        """The administrator's account, only while the database has no account at all.
+        Signs that administrator in."""
+        problems = validate_account(username, full_name, role_title, registration_number,
+                                    password)
+        if problems:
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            if uow.users.count():
+                raise PermissionDenied("This database already has an administrator.")
+            user = uow.users.add(User(0, username, full_name, role_title,
+                                      registration_number, True, True),
+                                 self._hasher.hash(password), self._clock())
+            self._actor.user = user
+            self._audit(uow, Action.ACCOUNT_CREATED, account=username, admin=True)
+            uow.commit()
+        return user
+
+    def add_user(self, username: str, full_name: str, role_title: str,
+                 registration_number: str, password: str, is_admin: bool = False) -> User:
+        self._require_admin()
+        problems = validate_account(username, full_name, role_title, registration_number,
+                                    password)
+        if problems:
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            if uow.users.record(username) is not None:
+                raise ValidationError([Problem("username", f"Username {username} is taken.")])
+            user = uow.users.add(User(0, username, full_name, role_title,
+                                      registration_number, is_admin, True),
+                                 self._hasher.hash(password), self._clock())
+            self._audit(uow, Action.ACCOUNT_CREATED, account=username, admin=is_admin)
+            uow.commit()
+        return user
+
+    def set_active(self, user_id: int, active: bool) -> User:
+        """Deactivate (or reactivate) an account. Accounts are never deleted, so old
+        records keep their author; the last active administrator stays active."""
+        self._require_admin()
+        with self._uow() as uow:
+            record = uow.users.record_by_id(user_id)
+            if record is None:
+                raise NotFound(f"No account with id {user_id}.")
+            if not active and record.is_admin and record.active and uow.users.active_admins() == 1:
+                raise PermissionDenied("The last active administrator cannot be deactivated.")
+            record.active = active
+            self._audit(uow, Action.ACCOUNT_CHANGED, account=record.username,
+                        field="active", old=not active, new=active)
+            uow.commit()
+            return uow.users.as_user(record)
+
+    def set_password(self, user_id: int, password: str) -> None:
+        """An administrator resets anyone's password; a user may change their own."""
+        me = self._actor.user
+        if me is None or (me.id != user_id and not me.is_admin):
+            raise PermissionDenied("Only an administrator may change another's password.")
+        problems = password_problems(password)
+        if problems:
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            record = uow.users.record_by_id(user_id)
+            if record is None:
+                raise NotFound(f"No account with id {user_id}.")
+            record.password_hash = self._hasher.hash(password)
+            record.failed_attempts = 0
+            self._audit(uow, Action.ACCOUNT_CHANGED, account=record.username, field="password")
+            uow.commit()
+
+    def sign_in(self, username: str, password: str) -> User:
+        """Check the password and make the account the acting user.
+
+        Raises SignInRefused with one message for unknown users and wrong passwords (no
+        hint which), and with `wait_seconds` while repeated failures are cooling down.
+        """
+        user = self._check(username.strip().lower(), password)
+        self._actor.user = user
+        return user
+
+    def confirm_password(self, password: str) -> User:
+        """The acting user's password again (signing a record, unlocking the app)."""
+        me = self._actor.user
+        if me is None:
+            raise SignInRefused("Nobody is signed in.")
+        return self._check(me.username, password)
+
+    def _check(self, username: str, password: str) -> User:
+        now = self._clock()
+        with self._uow() as uow:
+            record = uow.users.record(username)
+            if record is None:
+                self._audit(uow, Action.SIGN_IN_FAILED, account=username, reason="unknown")
+                uow.commit()
+                raise SignInRefused(WRONG_CREDENTIALS)
+            wait = failed_sign_in_delay(record.failed_attempts)
+            if wait and record.last_failed_at is not None:
+                remaining = (record.last_failed_at + timedelta(seconds=wait) - now
+                             ).total_seconds()
+                if remaining > 0:
+                    raise SignInRefused(
+                        f"Too many wrong passwords. Try again in {int(remaining) + 1} s.",
+                        remaining)
+            try:
+                self._hasher.verify(record.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                record.failed_attempts += 1
+                record.last_failed_at = now
+                self._audit(uow, Action.SIGN_IN_FAILED, account=username,
+                            attempt=record.failed_attempts)
+                uow.commit()
+                raise SignInRefused(WRONG_CREDENTIALS,
+                                    failed_sign_in_delay(record.failed_attempts)) from None
+            if not record.active:
+                raise SignInRefused("This account is deactivated; ask an administrator.")
+            record.failed_attempts = 0
+            if self._hasher.check_needs_rehash(record.password_hash):
+                record.password_hash = self._hasher.hash(password)
+            user = uow.users.as_user(record)
+            saved_actor = self._actor.user
+            self._actor.user = user
+            self._audit(uow, Action.SIGN_IN, account=username)
+            self._actor.user = saved_actor
+            uow.commit()
+        return user
+
+    def sign_out(self) -> None:
+        self._actor.user = None
