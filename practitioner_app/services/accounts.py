@@ -113,7 +113,7 @@ class AccountService(Service):
         Raises SignInRefused with one message for unknown users and wrong passwords (no
         hint which), and with `wait_seconds` while repeated failures are cooling down.
         """
-        user = self._check(username.strip().lower(), password)
+        user = self._check(username.strip().lower(), password, log_success=True)
         self._actor.user = user
         return user
 
@@ -122,9 +122,11 @@ class AccountService(Service):
         me = self._actor.user
         if me is None:
             raise SignInRefused("Nobody is signed in.")
-        return self._check(me.username, password)
+        return self._check(me.username, password, log_success=False)
 
-    def _check(self, username: str, password: str) -> User:
+    def _check(self, username: str, password: str, *, log_success: bool) -> User:
+        """Failures are always logged; a success only for a sign-in (an unlock or a
+        signature is logged by what it was for)."""
         now = self._clock()
         with self._uow() as uow:
             record = uow.users.record(username)
@@ -156,10 +158,11 @@ class AccountService(Service):
             if self._hasher.check_needs_rehash(record.password_hash):
                 record.password_hash = self._hasher.hash(password)
             user = uow.users.as_user(record)
-            saved_actor = self._actor.user
-            self._actor.user = user
-            self._audit(uow, Action.SIGN_IN, account=username)
-            self._actor.user = saved_actor
+            if log_success:
+                saved_actor = self._actor.user
+                self._actor.user = user
+                self._audit(uow, Action.SIGN_IN, account=username)
+                self._actor.user = saved_actor
             uow.commit()
         return user
 

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 
 from ..domain import guidance as g
+from ..domain.audit import Action
 from ..domain.clinic import DEFAULT_AFTERCARE, LOGO_MAX_BYTES, PNG_SIGNATURE, ClinicProfile
 from ..domain.errors import Problem, ValidationError
 from .base import Service
@@ -60,3 +61,32 @@ class ClinicService(Service):
                 uow.settings.put(key, value)
             uow.commit()
         return profile
+
+
+IDLE_MINUTES_KEY = "security.idle_minutes"
+DEFAULT_IDLE_MINUTES = 10
+IDLE_MINUTES_RANGE = (1, 240)
+
+
+class SecuritySettings(Service):
+    """Clinic-wide security settings an administrator sets."""
+
+    def idle_minutes(self) -> int:
+        """Minutes without input after which the app locks (default 10)."""
+        with self._uow() as uow:
+            text = uow.settings.get(IDLE_MINUTES_KEY)
+        return int(text) if text.isdigit() else DEFAULT_IDLE_MINUTES
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        self._require_admin()
+        low, high = IDLE_MINUTES_RANGE
+        if not low <= minutes <= high:
+            raise ValidationError([Problem(
+                "idle_minutes", f"Lock after idle minutes must be from {low} to {high}; "
+                                f"got {minutes}.")])
+        with self._uow() as uow:
+            old = uow.settings.get(IDLE_MINUTES_KEY) or str(DEFAULT_IDLE_MINUTES)
+            uow.settings.put(IDLE_MINUTES_KEY, str(minutes))
+            self._audit(uow, Action.ACCOUNT_CHANGED, field="idle_minutes", old=old,
+                        new=minutes)
+            uow.commit()

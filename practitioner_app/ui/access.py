@@ -1,0 +1,94 @@
+"""Who may see and change records in the windows: sign-in at start (or creating the
+administrator's account on the first start), the idle lock, and the administrator's
+menu items. Kept beside MainWindow so the window itself stays about patients."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from ..domain.audit import Action
+from .dialogs.audit_viewer import AuditViewerDialog
+from .dialogs.practitioners_dialog import PractitionersDialog
+from .dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
+from .idle_lock import IdleLock
+
+
+class AccessControl:
+    """Until someone signs in, the window shows no patient data and no action works."""
+
+    def __init__(self, window, file_menu: QMenu, clinic_menu: QMenu) -> None:
+        self.window = window
+        self.services = window.services
+        self.idle_lock: IdleLock | None = None
+        self.sign_in_dialog = None
+        self.lock_dialog: SignInDialog | None = None
+        self.lock_action = QAction("&Lock now", window)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_now)
+        file_menu.insertAction(file_menu.actions()[0] if file_menu.actions() else None,
+                               self.lock_action)
+        self.practitioners_action = QAction("&Practitioners…", window)
+        self.practitioners_action.triggered.connect(self.open_practitioners)
+        self.audit_action = QAction("&Audit trail…", window)
+        self.audit_action.triggered.connect(self.open_audit)
+        clinic_menu.addSeparator()
+        clinic_menu.addAction(self.practitioners_action)
+        clinic_menu.addAction(self.audit_action)
+
+    # -- start-up ----------------------------------------------------------------------------
+    def begin(self) -> QWidget:
+        """Hide the records and ask who is there; returns the dialog that asks."""
+        self._set_open(False)
+        accounts = self.services.accounts
+        dialog = (SignInDialog(accounts, parent=self.window) if accounts.has_accounts()
+                  else FirstRunDialog(accounts, parent=self.window))
+        dialog.signed_in.connect(self._signed_in)
+        self.sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _set_open(self, is_open: bool) -> None:
+        self.window.centralWidget().setVisible(is_open)
+        for action in self.window.findChildren(QAction):
+            if action is not self.window.quit_action:
+                action.setEnabled(is_open)
+        user = self.services.accounts.current_user
+        is_admin = bool(is_open and user and user.is_admin)
+        self.practitioners_action.setEnabled(is_admin)
+        self.audit_action.setEnabled(is_admin)
+
+    def _signed_in(self) -> None:
+        user = self.services.accounts.current_user
+        self._set_open(True)
+        self.window.patients.set_query(self.window.search.text())
+        self.window.statusBar().showMessage(
+            f"Signed in as {user.full_name} ({user.username}) · "
+            f"Database: {self.services.database_path}")
+        self.idle_lock = IdleLock(self.services.security.idle_minutes(), self._show_lock,
+                                  self.window)
+
+    # -- the idle lock -----------------------------------------------------------------------
+    def lock_now(self) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.lock_now()
+
+    def _show_lock(self, unlock) -> None:
+        user = self.services.accounts.current_user
+        self.services.audit.log(Action.LOCKED)
+        dialog = SignInDialog(self.services.accounts, unlock_user=user.username)
+
+        def unlocked() -> None:
+            self.services.audit.log(Action.UNLOCKED)
+            unlock()
+
+        dialog.signed_in.connect(unlocked)
+        self.lock_dialog = dialog
+        dialog.open()
+
+    # -- administration ----------------------------------------------------------------------
+    def open_practitioners(self) -> PractitionersDialog:
+        return self.window._open(PractitionersDialog(self.services, self.window))
+
+    def open_audit(self) -> AuditViewerDialog:
+        return self.window._open(AuditViewerDialog(self.services, self.window))

@@ -1,0 +1,105 @@
+"""The audit trail for administrators, filtered by patient, user and date range."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import DomainError
+from ...services.container import Services
+
+COLUMNS = ("#", "Time", "User", "Action", "Patient no.", "Session", "Details")
+
+
+class AuditViewerDialog(QDialog):
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.setWindowTitle("Audit trail")
+        self.patient_number = QLineEdit()
+        self.patient_number.setPlaceholderText("patient no. (all)")
+        self.user = QComboBox()
+        self.user.addItem("All users", None)
+        for u in services.accounts.users():
+            self.user.addItem(f"{u.username} — {u.full_name}", u.username)
+        today = QDate.currentDate()
+        self.start = QDateEdit(today.addDays(-30))
+        self.end = QDateEdit(today)
+        for edit in (self.start, self.end):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setCalendarPopup(True)
+        self.apply_button = QPushButton("&Show")
+        self.apply_button.clicked.connect(self.refresh)
+        self.chain = QLabel()
+        filters = QHBoxLayout()
+        for label, widget in (("Patient", self.patient_number), ("User", self.user),
+                              ("From", self.start), ("To", self.end)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(self.apply_button)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.message = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.chain)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self.resize(1100, 700)
+        self.refresh()
+
+    def refresh(self) -> None:
+        patient_id = None
+        number = self.patient_number.text().strip()
+        if number:
+            try:
+                patient_id = self._services.patients.get_by_number(number).id
+            except DomainError as error:
+                self.message.setText(str(error))
+                self.table.setRowCount(0)
+                return
+        start = datetime.combine(self.start.date().toPython(), time.min)
+        end = datetime.combine(self.end.date().toPython() + timedelta(days=1), time.min)
+        try:
+            entries = self._services.audit.find(
+                patient_id=patient_id, username=self.user.currentData(), start=start, end=end)
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        numbers = self._patient_numbers({e.patient_id for e in entries if e.patient_id})
+        self.table.setRowCount(len(entries))
+        for r, e in enumerate(entries):
+            values = (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
+                      numbers.get(e.patient_id, ""), str(e.session_id or ""), e.details)
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        count, problem = self._services.audit.verify()
+        self.chain.setText(f"Chain of {count:,} entries: " + (
+            f"BROKEN — {problem}" if problem else "intact"))
+        self.chain.setStyleSheet("color: #b00020; font-weight: 600;" if problem else "")
+        self.message.setText(f"{len(entries):,} entries shown, newest first.")
+
+    def _patient_numbers(self, ids: set[int]) -> dict[int, str]:
+        rows = self._services.patients.rows(sorted(ids))
+        return {r.id: r.number for r in rows}

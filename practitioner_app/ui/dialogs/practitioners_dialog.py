@@ -1,0 +1,170 @@
+"""Administrators add practitioners, deactivate or reactivate them, reset passwords, and
+set the idle lock. Accounts are never deleted: old records keep their author."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import DomainError, Problem, ValidationError
+from ...services.container import Services
+from ..widgets.fields import FieldMessage
+from ..widgets.form import MessageBoard
+
+COLUMNS = ("Username", "Full name", "Role or title", "Registration", "Administrator", "Active")
+
+
+class PractitionersDialog(QDialog):
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.setWindowTitle("Practitioners")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setVisible(False)
+        self.toggle_button = QPushButton("De&activate / reactivate")
+        self.reset_button = QPushButton("&Reset password…")
+        self.new_password = QLineEdit()
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password.setPlaceholderText("new password for the selected account")
+        self.toggle_button.clicked.connect(self.toggle_selected)
+        self.reset_button.clicked.connect(self.reset_selected_password)
+        row = QHBoxLayout()
+        for w in (self.toggle_button, self.new_password, self.reset_button):
+            row.addWidget(w)
+        self.message = FieldMessage()
+
+        add_box = QGroupBox("Add a practitioner")
+        form = QFormLayout(add_box)
+        self.board = MessageBoard()
+        self.username = QLineEdit()
+        self.full_name = QLineEdit()
+        self.role_title = QLineEdit()
+        self.registration_number = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.is_admin = QCheckBox("Administrator")
+        for label, widget, path in (
+            ("Username", self.username, "username"), ("Full name", self.full_name, "full_name"),
+            ("Role or title", self.role_title, "role_title"),
+            ("Registration number", self.registration_number, "registration_number"),
+            ("Password", self.password, "password"), ("", self.is_admin, "is_admin"),
+        ):
+            self.board.add_row(form, label, widget, path)
+        self.add_button = QPushButton("&Add practitioner")
+        self.add_button.clicked.connect(self.add)
+        form.addRow("", self.add_button)
+
+        security = QGroupBox("Security")
+        security_form = QFormLayout(security)
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(0, 999)
+        self.idle_minutes.setSuffix(" min")
+        self.idle_minutes.setValue(services.security.idle_minutes())
+        save_idle = QPushButton("Save")
+        save_idle.clicked.connect(self.save_idle_minutes)
+        idle_row = QHBoxLayout()
+        idle_row.addWidget(self.idle_minutes)
+        idle_row.addWidget(save_idle)
+        idle_row.addStretch(1)
+        security_form.addRow("Lock after idle", idle_row)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        layout.addWidget(add_box)
+        layout.addWidget(security)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        layout.addWidget(close)
+        self.resize(860, 720)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.users = self._services.accounts.users()
+        self.table.setRowCount(len(self.users))
+        for r, u in enumerate(self.users):
+            values = (u.username, u.full_name, u.role_title, u.registration_number,
+                      "yes" if u.is_admin else "", "yes" if u.active else "deactivated")
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+
+    def _selected(self):
+        row = self.table.currentRow()
+        return self.users[row] if 0 <= row < len(self.users) else None
+
+    def _say(self, error: Exception | None, done: str = "") -> None:
+        if error is None:
+            self.message.show_messages([], [done] if done else [])
+        else:
+            problems = error.problems if isinstance(error, ValidationError) else []
+            self.message.show_messages([p.message for p in problems] or [str(error)], [])
+
+    def add(self) -> None:
+        try:
+            self._services.accounts.add_user(
+                self.username.text().strip().lower(), self.full_name.text().strip(),
+                self.role_title.text().strip(), self.registration_number.text().strip(),
+                self.password.text(), self.is_admin.isChecked())
+        except ValidationError as error:
+            self.board.show(error.problems)
+            return
+        except DomainError as error:
+            self.board.show([Problem("username", str(error))])
+            return
+        self.board.show([])
+        for box in (self.username, self.full_name, self.role_title, self.registration_number,
+                    self.password):
+            box.clear()
+        self.refresh()
+
+    def toggle_selected(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        try:
+            self._services.accounts.set_active(user.id, not user.active)
+        except DomainError as error:
+            self._say(error)
+            return
+        self._say(None, f"{user.username} is now {'deactivated' if user.active else 'active'}.")
+        self.refresh()
+
+    def reset_selected_password(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        try:
+            self._services.accounts.set_password(user.id, self.new_password.text())
+        except DomainError as error:
+            self._say(error)
+            return
+        self.new_password.clear()
+        self._say(None, f"The password of {user.username} was changed.")
+
+    def save_idle_minutes(self) -> None:
+        try:
+            self._services.security.set_idle_minutes(self.idle_minutes.value())
+        except DomainError as error:
+            self._say(error)
+            return
+        self._say(None, f"The app now locks after {self.idle_minutes.value()} idle minutes.")
