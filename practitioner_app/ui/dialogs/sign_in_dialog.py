@@ -68,6 +68,7 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(440)
         (self.password if unlock_user else self.username).setFocus()
 
     def attempt(self) -> bool:
@@ -132,6 +133,7 @@ class FirstRunDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
 
     def create(self) -> bool:
         from ...domain.errors import Problem
