@@ -43,6 +43,7 @@ class Numbing:
     applied_at: time | None = None
     removed_at: time | None = None
     not_used_reason: str = ""
+    expiry: date | None = None
 
     @property
     def contact_minutes(self) -> int | None:
@@ -91,6 +92,7 @@ class Serum:
     lot: str = ""
     amount: str = ""
     done_at: time | None = None
+    expiry: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,10 @@ class TreatmentSession:
     aftercare: Aftercare = field(default_factory=Aftercare)
     outcome: Outcome = field(default_factory=Outcome)
     screen: tuple[ScreenAnswer, ...] = ()
+    #: The course this session belongs to (the patient's course number), if any.
+    course_number: int | None = None
+    interval_override_reason: str = ""
+    expired_lot_reason: str = ""
     signature: Signature | None = None
     addenda: tuple[Addendum, ...] = ()
     id: SessionId | None = field(default=None, compare=False)

@@ -187,11 +187,7 @@ def validate_session(
             "needling.cartridge_needles",
             f"Cartridge needle count must be a whole number from {g.NEEDLES_MIN} to "
             f"{g.NEEDLES_MAX}; got {nd.cartridge_needles}."))
-    if nd.cartridge_expiry is not None and nd.cartridge_expiry < s.session_date:
-        problems.append(Problem(
-            "needling.cartridge_expiry",
-            f"Cartridge expired on {nd.cartridge_expiry.isoformat()}, before this session.",
-            Severity.WARNING))
+    problems += expired_lot_problems(s)
     by_zone = g.guidance_by_zone(guidance)
     for i, row in enumerate(nd.zones):
         problems += validate_zone(row, f"needling.zones[{i}]", nd.device_type, by_zone)
@@ -250,6 +246,31 @@ def validate_session(
                           answer.override_reason, g.LONG_TEXT_MAX)
     if fitzpatrick is not None:
         problems += fitzpatrick_cautions(fitzpatrick, "patient.fitzpatrick")
+    return problems
+
+
+def expired_lot_problems(s: TreatmentSession) -> list[Problem]:
+    """A lot past its expiry on the session date is a warning that needs a reason: an
+    error until `expired_lot_reason` is given, a warning (kept on record) after."""
+    expired = [
+        (path, label, expiry) for path, label, expiry in (
+            ("numbing.expiry", "Numbing agent lot", s.numbing.expiry if s.numbing.used
+             else None),
+            ("needling.cartridge_expiry", "Cartridge lot", s.needling.cartridge_expiry),
+            ("serum.expiry", "Serum lot", s.serum.expiry),
+        ) if expiry is not None and expiry < s.session_date]
+    reason = s.expired_lot_reason.strip()
+    problems = [Problem(path, f"{label} expired on {expiry.isoformat()}, before this "
+                              "session" + ("." if reason else ": give a reason to go ahead."),
+                        Severity.WARNING if reason else Severity.ERROR)
+                for path, label, expiry in expired]
+    if not reason and expired:
+        problems.append(Problem("expired_lot_reason", "Reason for using an expired lot is "
+                                                      "required."))
+    problems += _text("expired_lot_reason", "Reason for using an expired lot",
+                      s.expired_lot_reason, g.LONG_TEXT_MAX)
+    problems += _text("interval_override_reason", "Reason for the early session",
+                      s.interval_override_reason, g.LONG_TEXT_MAX)
     return problems
 
 

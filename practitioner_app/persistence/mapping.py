@@ -46,6 +46,9 @@ def _step_fields(step_cls: type) -> list[str]:
 def session_to_record(session: TreatmentSession, record: SessionRecord, now: datetime) -> None:
     record.session_date = session.session_date
     record.status = session.status
+    record.course_number = session.course_number
+    record.interval_override_reason = session.interval_override_reason
+    record.expired_lot_reason = session.expired_lot_reason
     record.practitioner_name = session.practitioner_name
     record.practitioner_role = session.practitioner_role
     for step, _heading in STEPS:
@@ -98,6 +101,9 @@ def session_from_record(record: SessionRecord) -> TreatmentSession:
         status=record.status,
         practitioner_name=record.practitioner_name,
         practitioner_role=record.practitioner_role,
+        course_number=record.course_number,
+        interval_override_reason=record.interval_override_reason,
+        expired_lot_reason=record.expired_lot_reason,
         screen=tuple(ScreenAnswer(**{n: getattr(a, n) for n in _SCREEN_FIELDS})
                      for a in record.screen),
         signature=signature_from_record(record),
@@ -131,6 +137,9 @@ def session_row_values(session: TreatmentSession, now: datetime) -> dict:
         "status": session.status,
         "practitioner_name": session.practitioner_name,
         "practitioner_role": session.practitioner_role,
+        "course_number": session.course_number,
+        "interval_override_reason": session.interval_override_reason,
+        "expired_lot_reason": session.expired_lot_reason,
         "created_at": now,
         "updated_at": now,
     }

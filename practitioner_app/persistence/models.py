@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..domain.course import CourseStatus
 from ..domain.enums import (
     Bleeding,
     Concern,
@@ -99,6 +100,7 @@ class SessionRecord(Base):
     numbing_applied_at: Mapped[time | None]
     numbing_removed_at: Mapped[time | None]
     numbing_not_used_reason: Mapped[str]
+    numbing_expiry: Mapped[date | None]
 
     needling_device_type: Mapped[DeviceType | None] = mapped_column(EnumText(DeviceType))
     needling_device_make: Mapped[str]
@@ -114,6 +116,7 @@ class SessionRecord(Base):
     serum_lot: Mapped[str]
     serum_amount: Mapped[str]
     serum_done_at: Mapped[time | None]
+    serum_expiry: Mapped[date | None]
 
     sunscreen_product: Mapped[str]
     sunscreen_spf: Mapped[int | None]
@@ -134,6 +137,10 @@ class SessionRecord(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    course_number: Mapped[int | None]
+    interval_override_reason: Mapped[str] = mapped_column(server_default="")
+    expired_lot_reason: Mapped[str] = mapped_column(server_default="")
+
     # Set once, by signing; triggers refuse any later change to the row or its children.
     signed_at: Mapped[datetime | None]
     signer_username: Mapped[str | None]
@@ -151,6 +158,10 @@ class SessionRecord(Base):
 
     __table_args__ = (
         Index("ix_treatment_sessions_patient_date", "patient_id", "session_date"),
+        # Lot recall: each lot column indexed, so an OR over the three uses all three.
+        Index("ix_treatment_sessions_serum_lot", "serum_lot"),
+        Index("ix_treatment_sessions_numbing_lot", "numbing_lot"),
+        Index("ix_treatment_sessions_cartridge_lot", "needling_cartridge_lot"),
     )
 
 
@@ -174,6 +185,26 @@ class ZoneRecord(Base):
     note: Mapped[str]
 
     __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+
+class CourseRecord(Base):
+    """A planned series of sessions; sessions refer to it by (patient, number)."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    number: Mapped[int]
+    started_on: Mapped[date]
+    planned_sessions: Mapped[int]
+    min_interval_days: Mapped[int]
+    indications: Mapped[frozenset[Concern]] = mapped_column(EnumSetText(Concern))
+    target_zones: Mapped[frozenset[FacialZone]] = mapped_column(EnumSetText(FacialZone))
+    notes: Mapped[str]
+    status: Mapped[CourseStatus] = mapped_column(EnumText(CourseStatus))
+    stopped_reason: Mapped[str]
+
+    __table_args__ = (UniqueConstraint("patient_id", "number"),)
 
 
 class ScreenAnswerRecord(Base):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.accounts import User
 from ..domain.audit import GENESIS, AuditEntry, canonical_details, entry_hash
+from ..domain.course import Course, CourseStatus, DueRow, RecallRow
 from ..domain.enums import SessionStatus
 from ..domain.screening import ContraindicationRule
 from ..domain.signing import Addendum, Consent, Signature
@@ -18,6 +19,7 @@ from .models import (
     AuditRecord,
     ConsentRecord,
     ContraindicationRuleRecord,
+    CourseRecord,
     PatientRecord,
     SessionRecord,
     UserRecord,
@@ -186,3 +188,106 @@ class SigningRepository:
         return self._s.scalar(select(PatientRecord.number).join(
             SessionRecord, SessionRecord.patient_id == PatientRecord.id).where(
             SessionRecord.id == session_id))
+
+
+class CourseRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    @staticmethod
+    def _course(r: CourseRecord) -> Course:
+        return Course(r.number, r.started_on, r.planned_sessions, r.min_interval_days,
+                      r.indications, r.target_zones, r.notes, r.status, r.stopped_reason, r.id)
+
+    def for_patient(self, patient_id: int) -> list[Course]:
+        rows = self._s.scalars(select(CourseRecord).where(CourseRecord.patient_id == patient_id)
+                               .order_by(CourseRecord.number))
+        return [self._course(r) for r in rows]
+
+    def get(self, patient_id: int, number: int) -> Course | None:
+        r = self._s.scalar(select(CourseRecord).where(
+            CourseRecord.patient_id == patient_id, CourseRecord.number == number))
+        return None if r is None else self._course(r)
+
+    def save(self, patient_id: int, course: Course) -> Course:
+        """Insert a new course (number assigned: one above the patient's highest) or
+        update the course with the same number."""
+        r = self._s.scalar(select(CourseRecord).where(
+            CourseRecord.patient_id == patient_id, CourseRecord.number == course.number))
+        if r is None:
+            highest = self._s.scalar(select(func.max(CourseRecord.number)).where(
+                CourseRecord.patient_id == patient_id)) or 0
+            r = CourseRecord(patient_id=patient_id, number=highest + 1)
+            self._s.add(r)
+        for name in ("started_on", "planned_sessions", "min_interval_days", "indications",
+                     "target_zones", "notes", "status", "stopped_reason"):
+            setattr(r, name, getattr(course, name))
+        self._s.flush()
+        return self._course(r)
+
+    def session_dates(self, patient_id: int, number: int) -> list[tuple[int, date]]:
+        """(session id, date) of the course's sessions, oldest first."""
+        rows = self._s.execute(select(SessionRecord.id, SessionRecord.session_date).where(
+            SessionRecord.patient_id == patient_id, SessionRecord.course_number == number)
+            .order_by(SessionRecord.session_date, SessionRecord.id))
+        return [(r[0], r[1]) for r in rows]
+
+    def due(self, until: date) -> list[DueRow]:
+        """Open courses whose next session falls on or before `until`, soonest first."""
+        last = (select(SessionRecord.patient_id, SessionRecord.course_number,
+                       func.max(SessionRecord.session_date).label("last"),
+                       func.count(SessionRecord.id).label("done"))
+                .where(SessionRecord.course_number.is_not(None))
+                .group_by(SessionRecord.patient_id, SessionRecord.course_number).subquery())
+        stmt = (select(PatientRecord.id, PatientRecord.number, PatientRecord.full_name,
+                       PatientRecord.phone, CourseRecord.number, last.c.done,
+                       CourseRecord.planned_sessions, last.c.last,
+                       CourseRecord.min_interval_days)
+                .join(CourseRecord, CourseRecord.patient_id == PatientRecord.id)
+                .join(last, (last.c.patient_id == CourseRecord.patient_id)
+                      & (last.c.course_number == CourseRecord.number))
+                .where(CourseRecord.status == CourseStatus.OPEN,
+                       PatientRecord.archived_at.is_(None),
+                       last.c.done < CourseRecord.planned_sessions))
+        rows = []
+        for r in self._s.execute(stmt):
+            due_on = r[7] + timedelta(days=r[8])
+            if due_on <= until:
+                rows.append(DueRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], due_on))
+        return sorted(rows, key=lambda row: (row.due_on, row.full_name))
+
+
+#: Lot recall: which lot column holds the lot, and which column names its product.
+_LOT_COLUMNS = (
+    ("serum", SessionRecord.serum_lot, SessionRecord.serum_product),
+    ("numbing", SessionRecord.numbing_lot, SessionRecord.numbing_agent),
+    ("cartridge", SessionRecord.needling_cartridge_lot, SessionRecord.needling_device_make),
+)
+
+
+def recall_statement(lot: str):
+    """One query, served by the three lot indexes (SQLite's multi-index OR)."""
+    return (select(PatientRecord.number, PatientRecord.full_name, PatientRecord.phone,
+                   PatientRecord.email, SessionRecord.id, SessionRecord.session_date,
+                   *(c for _, lot_c, product_c in _LOT_COLUMNS for c in (lot_c, product_c)))
+            .join(PatientRecord, PatientRecord.id == SessionRecord.patient_id)
+            .where(or_(*(lot_c == lot for _, lot_c, _p in _LOT_COLUMNS)))
+            .order_by(SessionRecord.session_date, SessionRecord.id))
+
+
+class RecallRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def uses_of(self, lot: str, product: str | None = None) -> list[RecallRow]:
+        found = []
+        for r in self._s.execute(recall_statement(lot)):
+            patient, session = r[:4], r[4:6]
+            for i, (used_as, _lot_c, _product_c) in enumerate(_LOT_COLUMNS):
+                lot_value, product_value = r[6 + 2 * i], r[7 + 2 * i]
+                if lot_value != lot:
+                    continue
+                if product and product.casefold() not in product_value.casefold():
+                    continue
+                found.append(RecallRow(*patient, *session, used_as, product_value, lot_value))
+        return found

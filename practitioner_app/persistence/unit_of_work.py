@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from .record_repositories import (
     AuditRepository,
     ConsentRepository,
+    CourseRepository,
+    RecallRepository,
     RuleRepository,
     SigningRepository,
     UserRepository,
@@ -33,6 +35,8 @@ class UnitOfWork:
         self.rules = RuleRepository(self.session)
         self.consents = ConsentRepository(self.session)
         self.signing = SigningRepository(self.session)
+        self.courses = CourseRepository(self.session)
+        self.recall = RecallRepository(self.session)
         return self
 
     def __exit__(

@@ -59,6 +59,7 @@ def build_session_report(data: SessionReportData) -> bytes:
         draft=session.status is SessionStatus.DRAFT,
     )
     story: list[Flowable] = [*_opening(data), *pih_caution(data.patient)]
+    story += _overrides(session)
     story += _screen(session)
     for number, (attribute, heading) in enumerate(STEPS, start=1):
         when, body = _STEP_BODIES[attribute](session)
@@ -67,6 +68,16 @@ def build_session_report(data: SessionReportData) -> bytes:
                                                  session.practitioner_role)]
     story += _electronic_signature(session) + _addenda(session)
     return render(story, furniture)
+
+
+def _overrides(session: TreatmentSession) -> list[Flowable]:
+    """Reasons given for going ahead despite a warning: kept with the record, printed."""
+    fields = [(label, reason) for label, reason in (
+        ("Early session", session.interval_override_reason),
+        ("Expired lot used", session.expired_lot_reason)) if reason.strip()]
+    if not fields:
+        return []
+    return [Spacer(1, 2 * mm), para("Overrides", styles.SECTION), full_width_fields(fields)]
 
 
 def _screen(session: TreatmentSession) -> list[Flowable]:
@@ -114,8 +125,9 @@ def _addenda(session: TreatmentSession) -> list[Flowable]:
 
 def _opening(data: SessionReportData) -> list[Flowable]:
     session = data.session
+    course = f"Course {session.course_number} · " if session.course_number else ""
     if data.session_number and data.session_count:
-        series = f"Session {data.session_number} of {data.session_count}"
+        series = f"{course}Session {data.session_number} of {data.session_count}"
     elif data.session_number:
         series = f"Session {data.session_number}"
     else:
@@ -172,7 +184,7 @@ def _numbing(session: TreatmentSession) -> tuple[str, list[Flowable]]:
             ("Numbing", para("Not used", styles.VALUE)), ("Reason", step.not_used_reason),
         ])]
     return fmt_time(step.applied_at), [field_grid([
-        ("Agent", step.agent), ("Lot", step.lot),
+        ("Agent", step.agent), ("Lot", step.lot), ("Lot expiry", fmt_date(step.expiry)),
         ("Applied", fmt_time(step.applied_at)), ("Removed", fmt_time(step.removed_at)),
         ("Contact time", fmt_int(step.contact_minutes, "min")),
     ])]
@@ -227,7 +239,8 @@ def _zone_table(session: TreatmentSession) -> Table:
 def _serum(session: TreatmentSession) -> tuple[str, list[Flowable]]:
     step = session.serum
     return fmt_time(step.done_at), [field_grid([
-        ("Product", step.product), ("Lot", step.lot), ("Amount", step.amount),
+        ("Product", step.product), ("Lot", step.lot), ("Lot expiry", fmt_date(step.expiry)),
+        ("Amount", step.amount),
     ])]
 
 

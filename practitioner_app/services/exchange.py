@@ -18,6 +18,7 @@ from typing import Any
 
 from ..domain.audit import Action
 from ..domain.codec import from_plain, to_plain
+from ..domain.course import Course, validate_course
 from ..domain.enums import SessionStatus
 from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
 from ..domain.patient import Patient
@@ -30,9 +31,12 @@ FORMAT = "practitioner-app.patient"
 #: The newest version this program writes. Every version up to it will always import.
 #: Version 2 added archiving, the contraindication screen, signatures and addenda; a
 #: version-1 document simply has none of them.
-VERSION = 2
-SUPPORTED_VERSIONS = (1, 2)
+#: Version 3 added courses (top-level "courses"), lot expiries for numbing and serum,
+#: and the reasons for early sessions and expired lots.
+VERSION = 3
+SUPPORTED_VERSIONS = (1, 2, 3)
 _TOP_LEVEL_KEYS = ("format", "version", "patient", "sessions")
+_OPTIONAL_KEYS = ("courses",)  # since version 3
 
 
 class InvalidDocument(ValidationError):
@@ -82,12 +86,14 @@ class ExchangeService(Service):
             if patient is None:
                 raise NotFound(f"No patient with patient number {number!r}.")
             sessions = uow.sessions.for_patient(patient_id)  # oldest first
+            courses = uow.courses.for_patient(patient_id)
             self._audit(uow, Action.EXPORTED, patient_id=patient_id, sessions=len(sessions))
             uow.commit()
         return {
             "format": FORMAT,
             "version": VERSION,
             "patient": to_plain(patient),
+            "courses": [to_plain(c) for c in courses],
             "sessions": [to_plain(s) for s in sessions],
         }
 
@@ -106,6 +112,9 @@ class ExchangeService(Service):
         problems += found
         if patient is not None:
             problems += _prefixed("$.patient", validate_patient(patient, self._today()))
+        courses, course_problems = self._courses(document)
+        problems += course_problems
+        numbers = {c.number for c in courses}
         with self._uow() as uow:
             guidance = uow.settings.zone_guidance()
         sessions = []
@@ -119,10 +128,31 @@ class ExchangeService(Service):
                 problems += _prefixed(path, validate_session(
                     session, guidance, born=born, today=self._today()))
                 problems += _signature_problems(path, patient, session)
+                if session.course_number is not None and session.course_number not in numbers:
+                    problems.append(Problem(f"{path}.course_number", "names a course that is "
+                                            "not in $.courses."))
                 sessions.append(session)
         if errors_only(problems):
             return None, problems
-        return (patient, sessions), problems
+        return (patient, courses, sessions), problems
+
+    def _courses(self, document: dict) -> tuple[list[Course], list[Problem]]:
+        """The document's courses, which must be numbered 1, 2, 3, ... in order."""
+        plain = document.get("courses", [])
+        if not isinstance(plain, list):
+            return [], [Problem("$.courses", "must be a list.")]
+        courses, problems = [], []
+        for i, item in enumerate(plain):
+            course, found = from_plain(Course, item, f"$.courses[{i}]")
+            problems += found
+            if course is None:
+                continue
+            problems += _prefixed(f"$.courses[{i}]", validate_course(course))
+            if course.number != i + 1:
+                problems.append(Problem(f"$.courses[{i}].number", f"must be {i + 1}: courses "
+                                        "are numbered 1, 2, 3, ... in order."))
+            courses.append(course)
+        return courses, problems
 
     def import_document(self, document: Any) -> ImportResult:
         """Store the patient and every session of `document`, all or nothing.
@@ -133,7 +163,7 @@ class ExchangeService(Service):
         records, problems = self.check_document(document)
         if records is None:
             raise InvalidDocument(problems)
-        patient, sessions = records
+        patient, courses, sessions = records
         now = self._clock()
         with self._uow() as uow:
             if uow.patients.id_for_number(patient.number) is not None:
@@ -141,6 +171,8 @@ class ExchangeService(Service):
                     f"Patient number {patient.number} is already used by another patient; "
                     "nothing was imported.")
             patient_id = uow.patients.add(patient, now)
+            for course in courses:  # numbered 1, 2, ... as in the document
+                uow.courses.save(patient_id, dataclasses.replace(course, number=0))
             for session in sessions:
                 session_id = uow.sessions.add(patient_id, session, now)
                 # A signed record keeps its signature and addenda, so it stays provable.
@@ -199,5 +231,5 @@ def _envelope_problems(document: Any) -> tuple[list[Problem], bool]:
         problems.append(Problem("$.sessions", "must be a list."))
     readable = not problems
     problems += [Problem(f"$.{key}", "is not a known field.")
-                 for key in document if key not in _TOP_LEVEL_KEYS]
+                 for key in document if key not in _TOP_LEVEL_KEYS + _OPTIONAL_KEYS]
     return problems, readable

@@ -12,6 +12,7 @@ from ..domain.ids import PatientId, SessionId
 from ..reporting import AftercareSheetData, PatientSummaryData, SessionReportData
 from .base import Service
 from .clinic import ClinicService
+from .courses import CourseService
 from .sessions import SessionService
 
 
@@ -33,6 +34,10 @@ class ReportService(Service):
     def session_report_data(self, session_id: SessionId) -> SessionReportData:
         """Everything the report prints; a signed session's digest is checked first."""
         patient, session, (number, count) = self._session_and_series(session_id)
+        in_course = CourseService(self._uow, self._clock, self._actor).position(
+            patient.id, session)
+        if in_course is not None:  # "session k of N" counts within the planned course
+            number, count = in_course
         warning = SessionService(self._uow, self._clock, self._actor).verify(session_id)
         return SessionReportData(self._clinic(), patient, session, self._clock(),
                                  session_number=number, session_count=count,

@@ -7,6 +7,7 @@ import dataclasses
 from ..domain import guidance as g
 from ..domain.audit import Action
 from ..domain.codec import to_plain
+from ..domain.course import interval_problem
 from ..domain.enums import SessionStatus
 from ..domain.errors import NotFound, Problem, RecordSigned, ValidationError
 from ..domain.guidance import ZoneGuidance
@@ -56,8 +57,9 @@ class SessionService(Service):
             if patient is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             guidance = guidance if guidance is not None else uow.settings.zone_guidance()
+            course_problems = self._course_problems(uow, patient_id, session)
         return validate_session(session, guidance, patient.fitzpatrick,
-                                born=patient.date_of_birth, today=self._today())
+                                born=patient.date_of_birth, today=self._today()) + course_problems
 
     def save(self, patient_id: PatientId, session: TreatmentSession) -> TreatmentSession:
         """Store the whole session (new when `session.id` is None) and return it with its id.
@@ -72,6 +74,7 @@ class SessionService(Service):
             errors = errors_only(
                 validate_session(session, uow.settings.zone_guidance(), patient.fitzpatrick,
                                  born=patient.date_of_birth, today=self._today()))
+            errors += self._course_problems(uow, patient_id, session)
             if errors:
                 raise ValidationError(errors)
             if session.status is SessionStatus.SIGNED or session.signature is not None:
@@ -96,6 +99,22 @@ class SessionService(Service):
                             fields=changed_paths(to_plain(existing), to_plain(session)))
             uow.commit()
         return dataclasses.replace(session, id=session_id, patient_id=patient_id)
+
+    def _course_problems(self, uow, patient_id: PatientId, session: TreatmentSession
+                         ) -> list[Problem]:
+        """The session's course must exist; coming sooner than its minimum interval after
+        the previous session of the course needs a reason."""
+        if session.course_number is None:
+            return []
+        course = uow.courses.get(patient_id, session.course_number)
+        if course is None:
+            return [Problem("course_number", f"The patient has no course "
+                                             f"{session.course_number}.")]
+        earlier = [day for sid, day in uow.courses.session_dates(patient_id, course.number)
+                   if sid != session.id and day <= session.session_date]
+        problem = interval_problem(earlier[-1] if earlier else None, session.session_date,
+                                   course, session.interval_override_reason)
+        return [problem] if problem else []
 
     # -- signing ---------------------------------------------------------------------------
     def signing_problems(self, session_id: SessionId) -> list[Problem]:

@@ -22,7 +22,7 @@ from tests.factories import a_full_session, a_patient
 
 TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
           "zone_guidance", "zone_treatments", "screen_answers", "addenda", "consents",
-          "contraindication_rules", "users", "audit_log", "sqlite_sequence"}
+          "contraindication_rules", "users", "audit_log", "sqlite_sequence", "courses"}
 
 
 def query(path: Path, sql: str) -> list[tuple]:

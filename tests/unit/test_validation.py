@@ -243,13 +243,24 @@ def test_cartridge_needle_count(needles, ok):
             f"Cartridge needle count must be a whole number from 1 to 1000; got {needles}.")
 
 
-@pytest.mark.parametrize("expiry, warned", [(date(2026, 11, 20), False),
-                                            (date(2026, 11, 19), True), (None, False)])
-def test_expired_cartridge_is_a_warning(expiry, warned):
-    problems = validate_session(step(a_full_session(), "needling", cartridge_expiry=expiry))
-    found = at(problems, "needling.cartridge_expiry")
+@pytest.mark.parametrize("step_name, field", [
+    ("needling", "cartridge_expiry"), ("serum", "expiry"), ("numbing", "expiry")])
+@pytest.mark.parametrize("expiry, expired", [(date(2026, 11, 20), False),
+                                             (date(2026, 11, 19), True), (None, False)])
+def test_an_expired_lot_needs_a_reason_and_then_warns(step_name, field, expiry, expired):
+    session = step(a_full_session(), step_name, **{field: expiry})
+    problems = validate_session(session)
+    found = at(problems, f"{step_name}.{field}")
+    assert len(found) == int(expired)
+    if expired:
+        assert found[0].is_error and "give a reason to go ahead" in found[0].message
+        assert at(problems, "expired_lot_reason")[0].message == (
+            "Reason for using an expired lot is required.")
+        problems = validate_session(dataclasses.replace(
+            session, expired_lot_reason="Only lot in stock; checked with supplier"))
+        found = at(problems, f"{step_name}.{field}")
+        assert [p.severity for p in found] == [Severity.WARNING]
     assert errors_only(problems) == []
-    assert len(found) == int(warned)
 
 
 @pytest.mark.parametrize("applied, removed, error, warning", [

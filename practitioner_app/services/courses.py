@@ -1,0 +1,126 @@
+"""Courses of treatment: planning a series, who is due, recalling the last session, and
+finding every patient who received a recalled lot."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import date, timedelta
+
+from ..domain.audit import Action
+from ..domain.course import Course, CourseStatus, DueRow, RecallRow, validate_course
+from ..domain.errors import NotFound, Problem, ValidationError
+from ..domain.ids import PatientId
+from ..domain.session import TreatmentSession
+from .base import Service
+
+DEFAULT_INTERVAL_KEY = "courses.default_interval_days"
+
+
+class CourseService(Service):
+    def default_interval(self) -> int:
+        """The clinic's default minimum interval between sessions (28 days unless set)."""
+        with self._uow() as uow:
+            text = uow.settings.get(DEFAULT_INTERVAL_KEY)
+        return int(text) if text.isdigit() else Course(0, date.min).min_interval_days
+
+    def courses(self, patient_id: PatientId) -> list[Course]:
+        with self._uow() as uow:
+            return uow.courses.for_patient(patient_id)
+
+    def save(self, patient_id: PatientId, course: Course) -> Course:
+        """Open a new course (number 0 means "next number") or change an existing one."""
+        problems = validate_course(course)
+        if problems:
+            raise ValidationError(problems)
+        with self._uow() as uow:
+            if uow.patients.get(patient_id) is None:
+                raise NotFound(f"No patient with id {patient_id}.")
+            if course.number and uow.courses.get(patient_id, course.number) is None:
+                raise NotFound(f"The patient has no course {course.number}.")
+            saved = uow.courses.save(patient_id, course)
+            self._audit(uow, Action.PATIENT_CHANGED, patient_id=patient_id,
+                        course=saved.number, status=saved.status.value,
+                        planned=saved.planned_sessions)
+            uow.commit()
+        return saved
+
+    def complete(self, patient_id: PatientId, number: int) -> Course:
+        course = self._get(patient_id, number)
+        return self.save(patient_id, dataclasses.replace(course, status=CourseStatus.COMPLETED))
+
+    def stop(self, patient_id: PatientId, number: int, reason: str) -> Course:
+        course = self._get(patient_id, number)
+        return self.save(patient_id, dataclasses.replace(
+            course, status=CourseStatus.STOPPED, stopped_reason=reason))
+
+    def _get(self, patient_id: PatientId, number: int) -> Course:
+        with self._uow() as uow:
+            course = uow.courses.get(patient_id, number)
+        if course is None:
+            raise NotFound(f"The patient has no course {number}.")
+        return course
+
+    def position(self, patient_id: PatientId, session: TreatmentSession
+                 ) -> tuple[int, int] | None:
+        """(k, N) for "session k of N" when the session belongs to a course."""
+        if session.course_number is None:
+            return None
+        with self._uow() as uow:
+            course = uow.courses.get(patient_id, session.course_number)
+            dates = uow.courses.session_dates(patient_id, session.course_number)
+        if course is None:
+            return None
+        ids = [sid for sid, _day in dates]
+        k = ids.index(session.id) + 1 if session.id in ids else len(ids) + 1
+        return k, max(course.planned_sessions, len(ids))
+
+    def next_due(self, patient_id: PatientId, number: int) -> date | None:
+        with self._uow() as uow:
+            course = uow.courses.get(patient_id, number)
+            dates = uow.courses.session_dates(patient_id, number)
+        if course is None or not dates:
+            return None
+        return dates[-1][1] + timedelta(days=course.min_interval_days)
+
+    def previous_session(self, patient_id: PatientId, number: int,
+                         before: date | None = None) -> TreatmentSession | None:
+        """The course's latest session (before `before`, when given): what a clinician
+        starts the next session from."""
+        with self._uow() as uow:
+            dates = uow.courses.session_dates(patient_id, number)
+            earlier = [sid for sid, day in dates if before is None or day < before]
+            return uow.sessions.get(earlier[-1]) if earlier else None
+
+    def due(self, within_days: int) -> list[DueRow]:
+        """Open courses whose next session is due within `within_days`, or overdue."""
+        if not 0 <= within_days <= 365:
+            raise ValidationError([Problem("within_days", "Due within must be 0–365 days; "
+                                                          f"got {within_days}.")])
+        with self._uow() as uow:
+            return uow.courses.due(self._today() + timedelta(days=within_days))
+
+    def recall(self, lot: str, product: str | None = None) -> list[RecallRow]:
+        """Every session that used `lot` (as serum, numbing agent or cartridge), with the
+        patient's contact details; `product` narrows by product name."""
+        if not lot.strip():
+            raise ValidationError([Problem("lot", "Lot is required.")])
+        with self._uow() as uow:
+            rows = uow.recall.uses_of(lot.strip(), product)
+            self._audit(uow, Action.EXPORTED, lot=lot, product=product or "",
+                        found=len(rows), purpose="lot recall")
+            uow.commit()
+        return rows
+
+
+def recall_csv(rows: list[RecallRow]) -> str:
+    """The recall as CSV text (header row first), for a spreadsheet or a mail merge."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["patient_number", "full_name", "phone", "email", "session_id",
+                     "session_date", "used_as", "product", "lot"])
+    for r in rows:
+        writer.writerow([r.patient_number, r.full_name, r.phone, r.email, r.session_id,
+                         r.session_date.isoformat(), r.used_as, r.product, r.lot])
+    return out.getvalue()
