@@ -5,7 +5,7 @@ menu items. Kept beside MainWindow so the window itself stays about patients."""
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from ..domain.audit import Action
 from .dialogs.audit_viewer import AuditViewerDialog
@@ -35,6 +35,8 @@ class AccessControl:
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.practitioners_action)
         clinic_menu.addAction(self.audit_action)
+        #: Actions only an administrator may use; others may add theirs.
+        self.admin_actions: list[QAction] = [self.practitioners_action, self.audit_action]
 
     # -- start-up ----------------------------------------------------------------------------
     def begin(self) -> QWidget:
@@ -49,19 +51,24 @@ class AccessControl:
         return dialog
 
     def _set_open(self, is_open: bool) -> None:
+        """Show or hide everything that shows patient data, and enable the actions the
+        signed-in account may use."""
         self.window.centralWidget().setVisible(is_open)
+        for dock in self.window.findChildren(QDockWidget):
+            dock.setVisible(is_open)
         for action in self.window.findChildren(QAction):
             if action is not self.window.quit_action:
                 action.setEnabled(is_open)
         user = self.services.accounts.current_user
         is_admin = bool(is_open and user and user.is_admin)
-        self.practitioners_action.setEnabled(is_admin)
-        self.audit_action.setEnabled(is_admin)
+        for action in self.admin_actions:
+            action.setEnabled(is_admin)
 
     def _signed_in(self) -> None:
         user = self.services.accounts.current_user
         self._set_open(True)
         self.window.patients.set_query(self.window.search.text())
+        self.window.course_actions.refresh()
         self.window.statusBar().showMessage(
             f"Signed in as {user.full_name} ({user.username}) · "
             f"Database: {self.services.database_path}")

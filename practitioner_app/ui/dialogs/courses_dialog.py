@@ -1,0 +1,207 @@
+"""A patient's courses of treatment: open one, see "k of N", next due, the depth trend
+and the endpoints per session; complete or stop a course."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.course import Course
+from ...domain.enums import Concern, FacialZone
+from ...domain.errors import DomainError, ValidationError
+from ...domain.patient import Patient
+from ...services.container import Services
+from ..widgets.depth_trend import DepthTrend
+from ..widgets.fields import FieldMessage, to_qdate
+from ..widgets.form import MessageBoard, text_box
+
+
+class CoursesDialog(QDialog):
+    def __init__(self, services: Services, patient: Patient,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.patient = patient
+        self.setWindowTitle(f"Courses — {patient.full_name} ({patient.number})")
+        self.course_list = QListWidget()
+        self.course_list.currentRowChanged.connect(self._show_course)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.trend = DepthTrend()
+        self.sessions_table = QTableWidget(0, 5)
+        self.sessions_table.setHorizontalHeaderLabels(
+            ("Session", "Date", "Deepest (mm)", "Endpoints", "Adverse events"))
+        self.sessions_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sessions_table.verticalHeader().setVisible(False)
+        self.sessions_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.sessions_table.horizontalHeader().setStretchLastSection(True)
+        self.complete_button = QPushButton("Mark &completed")
+        self.stop_reason = QLineEdit()
+        self.stop_reason.setPlaceholderText("reason for stopping early")
+        self.stop_button = QPushButton("&Stop early")
+        self.message = FieldMessage()
+        self.complete_button.clicked.connect(self.complete_current)
+        self.stop_button.clicked.connect(self.stop_current)
+        actions = QHBoxLayout()
+        for w in (self.complete_button, self.stop_reason, self.stop_button):
+            actions.addWidget(w)
+
+        right = QVBoxLayout()
+        right.addWidget(self.summary)
+        right.addWidget(self.trend, 1)
+        right.addWidget(self.sessions_table, 1)
+        right.addLayout(actions)
+        right.addWidget(self.message)
+        top = QHBoxLayout()
+        top.addWidget(self.course_list, 1)
+        top.addLayout(right, 3)
+
+        self.new_box = QGroupBox("Open a new course")
+        self.board = MessageBoard()
+        form = QFormLayout(self.new_box)
+        self.started_on = QDateEdit(to_qdate(date.today()))
+        self.started_on.setDisplayFormat("yyyy-MM-dd")
+        self.planned = QSpinBox()
+        self.planned.setRange(0, 99)
+        self.planned.setValue(3)
+        self.interval = QSpinBox()
+        self.interval.setRange(0, 999)
+        self.interval.setSuffix(" days")
+        self.interval.setValue(services.courses.default_interval())
+        self.indications = self._checks(Concern, 2)
+        self.zones = self._checks(FacialZone, 4)
+        self.notes = text_box(2)
+        for label, widget, path in (
+            ("Starts on", self.started_on, "started_on"),
+            ("Planned sessions", self.planned, "planned_sessions"),
+            ("Minimum interval", self.interval, "min_interval_days"),
+            ("Indications", self.indications[0], "indications"),
+            ("Target zones", self.zones[0], "target_zones"),
+            ("Notes", self.notes, "notes"),
+        ):
+            self.board.add_row(form, label, widget, path)
+        self.open_button = QPushButton("&Open course")
+        self.open_button.clicked.connect(self.open_course)
+        form.addRow("", self.open_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.new_box)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        layout.addWidget(close)
+        self.resize(1100, 860)
+        self.refresh()
+
+    @staticmethod
+    def _checks(enum_cls, columns: int):
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        checks = {}
+        for i, member in enumerate(enum_cls):
+            checks[member] = QCheckBox(member.label)
+            grid.addWidget(checks[member], i // columns, i % columns)
+        return box, checks
+
+    def refresh(self, select: int | None = None) -> None:
+        self.courses = self._services.courses.courses(self.patient.id)
+        self.course_list.clear()
+        for c in self.courses:
+            self.course_list.addItem(f"{c.label} — {c.status.label}")
+        if self.courses:
+            self.course_list.setCurrentRow(
+                select if select is not None else len(self.courses) - 1)
+        else:
+            self.summary.setText("No course yet: open one below.")
+            self.trend.set_sessions([])
+
+    def current(self) -> Course | None:
+        row = self.course_list.currentRow()
+        return self.courses[row] if 0 <= row < len(self.courses) else None
+
+    def _show_course(self, _row: int) -> None:
+        course = self.current()
+        if course is None:
+            return
+        sessions = [s for s in self._services.sessions.for_patient(self.patient.id)
+                    if s.course_number == course.number]
+        due = self._services.courses.next_due(self.patient.id, course.number)
+        zones = ", ".join(z.label for z in FacialZone if z in course.target_zones)
+        self.summary.setText(
+            f"{course.label}: {len(sessions)} of {course.planned_sessions} sessions, at least "
+            f"{course.min_interval_days} days apart. Status: {course.status.label}"
+            + (f" ({course.stopped_reason})" if course.stopped_reason else "")
+            + (f". Next due {due.isoformat()}" if due and course.status.value == "open" else "")
+            + (f". Target zones: {zones}" if zones else "") + ".")
+        self.trend.set_sessions(sessions)
+        self.sessions_table.setRowCount(len(sessions))
+        for r, s in enumerate(sessions):
+            endpoints = "; ".join(
+                f"{z.zone.label}: erythema {z.erythema if z.erythema is not None else '—'}, "
+                f"{z.bleeding.label.lower() if z.bleeding else '—'} bleeding"
+                for z in s.needling.zones)
+            values = (f"{r + 1} of {course.planned_sessions}", s.session_date.isoformat(),
+                      f"{s.deepest_mm:.2f}" if s.deepest_mm is not None else "—", endpoints,
+                      s.outcome.adverse_events or "—")
+            for c, value in enumerate(values):
+                self.sessions_table.setItem(r, c, QTableWidgetItem(value))
+        is_open = course.status.value == "open"
+        for w in (self.complete_button, self.stop_button, self.stop_reason):
+            w.setEnabled(is_open)
+
+    def open_course(self) -> None:
+        course = Course(
+            number=0, started_on=self.started_on.date().toPython(),
+            planned_sessions=self.planned.value(), min_interval_days=self.interval.value(),
+            indications=frozenset(k for k, b in self.indications[1].items() if b.isChecked()),
+            target_zones=frozenset(k for k, b in self.zones[1].items() if b.isChecked()),
+            notes=self.notes.toPlainText())
+        try:
+            self._services.courses.save(self.patient.id, course)
+        except ValidationError as error:
+            self.board.show(error.problems)
+            return
+        self.board.show([])
+        self.refresh()
+
+    def complete_current(self) -> None:
+        self._change(lambda c: self._services.courses.complete(self.patient.id, c.number))
+
+    def stop_current(self) -> None:
+        self._change(lambda c: self._services.courses.stop(self.patient.id, c.number,
+                                                           self.stop_reason.text()))
+
+    def _change(self, action) -> None:
+        course = self.current()
+        if course is None:
+            return
+        try:
+            action(course)
+        except DomainError as error:
+            problems = error.problems if isinstance(error, ValidationError) else []
+            self.message.show_messages([p.message for p in problems] or [str(error)], [])
+            return
+        self.message.show_messages([], [])
+        self.refresh(select=self.course_list.currentRow())

@@ -1,0 +1,98 @@
+"""Lot recall: every patient and session that used a lot, with contact details, as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import ValidationError
+from ...services.container import Services
+from ...services.courses import recall_csv
+
+COLUMNS = ("Patient no.", "Name", "Phone", "Email", "Session", "Date", "Used as", "Product",
+           "Lot")
+
+
+class RecallDialog(QDialog):
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self.rows = []
+        self.setWindowTitle("Lot recall")
+        self.lot = QLineEdit()
+        self.lot.setPlaceholderText("the lot number, exactly as recorded")
+        self.product = QLineEdit()
+        self.product.setPlaceholderText("optional: part of the product name")
+        self.search_button = QPushButton("&Search")
+        self.search_button.setDefault(True)
+        self.search_button.clicked.connect(self.search)
+        self.export_button = QPushButton("&Export CSV…")
+        self.export_button.clicked.connect(self._export_with_dialog)
+        form = QFormLayout()
+        form.addRow("&Lot", self.lot)
+        form.addRow("&Product", self.product)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.message = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.search_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self.resize(1100, 600)
+
+    def search(self) -> None:
+        try:
+            self.rows = self._services.courses.recall(self.lot.text(),
+                                                      self.product.text().strip() or None)
+        except ValidationError as error:
+            self.message.setText(" ".join(p.message for p in error.problems))
+            return
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            values = (row.patient_number, row.full_name, row.phone, row.email,
+                      str(row.session_id), row.session_date.isoformat(), row.used_as,
+                      row.product, row.lot)
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.message.setText(f"{len(self.rows)} use(s) of lot {self.lot.text().strip()}.")
+
+    def _export_with_dialog(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export recall as CSV", str(Path.home() / "recall.csv"), "CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> bool:
+        try:
+            path.write_text(recall_csv(self.rows), encoding="utf-8", newline="")
+        except OSError as error:
+            self.message.setText(f"{path} could not be written: {error.strerror}")
+            return False
+        self.message.setText(f"{len(self.rows)} row(s) written to {path}.")
+        return True
+
+

@@ -1,0 +1,81 @@
+"""Patients due (or overdue) for the next session of an open course, sortable; Enter or a
+double click opens the patient."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.course import DueRow
+
+COLUMNS = ("Due", "Patient no.", "Name", "Phone", "Course", "Done", "Last session")
+
+
+class DueList(QWidget):
+    """Emits `patient_opened(int)` with the patient id."""
+
+    patient_opened = Signal(int)
+
+    def __init__(self, fetch, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._fetch = fetch  # within_days -> list[DueRow]
+        self.within = QSpinBox()
+        self.within.setRange(0, 365)
+        self.within.setValue(7)
+        self.within.setSuffix(" days")
+        self.within.valueChanged.connect(lambda _v: self.refresh())
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setSortingEnabled(True)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)  # soonest (most overdue) first
+        self.table.activated.connect(lambda index: self._open(index.row()))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Due within"))
+        top.addWidget(self.within)
+        top.addWidget(QLabel("or overdue"))
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self.rows: list[DueRow] = []
+
+    def refresh(self, today: date | None = None) -> None:
+        today = today or date.today()
+        self.rows = self._fetch(self.within.value())
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            overdue = row.due_on < today
+            values = (row.due_on.isoformat() + (" (overdue)" if overdue else ""), row.number,
+                      row.full_name, row.phone, str(row.course_number),
+                      f"{row.sessions_done} of {row.planned_sessions}",
+                      row.last_session.isoformat())
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, row.patient_id)
+                if overdue and c == 0:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)
+
+    def _open(self, row: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.patient_opened.emit(int(item.data(Qt.ItemDataRole.UserRole)))
