@@ -19,8 +19,11 @@ def configure_logging(db_path: Path) -> None:
     """Log warnings and errors to `practitioner-app.log` beside the database, so a fault
     at a clinic can be diagnosed. Records never hold patient values (the engine hides SQL
     parameters)."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(db_path.parent / "practitioner-app.log", encoding="utf-8")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(db_path.parent / "practitioner-app.log", encoding="utf-8")
+    except OSError:  # a read-only data folder: the app says so itself (ui/startup.py)
+        return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -32,9 +35,17 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     args = cli.parse(sys.argv[1:] if argv is None else argv)
     if args.command is not None:
         return cli.run(args)
+    # The start-up check (PRAGMA quick_check, ~0.4 s on 10,000 patients) reads the file on
+    # a thread while the code below is imported; ui/startup.py collects its answer.
+    from .persistence.safety import BackgroundAssessment
+
+    assessment = BackgroundAssessment(database_path(args.db))
+    # The services (SQLAlchemy) before the windows (PySide6): once PySide6 is imported its
+    # import hook makes every later import slower, ~150 ms of start-up (PITFALLS 6).
+    from .services import container  # noqa: F401
     from .ui.application import start
 
     db_path = database_path(args.db)
     if exec_:  # a real run; tests keep pytest's own log capture
         configure_logging(db_path)
-    return start(db_path, exec_=exec_)
+    return start(db_path, exec_=exec_, assessment=assessment.result)

@@ -7,7 +7,9 @@ non-zero without writing anything. Handlers only parse, call one service and pri
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import secrets
 import sqlite3
 import sys
 import textwrap
@@ -18,6 +20,10 @@ from . import __version__
 from .paths import DB_ENV, DB_FILENAME, database_path
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_NOT_FOUND = 0, 2, 3, 4
+#: Sign-in refused (wrong user or password, no --user) or not permitted for the account.
+EXIT_DENIED = 5
+PASSWORD_ENV = "PRACTITIONER_APP_PASSWORD"
+DEMO_USER = "demo"
 #: The database could not be opened, or a file could not be read or written.
 EXIT_FAILURE = 1
 
@@ -36,10 +42,12 @@ database:
 
 exit status:
   0  success
-  1  the database could not be opened, or a file could not be read or written
+  1  the database could not be opened (damaged, in use by the app, read-only, disk
+     full), a check found a problem, or a file could not be read or written
   2  usage error: unknown command, missing or malformed argument
   3  invalid input: the document or value breaks a rule; nothing was written
-  4  not found: no patient with that number, or no file to import"""
+  4  not found: no patient with that number, or no file to import
+  5  sign-in refused or not permitted: give --user and the right password"""
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -67,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     parser.add_argument("--db", metavar="PATH", help="the SQLite database file to use")
+    parser.add_argument(
+        "--user", metavar="NAME",
+        help=f"act as this practitioner account (needed once the database has accounts); "
+             f"the password is asked for, or read from ${PASSWORD_ENV}")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     _add_demo(commands)
@@ -75,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_patients(commands)
     _add_sessions(commands)
     _add_report(commands)
+    _add_audit(commands)
+    _add_recall(commands)
+    _add_due(commands)
+    _add_backup(commands)
+    _add_restore(commands)
+    _add_check(commands)
     return parser
 
 
@@ -88,18 +106,22 @@ def run(args: argparse.Namespace) -> int:
     if handler is None:
         return _fail(EXIT_USAGE, f"unknown command {args.command!r}")
     from .domain.errors import DomainError, NotFound
-    from .persistence.migrator import MigrationError
-    from .services.container import open_services
+    from .services.backup import StorageError
 
     path = database_path(args.db)
+    services = _open_database(path, args)  # see "database safety" below
+    if isinstance(services, int):
+        return services
+    services.actor.fallback = "command line"
     try:
-        services = open_services(path)
-    except (OSError, sqlite3.DatabaseError, MigrationError) as error:
-        return _fail(EXIT_FAILURE, f"cannot open the database {path}: {error}")
-    try:
+        refused = _sign_in(services, args)
+        if refused is not None:
+            return refused
         return handler(services, args)
     except NotFound as error:
         return _fail(EXIT_NOT_FOUND, str(error))
+    except StorageError as error:  # disk full, read-only, damaged, in use: not bad input
+        return _fail(EXIT_FAILURE, str(error))
     except DomainError as error:
         return _fail(EXIT_INVALID, str(error))
     except BrokenPipeError:
@@ -109,6 +131,30 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     finally:
         services.close()
+
+
+def _sign_in(services, args) -> int | None:
+    """Act as `--user`, who must give their password; None when that worked or no
+    account applies (a database nobody has signed up to yet), else the exit status."""
+    from .domain.errors import SignInRefused
+
+    if not services.accounts.has_accounts():
+        return None
+    if not args.user:
+        return _fail(EXIT_DENIED, "this database has practitioner accounts: name yours with "
+                                  f"--user NAME (the password is asked for, or read from "
+                                  f"${PASSWORD_ENV})")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            return _fail(EXIT_DENIED, f"no password given: set ${PASSWORD_ENV} or run the "
+                                      "command in a terminal")
+        password = getpass.getpass(f"Password for {args.user}: ")
+    try:
+        services.accounts.sign_in(args.user, password)
+    except SignInRefused as error:
+        return _fail(EXIT_DENIED, str(error))
+    return None
 
 
 def _fail(status: int, message: str) -> int:
@@ -151,10 +197,15 @@ def _add_demo(commands) -> None:
                       help="how many patients to add (1-1000000)")
     demo.add_argument("--seed", type=int, default=0, metavar="S",
                       help="random seed; the same seed gives the same records (default 0)")
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, writes=True)
 
 
 def _demo(services, args) -> int:
+    if not services.accounts.has_accounts():
+        password = secrets.token_urlsafe(12)
+        services.accounts.create_first_admin(
+            DEMO_USER, "Demo Practitioner", "Demo account", "", password)
+        print(f"Created the demo account: user {DEMO_USER}, password {password}")
     result = services.demo.generate(args.patients, args.seed)
     print(f"Added {result.patients:,} patients ({result.first_number}-{result.last_number}) "
           f"with {result.sessions:,} sessions and {result.zones:,} treated zones "
@@ -219,7 +270,7 @@ def _add_import(commands) -> None:
         "import. A patient number already in this database is refused.\n\n"
         "example:\n  practitioner-app --db other.sqlite3 import P000123.json")
     imp.add_argument("file", metavar="FILE", help="the JSON document, or - for standard input")
-    imp.set_defaults(handler=_import)
+    imp.set_defaults(handler=_import, writes=True)
 
 
 def _import(services, args) -> int:
@@ -374,4 +425,256 @@ def _report(services, args) -> int:
         partial.unlink(missing_ok=True)
         return _fail(EXIT_FAILURE, f"cannot write {target}: {error.strerror}")
     print(f"Wrote {target} ({len(pdf):,} bytes).", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- database safety: start-up check, one writer, backup / restore / check ---------------
+
+
+class _BareDatabase:
+    """What backup, restore and check get instead of services: they must work on a
+    database that services could not open (damaged, not a database)."""
+
+    def __init__(self, path: Path, lock) -> None:
+        from types import SimpleNamespace
+
+        from .paths import backups_dir
+        from .services.backup import BackupService
+
+        self.database_path = path
+        self.backup = BackupService(path, backups_dir(path))
+        self._lock = lock
+        # run() names the actor and signs in; these commands work on the file itself,
+        # which may be too damaged to read accounts from, so nobody signs in for them.
+        self.actor = SimpleNamespace(fallback="command line")
+        self.accounts = SimpleNamespace(has_accounts=lambda: False)
+
+    def close(self) -> None:
+        self.backup.close()
+        if self._lock is not None:
+            self._lock.release()
+
+
+def _open_database(path: Path, args: argparse.Namespace):
+    """Services (or a _BareDatabase) for the command in `args`, or the exit status after
+    saying why the database cannot be used.
+
+    Writing commands (`writes`) first take the database's lock, so they never write while
+    the app has it open. Commands that open services first run the cheap start-up check
+    (`PRAGMA quick_check`): a damaged file, or one that is not a database, is reported
+    with the newest good backup and never worked on or overwritten.
+    """
+    from .persistence.migrator import MigrationError
+    from .services.backup import DatabaseLock, StorageError, assess
+    from .services.container import open_services
+
+    lock = None
+    try:
+        if getattr(args, "writes", False):
+            lock = DatabaseLock(path).acquire()
+        if not getattr(args, "opens_services", True):
+            return _BareDatabase(path, lock)
+        found = assess(path)
+        if not found.usable:
+            raise _Unusable(f"cannot open the database {path}: {_damage_report(found)}")
+        return open_services(path, lock=lock)
+    except _Unusable as unusable:
+        message = str(unusable)
+    except StorageError as error:
+        message = str(error)
+    except (OSError, sqlite3.DatabaseError, MigrationError) as error:
+        message = f"cannot open the database {path}: {error}"
+    if lock is not None:
+        lock.release()
+    return _fail(EXIT_FAILURE, message)
+
+
+class _Unusable(Exception):
+    pass
+
+
+def _damage_report(found) -> str:
+    """What is wrong with the database and, when a backup is the remedy, which one."""
+    from .paths import backups_dir
+    from .services.backup import BackupService
+
+    message = found.message()
+    if not found.can_restore:
+        return message
+    folder = backups_dir(found.path)
+    good = BackupService(found.path, folder).newest_good_backup()
+    if good is None:
+        return f"{message} No good backup was found in {folder}."
+    return (f"{message}\nThe newest good backup is {good.path} "
+            f"(made {good.made:%Y-%m-%d %H:%M}). To restore it (the current file is kept "
+            f"aside, not overwritten):\n  practitioner-app --db {found.path} restore {good.path}")
+
+
+def _add_backup(commands) -> None:
+    backup = _subparser(
+        commands, "backup", "back up the database now",
+        "Copy the database with SQLite's online backup API (safe while the app is open) "
+        "and check the copy with PRAGMA integrity_check. Without -o the copy goes into the "
+        "backups folder beside the database, named backup-<UTC time>.sqlite3, and the "
+        "retention ladder is applied to the automatic backups there (the last 10, one a "
+        "day for 7 days, one a week for 4 weeks, one a month for 12 months). The app "
+        "also backs up by itself: when it closes and every 30 minutes while records "
+        "change.\n\n"
+        "example:\n  practitioner-app backup -o /media/usb/clinic-2026-11-24.sqlite3")
+    backup.add_argument("-o", "--output", metavar="FILE",
+                        help="write the backup to FILE, which must not exist yet")
+    backup.set_defaults(handler=_backup, opens_services=False)
+
+
+def _backup(services, args) -> int:
+    from .services.backup import State
+
+    found = services.backup.assess()
+    if found.state is State.NEW:
+        return _fail(EXIT_NOT_FOUND, f"there is no database at {found.path} to back up")
+    if not found.usable:
+        return _fail(EXIT_FAILURE, _damage_report(found))
+    target = Path(args.output) if args.output else None
+    try:
+        written = services.backup.back_up(target)
+    except FileExistsError:
+        return _fail(EXIT_FAILURE, f"{target} already exists; a backup never replaces a "
+                                   "file, so choose another name")
+    print(f"Backed up {found.path} to {written} ({written.stat().st_size:,} bytes); "
+          "integrity check: ok.")
+    return EXIT_OK
+
+
+def _add_restore(commands) -> None:
+    restore = _subparser(
+        commands, "restore", "replace the database with a backup",
+        "Replace the database with the backup FILE. FILE is checked first (PRAGMA "
+        "integrity_check, and it must be a practitioner-app database of this version or an "
+        "older one, which is then upgraded). The current database is backed up to "
+        "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
+        "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
+        "untouched instead. Refused while the app has the database open. List the "
+        "backups with 'ls' in the backups folder beside the database.\n\n"
+        "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
+    restore.add_argument("file", metavar="FILE", help="the backup to restore")
+    restore.set_defaults(handler=_restore, opens_services=False, writes=True)
+
+
+def _restore(services, args) -> int:
+    source = Path(args.file)
+    if not source.is_file():
+        return _fail(EXIT_NOT_FOUND, f"no file {source}")
+    result = services.backup.restore(source)
+    print(f"Restored {services.database_path} from {source} "
+          f"(made {result.made:%Y-%m-%d %H:%M}).")
+    if result.migrated_from:
+        print(f"The backup was upgraded from schema {result.migrated_from}.")
+    if result.safety_copy:
+        print(f"The database as it was before is kept in {result.safety_copy}.")
+    if result.set_aside:
+        print(f"The file that was there before is kept, untouched, in {result.set_aside}.")
+    return EXIT_OK
+
+
+def _add_check(commands) -> None:
+    check = _subparser(
+        commands, "check", "check the database for damage",
+        "Check the whole database without changing it: SQLite's PRAGMA integrity_check, "
+        "the foreign-key check (every session belongs to a patient, every zone row to a "
+        "session), and that it is a practitioner-app database this version can open. "
+        "Prints one line per check and every problem found; exits 1 when there is any.\n\n"
+        "example:\n  practitioner-app check")
+    check.set_defaults(handler=_check, opens_services=False)
+
+
+def _check(services, args) -> int:
+    report = services.backup.check()
+    for line in report.lines():
+        print(line)
+    if report.ok:
+        print(f"No problems found in {report.database}.")
+        return EXIT_OK
+    found = sum(len(r.problems) for r in report.results)
+    return _fail(EXIT_FAILURE, f"{found} problem(s) found in {report.database}. {report.remedy}")
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+def _add_audit(commands) -> None:
+    audit = _subparser(commands, "audit", "check the audit trail",
+                       "The audit trail records who did what and when.")
+    actions = audit.add_subparsers(dest="action", metavar="ACTION", title="actions",
+                                   required=True)
+    verify = _subparser(
+        actions, "verify", "check that no audit entry was altered, inserted or removed",
+        "Walk the hash chain of the audit trail. Exits 0 and prints the number of entries "
+        "and the newest entry's hash (write it down elsewhere to anchor the chain), or "
+        "exits 1 naming the first entry that was altered, inserted or removed.\n\n"
+        "example:\n  practitioner-app --user admin audit verify")
+    verify.set_defaults(handler=_audit_verify)
+
+
+def _audit_verify(services, args) -> int:
+    count, problem = services.audit.verify()
+    if problem is not None:
+        return _fail(EXIT_FAILURE, f"the audit trail does not hold: {problem}")
+    print(f"The audit trail holds: {count:,} entries; newest hash {services.audit.head()}.")
+    return EXIT_OK
+
+
+# --- courses: recall and due ------------------------------------------------------------
+
+
+def _add_recall(commands) -> None:
+    recall = _subparser(
+        commands, "recall", "find every patient who received a lot",
+        "Find every session that used LOT as serum, numbing agent or cartridge, with the "
+        "patient's contact details, oldest first. Prints CSV (a header row, then one row a "
+        "use) to standard output or to FILE.\n\n"
+        "example:\n  practitioner-app --user jroe recall --lot HA-5520 -o recall.csv")
+    recall.add_argument("--lot", required=True, metavar="LOT", help="the lot number, exactly")
+    recall.add_argument("--product", metavar="NAME",
+                        help="only uses whose product name contains NAME (any case)")
+    recall.add_argument("-o", "--output", metavar="FILE.csv",
+                        help="write the CSV to FILE (replaced if it exists)")
+    recall.set_defaults(handler=_recall)
+
+
+def _recall(services, args) -> int:
+    from .services.courses import recall_csv
+
+    rows = services.courses.recall(args.lot, args.product)
+    text = recall_csv(rows)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error.strerror}")
+        print(f"{len(rows)} use(s) of lot {args.lot} written to {args.output}.",
+              file=sys.stderr)
+    else:
+        _write_stdout(text)
+    return EXIT_OK
+
+
+def _add_due(commands) -> None:
+    due = _subparser(
+        commands, "due", "list patients due for their next session",
+        "List the patients whose next session in an open course is due within DAYS days, "
+        "or overdue, soonest first: tab-separated number, name, phone, course, sessions "
+        "done of planned, last session, due date.\n\n"
+        "example:\n  practitioner-app --user jroe due --within 14")
+    due.add_argument("--within", type=int, default=7, metavar="DAYS",
+                     help="days ahead to look (default 7; 0 = due today or overdue)")
+    due.set_defaults(handler=_due)
+
+
+def _due(services, args) -> int:
+    rows = services.courses.due(args.within)
+    print("NUMBER\tNAME\tPHONE\tCOURSE\tDONE\tLAST\tDUE")
+    for r in rows:
+        print(f"{r.number}\t{_one_line(r.full_name)}\t{r.phone}\t{r.course_number}\t"
+              f"{r.sessions_done}/{r.planned_sessions}\t{r.last_session.isoformat()}\t"
+              f"{r.due_on.isoformat()}")
     return EXIT_OK

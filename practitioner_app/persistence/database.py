@@ -8,6 +8,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .engine import make_engine
 from .migrator import migrate, needs_migration
+from .safety import translate_errors
 from .unit_of_work import UnitOfWork
 
 
@@ -24,6 +25,7 @@ class Database:
         if needs_migration(self.path):
             migrate(self.path, self.backups_dir)
         self.engine = make_engine(self.path)
+        translate_errors(self.engine)  # disk full, read-only, … as StorageError (safety.py)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def unit_of_work(self) -> UnitOfWork:

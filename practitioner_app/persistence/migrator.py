@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 #: The newest migration's revision id; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0002_records_that_hold_up"
+HEAD_REVISION = "0003_courses_and_lots"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -44,17 +44,12 @@ def needs_migration(path: Path) -> bool:
 
 
 def backup_file(source: Path, destination: Path) -> Path:
-    """Copy a (possibly live) database with SQLite's backup API, never a file copy."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(destination)
-    try:
-        with dst:
-            src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return destination
+    """Copy a (possibly live) database with SQLite's backup API, never a file copy; the
+    copy passes `PRAGMA integrity_check` before it gets its name (else BackupError, and
+    the migration does not run)."""
+    from .safety import backup_database
+
+    return backup_database(source, destination)
 
 
 def migrate(path: Path, backups_dir: Path) -> Path | None:

@@ -55,10 +55,14 @@ class PatientRepository:
         found = self._s.scalar(select(PatientRecord.id).where(PatientRecord.number == number))
         return None if found is None else PatientId(found)
 
-    def search_ids(self, query: str, limit: int | None = None) -> list[PatientId]:
+    def search_ids(self, query: str, limit: int | None = None,
+                   include_archived: bool = False) -> list[PatientId]:
         """Ids of patients whose name or number contains every word of `query`,
-        in folded-name order. An index on the folded key serves the ordering."""
+        in folded-name order; archived patients only when asked for. An index on the
+        folded key serves the ordering."""
         stmt = select(PatientRecord.id).order_by(PatientRecord.search_key, PatientRecord.id)
+        if not include_archived:
+            stmt = stmt.where(PatientRecord.archived_at.is_(None))
         for word in search_key(query).split():
             stmt = stmt.where(
                 PatientRecord.search_key.like(f"%{_like_escape(word)}%", escape="\\"))
@@ -74,7 +78,8 @@ class PatientRepository:
             .scalar_subquery()
         )
         columns = (PatientRecord.id, PatientRecord.number, PatientRecord.full_name,
-                   PatientRecord.date_of_birth, PatientRecord.fitzpatrick, last)
+                   PatientRecord.date_of_birth, PatientRecord.fitzpatrick, last,
+                   PatientRecord.archived_at.is_not(None))
         found = {}
         # SQLite caps bound parameters per statement (32,766), so ask in chunks.
         for start in range(0, len(ids), _IN_CHUNK):
@@ -125,19 +130,29 @@ class SessionRepository:
             .order_by(SessionRecord.session_date, SessionRecord.id))
         return [session_from_record(r) for r in records]
 
+    def position_in_series(self, session: TreatmentSession) -> tuple[int, int]:
+        """(k, n): `session` is the k-th of its patient's n sessions, oldest first (the
+        order of `for_patient`). Counted on the (patient_id, session_date) index, without
+        loading the series."""
+        of_patient = SessionRecord.patient_id == session.patient_id
+        before = (SessionRecord.session_date < session.session_date) | (
+            (SessionRecord.session_date == session.session_date)
+            & (SessionRecord.id <= session.id))
+        count = select(func.count(SessionRecord.id)).where(of_patient)
+        return self._s.scalar(count.where(before)) or 0, self._s.scalar(count) or 0
+
     def rows_for_patient(self, patient_id: PatientId) -> list[SessionRow]:
         """A patient's sessions, newest first, as list rows."""
-        zones = (
-            select(ZoneRecord.session_id, func.count().label("n"),
-                   func.max(ZoneRecord.depth_mm).label("deepest"))
-            .group_by(ZoneRecord.session_id).subquery()
-        )
+        # Join the zone rows of this patient's sessions only (by the (session_id, position)
+        # index) and count them per session. Aggregating zone_treatments in a subquery first
+        # read every zone row in the database: 130 ms per patient at 50,000 sessions.
         stmt = (
             select(SessionRecord.id, SessionRecord.session_date, SessionRecord.status,
-                   SessionRecord.needling_device_type, func.coalesce(zones.c.n, 0),
-                   zones.c.deepest, SessionRecord.practitioner_name)
-            .outerjoin(zones, zones.c.session_id == SessionRecord.id)
+                   SessionRecord.needling_device_type, func.count(ZoneRecord.id),
+                   func.max(ZoneRecord.depth_mm), SessionRecord.practitioner_name)
+            .outerjoin(ZoneRecord, ZoneRecord.session_id == SessionRecord.id)
             .where(SessionRecord.patient_id == patient_id)
+            .group_by(SessionRecord.id)
             .order_by(SessionRecord.session_date.desc(), SessionRecord.id.desc())
         )
         return [SessionRow(SessionId(r[0]), *r[1:]) for r in self._s.execute(stmt)]

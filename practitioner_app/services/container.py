@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from argon2 import PasswordHasher
+
+from ..domain.audit import Action
 from ..persistence.database import Database
-from .base import Clock
-from .clinic import ClinicService
+from ..persistence.safety import DatabaseLock
+from .accounts import AccountService
+from .audit import AuditService
+from .backup import BackupService
+from .base import Actor, Clock
+from .clinic import ClinicService, SecuritySettings
+from .consents import ConsentService
+from .courses import CourseService
 from .demo import DemoService
 from .exchange import ExchangeService
+from .patient_data import PatientDataExport
 from .patients import PatientService
 from .reports import ReportService
+from .screening import ScreenService
 from .sessions import SessionService
 
 
@@ -24,24 +36,68 @@ class Services:
     demo: DemoService
     clinic: ClinicService
     reports: ReportService
+    backup: BackupService
+    accounts: AccountService
+    audit: AuditService
+    screening: ScreenService
+    consents: ConsentService
+    security: SecuritySettings
+    courses: CourseService
+    #: Who is acting, shared by every service: set by signing in.
+    actor: Actor
     _database: Database
+    #: Held by the windows and writing commands: no second copy of the app writes here.
+    _lock: DatabaseLock | None = None
 
     def close(self) -> None:
+        """Close the database and release its lock; safe to call more than once."""
+        self.backup.close()
         self._database.close()
+        if self._lock is not None:
+            self._lock.release()
+
+    @cached_property
+    def patient_data(self) -> PatientDataExport:
+        """A patient's data for an access request: JSON and PDF summary, recorded in the
+        audit trail once both files are written."""
+        export = PatientDataExport(self.patients, self.exchange, self.reports)
+        export.on_exported.append(lambda patient_id, files: self.audit.log(
+            Action.EXPORTED, patient_id=patient_id, purpose="access request",
+            files=[f.name for f in files]))
+        return export
 
 
 def open_services(db_path: Path, backups_dir: Path | None = None,
-                  clock: Clock | None = None) -> Services:
-    """Open (create and migrate if needed) the database at `db_path` and build services."""
+                  clock: Clock | None = None, lock: DatabaseLock | None = None,
+                  password_hasher: PasswordHasher | None = None,
+                  actor_fallback: str = "system") -> Services:
+    """Open (create and migrate if needed) the database at `db_path` and build services.
+
+    `lock`, when given, is held already; `Services.close()` releases it.
+    `password_hasher` replaces the Argon2id defaults (cheap parameters in tests only);
+    `actor_fallback` names the actor in the audit log while nobody is signed in."""
     database = Database(db_path, backups_dir)
-    kwargs = {} if clock is None else {"clock": clock}
+    actor = Actor(actor_fallback)
+    kwargs = {"actor": actor} if clock is None else {"clock": clock, "actor": actor}
+    accounts = AccountService(database.unit_of_work, hasher=password_hasher, **kwargs)
     return Services(
+        accounts=accounts,
+        audit=AuditService(database.unit_of_work, **kwargs),
+        screening=ScreenService(database.unit_of_work, **kwargs),
+        consents=ConsentService(database.unit_of_work, **kwargs),
+        security=SecuritySettings(database.unit_of_work, **kwargs),
+        courses=CourseService(database.unit_of_work, **kwargs),
+        actor=actor,
         database_path=database.path,
         patients=PatientService(database.unit_of_work, **kwargs),
-        sessions=SessionService(database.unit_of_work, **kwargs),
+        sessions=SessionService(database.unit_of_work, accounts=accounts, **kwargs),
         exchange=ExchangeService(database.unit_of_work, **kwargs),
         demo=DemoService(database.unit_of_work, **kwargs),
         clinic=ClinicService(database.unit_of_work, **kwargs),
         reports=ReportService(database.unit_of_work, **kwargs),
+        backup=BackupService(database.path, database.backups_dir,
+                             before_replace=database.close,
+                             **({} if clock is None else {"clock": clock})),
         _database=database,
+        _lock=lock,
     )

@@ -220,7 +220,8 @@ def _envelope_problems(document: Any) -> tuple[list[Problem], bool]:
             "This file is not a practitioner-app patient export."))
     version = document.get("version")
     if "version" in document and (isinstance(version, bool) or version not in SUPPORTED_VERSIONS):
-        supported = " or ".join(str(v) for v in SUPPORTED_VERSIONS)
+        *earlier, last = (str(v) for v in SUPPORTED_VERSIONS)
+        supported = f"{', '.join(earlier)} or {last}" if earlier else last
         problems.append(Problem(
             "$.version", f"must be {supported}; got {version!r}. This program reads version "
                          f"{supported} documents; a newer version of the app may have written "

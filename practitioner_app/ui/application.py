@@ -9,10 +9,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..paths import backups_dir
-from ..services.container import open_services
+from ..services.container import Services
 from .main_window import MainWindow
 from .settings import AppSettings
+from .startup import main_window_of, open_main_window
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def _show_unexpected_error(exc_type, exc, tb) -> None:
         f"half-saved.\n\n{exc_type.__name__}: {exc}")
 
 
-def start(db_path: Path, exec_: bool = True):
+def start(db_path: Path, exec_: bool = True, assessment=None):
     """Open the database at `db_path` and show the main window.
 
     With `exec_=False` returns the shown window without running the event loop;
@@ -36,21 +36,24 @@ def start(db_path: Path, exec_: bool = True):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("practitioner-app")
     app.setApplicationDisplayName("Practitioner")
-    try:
-        services = open_services(db_path, backups_dir(db_path))
-    except Exception as error:  # any failure to open is shown, never a silent exit
-        QMessageBox.critical(
-            None, "Cannot open the clinic database",
-            f"The database at\n{db_path}\ncould not be opened:\n\n{error}")
-        return 1
-    window = MainWindow(services, AppSettings())
-    window.show()
+    # The lock, the quick check and the offer to restore a backup: ui/startup.py. `shown`
+    # is the main window, or the window saying why the database cannot be used yet.
+    shown = open_main_window(db_path, _main_window, assessment)
     if not exec_:
-        window.destroyed.connect(services.close)
-        return window
+        return shown
     previous_hook, sys.excepthook = sys.excepthook, _show_unexpected_error
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         sys.excepthook = previous_hook
-        services.close()
+        window = main_window_of(shown)
+        if window is not None:
+            window.services.close()
+    return status if main_window_of(shown) is not None else 1
+
+
+def _main_window(services: Services) -> MainWindow:
+    window = MainWindow(services, AppSettings())
+    window.show()
+    window.destroyed.connect(services.close)
+    return window

@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -23,11 +24,15 @@ from PySide6.QtWidgets import (
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from ..services.container import Services
+from .access import AccessControl
+from .course_actions import CourseActions
+from .data_safety import DataSafety
 from .dialogs.clinic_dialog import ClinicDialog
 from .dialogs.patient_editor import PatientEditorDialog
 from .dialogs.pdf_preview import PdfPreviewDialog
 from .dialogs.session_editor import SessionEditorDialog
 from .models.patient_table_model import PatientTableModel
+from .record_keeping import RecordKeeping
 from .settings import AppSettings
 from .widgets.patient_panel import PatientPanel
 from .workers import BackgroundTask, run_in_background
@@ -47,8 +52,11 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or patient number")
         self.search.setClearButtonEnabled(True)
-        self.patients = PatientTableModel(services.patients.search, services.patients.rows,
-                                          self)
+        self.show_archived = QCheckBox("Show archived patients")
+        self.patients = PatientTableModel(
+            lambda query: services.patients.search(
+                query, include_archived=self.show_archived.isChecked()),
+            services.patients.rows, self)
         self.patient_view = QTableView()
         self.patient_view.setModel(self.patients)
         self.patient_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -64,6 +72,8 @@ class MainWindow(QMainWindow):
         left = QWidget()
         column = QVBoxLayout(left)
         column.addWidget(self.search)
+        column.addWidget(self.show_archived)
+        self.show_archived.toggled.connect(lambda _on: self.patients.reload())
         column.addWidget(self.patient_view, 1)
         column.addWidget(self.count_label)
         self.panel = PatientPanel()
@@ -86,7 +96,7 @@ class MainWindow(QMainWindow):
         self.panel.edit_requested.connect(self.edit_patient)
         self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
         self.panel.report_requested.connect(self.show_report)
-        self.patients.set_query("")
+        self.access.begin()  # the patient list loads once someone has signed in
         geometry = settings.geometry("main")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -115,10 +125,18 @@ class MainWindow(QMainWindow):
         patient_menu = self.menuBar().addMenu("&Patient")
         for a in (self.new_patient_action, self.edit_patient_action, self.find_action):
             patient_menu.addAction(a)
+        # Back up / restore / check, the automatic backups, patient data export: data_safety.py
+        self.data_safety = DataSafety(self, file_menu, patient_menu)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         clinic_menu.addAction(self.clinic_action)
+        # Consent, archiving, the screen's rules, the audit of prints: record_keeping.py
+        self.records = RecordKeeping(self, patient_menu, clinic_menu)
+        # Sign-in, the idle lock and the administrator's items: access.py
+        self.access = AccessControl(self, file_menu, clinic_menu)
+        # The due list, a patient's courses, lot recall: course_actions.py
+        self.course_actions = CourseActions(self, patient_menu, clinic_menu)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         for a in (self.new_patient_action, self.new_session_action, self.find_action):
@@ -154,6 +172,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Patient not found", str(error))
             return
         self.panel.show_patient(patient, self.services.sessions.rows_for_patient(patient_id))
+        self.records.patient_shown(patient)  # consents, and what may be done with them
 
     def select_patient(self, patient_id: PatientId) -> None:
         row = self.patients.row_of(patient_id)
@@ -190,10 +209,21 @@ class MainWindow(QMainWindow):
         if patient is None:
             QMessageBox.information(self, "New session", "Select or register a patient first.")
             return None
+        user = self.services.accounts.current_user
+        # The signed-in practitioner, rather than whoever last saved on this computer.
         dialog = SessionEditorDialog(
-            self.services.sessions, patient, practitioner_name=self.settings.practitioner_name,
-            practitioner_role=self.settings.practitioner_role, parent=self)
+            self.services.sessions, patient, **self._session_context(),
+            practitioner_name=user.full_name if user else self.settings.practitioner_name,
+            practitioner_role=user.role_title if user else self.settings.practitioner_role,
+            parent=self)
         return self._open_session_dialog(dialog)
+
+    def _session_context(self) -> dict:
+        """What every session editor needs besides the session: today's screen questions
+        (for a new session, or a draft saved without any) and who signs."""
+        user = self.services.accounts.current_user
+        return {"questions": self.services.screening.new_screen(),
+                "signer": user.printed_name if user else ""}
 
     def open_session(self, session_id: SessionId) -> SessionEditorDialog | None:
         patient = self.panel.patient
@@ -202,7 +232,8 @@ class MainWindow(QMainWindow):
         except DomainError as error:
             QMessageBox.warning(self, "Session not found", str(error))
             return None
-        dialog = SessionEditorDialog(self.services.sessions, patient, session, parent=self)
+        dialog = SessionEditorDialog(self.services.sessions, patient, session,
+                                     **self._session_context(), parent=self)
         return self._open_session_dialog(dialog)
 
     def _open_session_dialog(self, dialog: SessionEditorDialog) -> SessionEditorDialog:
@@ -214,6 +245,7 @@ class MainWindow(QMainWindow):
             self.patients.reload_rows()
 
         dialog.session_saved.connect(saved)
+        dialog.consent_requested.connect(lambda: self.records.record_consent(parent=dialog))
         return self._open(dialog)
 
     # -- documents ---------------------------------------------------------------------------
@@ -241,7 +273,9 @@ class MainWindow(QMainWindow):
 
         def done(pdf: bytes) -> None:
             busy.close()
-            self._open(PdfPreviewDialog(pdf, f"{title} — {patient.full_name}", name, self))
+            preview = PdfPreviewDialog(pdf, f"{title} — {patient.full_name}", name, self)
+            self.records.watch_document(preview, kind, patient.id, session_id)
+            self._open(preview)
 
         def failed(error: Exception) -> None:
             busy.close()
@@ -263,3 +297,5 @@ class MainWindow(QMainWindow):
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)
+        if event.isAccepted():
+            self.data_safety.window_closed()  # backup if changed, then release the database

@@ -91,7 +91,8 @@ def test_the_program_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     listed = re.findall(r"^    (\w+) ", capsys.readouterr().out, re.MULTILINE)
-    assert listed == ["demo", "export", "import", "patients", "sessions", "report"]
+    assert listed == ["demo", "export", "import", "patients", "sessions", "report",
+                      "audit", "recall", "due", "backup", "restore", "check"]
 
 
 @pytest.mark.parametrize("argv", [
@@ -112,7 +113,8 @@ def test_usage_errors_exit_2_with_a_message(capsys, db_path, argv):
 def test_demo_prints_a_one_line_summary(capsys, db_path):
     status, out, _ = cli(capsys, db_path, "demo", "--patients", "12", "--seed", "3")
     assert status == EXIT_OK
-    assert re.fullmatch(r"Added 12 patients \(P000001-P000012\) with (\d+) sessions and "
+    assert re.fullmatch(r"Created the demo account: user demo, password \S+\n"
+                        r"Added 12 patients \(P000001-P000012\) with (\d+) sessions and "
                         r"(\d+) treated zones in \d+\.\d s\.\n", out)
     sessions = int(re.search(r"with (\d+) sessions", out)[1])
     assert counts(db_path)["patients"] == 12
@@ -243,8 +245,9 @@ def test_an_invalid_import_lists_every_problem_and_writes_nothing(
 
 
 @pytest.mark.parametrize("content, message", [
-    (b'{"format": "practitioner-app.patient", "version": 2, "patient": {}, "sessions": []}',
-     "error: $.version: must be 1; got 2. This program reads version 1 documents"),
+    (b'{"format": "practitioner-app.patient", "version": 4, "patient": {}, "sessions": []}',
+     "error: $.version: must be 1, 2 or 3; got 4. This program reads version 1, 2 or 3 "
+     "documents"),
     (b"{not json", "error: $: Not valid JSON: Expecting property name enclosed in double "
                    "quotes at line 1, column 2."),
     (b"\xff\xfe{}", "is not UTF-8 text"),

@@ -161,8 +161,8 @@ def test_warnings_do_not_block_an_import(other):
 
 @pytest.mark.parametrize("change, path, words", [
     (dict(version=4), "$.version",
-     "must be 1 or 2 or 3; got 4. This program reads version 1 or 2 or 3"),
-    (dict(version="1"), "$.version", "must be 1 or 2 or 3; got '1'"),
+     "must be 1, 2 or 3; got 4. This program reads version 1, 2 or 3"),
+    (dict(version="1"), "$.version", "must be 1, 2 or 3; got '1'"),
     (dict(format="something.else"), "$.format", "not a practitioner-app patient export"),
     (dict(sessions={}), "$.sessions", "must be a list"),
 ])

@@ -306,3 +306,32 @@ def test_a_signed_record_survives_export_and_import_and_tampering_is_refused(
         assert other.exchange.export_document(patient.number) == document
     finally:
         other.close()
+
+
+# -- the check command covers the record's own proofs -------------------------------------
+def test_check_finds_a_broken_audit_chain_and_a_tampered_signed_session(
+        services, patient, db_path, capsys):
+    _consent(services, patient)
+    saved = services.sessions.save(patient.id, a_full_session())
+    services.sessions.sign(saved.id, PASSWORD)
+    assert main(["--db", str(db_path), "check"]) == EXIT_OK
+    capsys.readouterr()
+    con = sqlite3.connect(db_path)
+    for trigger in ("signed_session_no_update", "audit_log_append_only_update"):
+        con.execute(f"DROP TRIGGER {trigger}")
+    con.execute("UPDATE treatment_sessions SET outcome_notes = 'rewritten'")
+    con.execute("UPDATE audit_log SET username = 'someone' WHERE id = 3")
+    con.commit()
+    con.close()
+    assert main(["--db", str(db_path), "check"]) != EXIT_OK
+    err = capsys.readouterr()
+    report = err.out + err.err
+    assert "entry 3 was altered" in report
+    assert f"signed session {saved.id}" in report and "no longer matches" in report
+
+
+def test_a_patient_data_export_is_recorded(services, patient, tmp_path):
+    services.patient_data.export(patient.id, tmp_path)
+    [entry] = [e for e in services.audit.find(patient_id=patient.id)
+               if e.action == Action.EXPORTED and "access request" in e.details]
+    assert "-summary.pdf" in entry.details and "-data.json" in entry.details

@@ -28,3 +28,14 @@ def click(qtbot, widget: QWidget) -> None:
         qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(8, widget.height() // 2))
     else:
         qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def answer_screen(qtbot, editor, yes: dict[int, str] | None = None) -> None:
+    """Answer the session editor's contraindication screen by clicking: No throughout,
+    except the questions in `yes` (index → reason for going ahead, typed if not empty)."""
+    yes = yes or {}
+    editor.show_step("screen")
+    for i, row in enumerate(editor.screen_page.rows):
+        click(qtbot, row.yes if i in yes else row.no)
+        if yes.get(i):
+            type_text(qtbot, row.override_reason, yes[i])

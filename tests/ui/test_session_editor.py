@@ -16,11 +16,15 @@ from practitioner_app.domain.enums import (
     SessionStatus,
     Tolerance,
 )
-from practitioner_app.domain.session import STEPS
+from practitioner_app.domain.screening import ScreenSeverity
 from practitioner_app.ui.widgets.fields import FieldMessage
 from tests.factories import a_full_session, a_patient
 
-from .helpers import click, type_text
+from .helpers import answer_screen, click, type_text
+
+ISOTRETINOIN = 5  # a caution in the default screen
+PREGNANCY = 2  # a stop
+REASON = "Stopped 8 months ago — dermatologist’s letter seen"
 
 
 def _set_time(widget, value: time) -> None:
@@ -39,11 +43,14 @@ def window_with_patient(start_app):
 
 
 def _fill_full_session(qtbot, d) -> None:
+    answer_screen(qtbot, d, yes={ISOTRETINOIN: REASON})
     d.session_date.setDate(QDate(2026, 11, 20))
     d.practitioner_name.clear()
     type_text(qtbot, d.practitioner_name, "Dr Zoë Ørsted")
+    d.practitioner_role.clear()
     type_text(qtbot, d.practitioner_role, "Aesthetic nurse")
     pages = d.step_pages
+    d.show_step("pre_checks")
     for name, box in pages["pre_checks"].checks.items():
         if name != "photo_consent":
             click(qtbot, box)
@@ -144,6 +151,12 @@ def test_full_session_is_saved_found_after_restart_and_shown_again(
     assert shown == entered
     assert shown.status is SessionStatus.COMPLETED
     p = reopened.step_pages
+    assert reopened.current_step() == "screen"  # the screen comes first
+    assert shown.screen[ISOTRETINOIN].present is True
+    assert shown.screen[ISOTRETINOIN].override_reason == REASON
+    row = reopened.screen_page.rows[ISOTRETINOIN]
+    assert row.yes.isChecked() and row.override_reason.text() == REASON
+    assert reopened.screen_page.rows[0].no.isChecked()
     assert reopened.practitioner_name.text() == "Dr Zoë Ørsted"
     assert p["numbing"].agent.text() == "BLT 20/6/4 %"
     assert p["needling"].grid.cell(0, "note").text() == "Ёлка ≤ ok"
@@ -158,7 +171,7 @@ def test_out_of_range_depth_shows_its_message_and_nothing_is_saved(
         qtbot, window_with_patient):
     window = window_with_patient
     d = window.new_session()
-    type_text(qtbot, d.practitioner_name, "Dr A")
+    answer_screen(qtbot, d)
     d.show_step("needling")
     click(qtbot, d.step_pages["needling"].add_zone)
     d.step_pages["needling"].grid.cell(0, "depth_mm").setValue(4.0)
@@ -170,8 +183,8 @@ def test_out_of_range_depth_shows_its_message_and_nothing_is_saved(
     assert message.isVisible()
     assert "Needle depth (mm)" in message.text() and "at most 3.5 mm" in message.text()
     assert "Passes" in message.text() and "from 1 to 40" in message.text()
-    assert d.pages.currentIndex() == [s for s, _ in STEPS].index("needling")  # taken there
-    assert d.step_list.item(3).text().endswith("✖")
+    assert d.current_step() == "needling"  # taken there
+    assert d.step_list.item(4).text() == "5. Microneedling ✖"
     assert window.services.sessions.rows_for_patient(window.panel.patient.id) == []
     d._dirty = False
     d.reject()
@@ -180,7 +193,7 @@ def test_out_of_range_depth_shows_its_message_and_nothing_is_saved(
 def test_depth_above_clinic_warning_is_a_warning_and_saves(qtbot, window_with_patient):
     window = window_with_patient
     d = window.new_session()
-    type_text(qtbot, d.practitioner_name, "Dr A")
+    answer_screen(qtbot, d)
     d.show_step("needling")
     click(qtbot, d.step_pages["needling"].add_zone)
     grid = d.step_pages["needling"].grid
@@ -208,9 +221,90 @@ def test_draft_is_resumed_and_completed_later(qtbot, window_with_patient):
     click(qtbot, d.complete_button)  # aftercare not confirmed yet
     assert d.isVisible()
     assert "Aftercare: confirm" in d.board.labels["aftercare.given"].text()
-    assert d.pages.currentIndex() == [s for s, _ in STEPS].index("aftercare")
+    assert d.current_step() == "aftercare"
     click(qtbot, d.step_pages["aftercare"].given)
     with qtbot.waitSignal(d.session_saved):
         click(qtbot, d.complete_button)
     assert window.services.sessions.get(draft.id).status is SessionStatus.COMPLETED
     assert len(window.services.sessions.rows_for_patient(patient.id)) == 1
+
+
+# -- the contraindication screen -------------------------------------------------------------
+def test_the_screen_comes_first_and_needling_waits_for_every_answer(qtbot, window_with_patient):
+    window = window_with_patient
+    d = window.new_session()
+    assert d.current_step() == "screen"
+    assert d.step_list.item(0).text() == "1. Contraindication screen"
+    rows = d.screen_page.rows
+    assert [r.question.item for r in rows] == [
+        a.item for a in window.services.screening.new_screen()]
+    assert not any(r.yes.isChecked() or r.no.isChecked() for r in rows)  # nothing assumed
+    assert rows[PREGNANCY].severity.text() == "Stop"
+    assert rows[ISOTRETINOIN].severity.text() == "Caution"
+    assert rows[ISOTRETINOIN].window.text() == "Window: 6 months"
+    needling = d.step_pages["needling"]
+    assert not needling.add_zone.isEnabled() and not needling.device_type.isEnabled()
+    assert "Answer the contraindication screen first" in needling.notice.text()
+
+    answer_screen(qtbot, d)
+    assert needling.add_zone.isEnabled() and not needling.notice.isVisible()
+    assert not d.blocked_banner.isVisible()
+    d._dirty = False
+    d.reject()
+
+
+def test_a_stop_answer_blocks_the_needling_step(qtbot, window_with_patient):
+    window = window_with_patient
+    d = window.new_session()
+    answer_screen(qtbot, d)
+    d.show_step("needling")
+    click(qtbot, d.step_pages["needling"].add_zone)  # zones entered before the answer changed
+
+    d.show_step("screen")
+    click(qtbot, d.screen_page.rows[PREGNANCY].yes)
+    needling = d.step_pages["needling"]
+    assert d.blocked_banner.isVisible()
+    assert d.blocked_banner.text().startswith("Session blocked: “Pregnancy or breastfeeding”")
+    assert not needling.add_zone.isEnabled() and not needling.grid.isEnabled()
+    assert not needling.device_type.isEnabled()
+    assert "Session blocked" in needling.notice.text()
+    assert not d.screen_page.rows[PREGNANCY].override_reason.isVisible()  # no overriding a stop
+
+    d.show_step("needling")
+    click(qtbot, d.save_draft_button)
+    message = d.board.labels[f"screen[{PREGNANCY}].present"]
+    assert message.isVisible()
+    assert "Session blocked: “Pregnancy or breastfeeding”" in message.text()
+    assert d.current_step() == "screen"  # taken to the answer that blocks
+    assert d.step_list.item(0).text().endswith("✖")
+    assert window.services.sessions.rows_for_patient(window.panel.patient.id) == []
+    d._dirty = False
+    d.reject()
+
+
+def test_a_caution_answered_yes_needs_a_reason_shown_beside_it(qtbot, window_with_patient):
+    window = window_with_patient
+    d = window.new_session()
+    answer_screen(qtbot, d, yes={ISOTRETINOIN: ""})
+    row = d.screen_page.rows[ISOTRETINOIN]
+    assert row.question.severity is ScreenSeverity.CAUTION
+    assert row.override_reason.isVisible() and row.override_reason.isEnabled()
+    message = d.board.labels[f"screen[{ISOTRETINOIN}].override_reason"]
+    assert message.isVisible()
+    assert message.text() == "Caution “Isotretinoin”: write the reason for going ahead."
+    assert d.step_list.item(0).text().endswith("✖")
+    click(qtbot, d.save_draft_button)
+    assert window.services.sessions.rows_for_patient(window.panel.patient.id) == []
+    assert d.current_step() == "screen"
+
+    type_text(qtbot, row.override_reason, REASON)
+    assert not message.isVisible()
+    with qtbot.waitSignal(d.session_saved):
+        click(qtbot, d.save_draft_button)
+    saved = window.services.sessions.get(d.saved_session.id)
+    assert saved.screen[ISOTRETINOIN].override_reason == REASON
+    click(qtbot, row.no)  # a reason typed for a Yes is not kept once the answer is No
+    assert not row.override_reason.isVisible()
+    assert d.value().screen[ISOTRETINOIN].override_reason == ""
+    d._dirty = False
+    d.reject()

@@ -1,12 +1,16 @@
-"""The session editor: the procedure's steps in order, one page each, with every problem
-shown beside its field and nothing saved until the whole session is valid."""
+"""The session editor: the contraindication screen, then the procedure's steps in order,
+one page each, with every problem shown beside its field and nothing saved until the
+whole session is valid. A saved session is signed here with the practitioner's password;
+a signed session opens read-only, with its signature, any addenda, and a loud warning if
+the stored record no longer matches its signature."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -26,49 +30,81 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import PIH_CAUTION, SessionStatus
-from ...domain.errors import DomainError, Problem, ValidationError
+from ...domain.errors import DomainError, Problem, SignInRefused, ValidationError
 from ...domain.patient import Patient
+from ...domain.screening import ScreenAnswer
 from ...domain.session import STEPS, TreatmentSession
 from ...domain.validation import validate_session
 from ...services.sessions import SessionService
-from ..widgets.fields import FieldMessage, to_qdate
+from ..messages import message_box
+from ..widgets.fields import FieldMessage, OptionalDateEdit, OptionalTimeEdit, to_qdate
 from ..widgets.form import MessageBoard
-from ..widgets.session_steps import PAGES, StepPage
+from ..widgets.screen_page import ScreenPage
+from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage
+from ..widgets.signature_box import SignatureBox
+from .addendum_dialog import AddendumDialog
+from .sign_session_dialog import SignSessionDialog
 
 CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
                  "padding: 6px; font-weight: 600;")
+#: The editor's steps: the screen first, then the procedure (domain.session.STEPS).
+EDITOR_STEPS: tuple[tuple[str, str], ...] = (("screen", ScreenPage.title), *STEPS)
+LOCKED_STEP_COLOUR = QColor("#9a9a9a")
+#: A signed record's inputs are disabled, but its values must stay easy to read.
+READ_ONLY_STYLE = ("QLineEdit:disabled, QPlainTextEdit:disabled, QComboBox:disabled, "
+                   "QAbstractSpinBox:disabled, QCheckBox:disabled, QRadioButton:disabled, "
+                   "QLabel:disabled { color: #1f1f1f; }")
 
 
 class SessionEditorDialog(QDialog):
     """Records one session of `patient`, new or resumed.
 
-    Emits `session_saved(int)` with the session id after each successful save.
+    `questions` are the clinic's screen questions (unanswered) for a new session, or for
+    a draft saved before it had any. `signer` names who signs with Sign… (the signed-in
+    practitioner).
+
+    Signals: `session_saved(int)` the session id after each save, and after signing;
+    `consent_requested` (no payload) the user asked to record the patient's consent.
     """
 
     session_saved = Signal(int)
+    consent_requested = Signal()
 
     def __init__(self, service: SessionService, patient: Patient,
-                 session: TreatmentSession | None = None, *, practitioner_name: str = "",
-                 practitioner_role: str = "", today: date | None = None,
-                 parent: QWidget | None = None) -> None:
+                 session: TreatmentSession | None = None, *,
+                 questions: tuple[ScreenAnswer, ...] = (), signer: str = "",
+                 practitioner_name: str = "", practitioner_role: str = "",
+                 today: date | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._service = service
         self._patient = patient
         self._session_id = session.id if session else None
+        self._signer = signer
         self._guidance = service.zone_guidance()
         self._attempted_completion = False
+        self.read_only = False
+        self.mismatch: str | None = None
         self.saved_session: TreatmentSession | None = session
+        self.sign_dialog: SignSessionDialog | None = None
+        self.addendum_dialog: AddendumDialog | None = None
+        self.message_box: QMessageBox | None = None
         self.board = MessageBoard()
         self.setWindowTitle(f"Treatment session — {patient.full_name} ({patient.number})")
         self._today = today or date.today()
         self._build(self._today)
         if session is not None:
-            self._load(session)
+            self._load(session, questions)
         else:
+            self.screen_page.load(questions)
             self.practitioner_name.setText(practitioner_name)
             self.practitioner_role.setText(practitioner_role)
         self._dirty = False
         self._refresh()
+        if session is not None and session.is_signed:
+            # Checked every time it is opened: a record changed behind the app's back
+            # must never look trustworthy. The service records a mismatch in the audit log.
+            self.mismatch = service.verify(session.id)
+            self._show_signed(session)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self, today: date) -> None:
@@ -82,6 +118,12 @@ class SessionEditorDialog(QDialog):
         self.caution.setWordWrap(True)
         self.caution.setStyleSheet(CAUTION_STYLE)
         self.caution.setVisible(p.fitzpatrick.needs_pih_caution)
+        self.signature_box = SignatureBox()
+        self.blocked_banner = QLabel()
+        self.blocked_banner.setTextFormat(Qt.TextFormat.PlainText)  # the clinic's wording
+        self.blocked_banner.setWordWrap(True)
+        self.blocked_banner.setStyleSheet(NOTICE_STYLE)
+        self.blocked_banner.hide()
 
         header = QFormLayout()
         self.session_date = QDateEdit(to_qdate(today))
@@ -103,17 +145,17 @@ class SessionEditorDialog(QDialog):
         self.step_list = QListWidget()
         self.step_list.setMaximumWidth(260)
         self.pages = QStackedWidget()
+        self.screen_page = ScreenPage(self.board)
+        self.screen_page.changed.connect(self._changed)
+        self._add_page(self.screen_page)
         self.step_pages: dict[str, StepPage] = {}
-        for number, (page_cls, (step, heading)) in enumerate(zip(PAGES, STEPS, strict=True), 1):
+        for page_cls, (step, _heading) in zip(PAGES, STEPS, strict=True):
             page = page_cls(self.board)
             assert page.step == step, "pages must follow the procedure order in STEPS"
             page.changed.connect(self._changed)
             self.step_pages[step] = page
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(page)
-            self.pages.addWidget(scroll)
+            self._add_page(page)
+        for number, (_step, heading) in enumerate(EDITOR_STEPS, 1):
             self.step_list.addItem(f"{number}. {heading}")
         self.step_list.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.step_list.setCurrentRow(0)
@@ -123,16 +165,32 @@ class SessionEditorDialog(QDialog):
         splitter.setStretchFactor(1, 1)
 
         self.summary = FieldMessage()
+        # Why the last Sign… was refused, including what has no field here (consent).
+        self.sign_problems = FieldMessage()
+        self.record_consent_button = QPushButton("Record &consent…")
+        self.record_consent_button.clicked.connect(self.consent_requested.emit)
+        self.record_consent_button.hide()
+        sign_row = QHBoxLayout()
+        sign_row.addWidget(self.sign_problems, 1)
+        sign_row.addWidget(self.record_consent_button, 0, Qt.AlignmentFlag.AlignTop)
+
         self.previous_button = QPushButton("◀ Pre&vious step")
         self.next_button = QPushButton("Ne&xt step ▶")
         self.save_draft_button = QPushButton("Save &draft")
         self.complete_button = QPushButton("Save as &completed")
+        self.sign_button = QPushButton("&Sign…")
+        self.sign_button.setToolTip("Sign the saved session with your password; it can "
+                                    "then no longer change.")
+        self.addendum_button = QPushButton("Add &addendum…")
+        self.addendum_button.hide()
         self.cancel_button = QPushButton("Close")
         self.complete_button.setDefault(True)
         self.previous_button.clicked.connect(lambda: self._step_by(-1))
         self.next_button.clicked.connect(lambda: self._step_by(1))
         self.save_draft_button.clicked.connect(lambda: self.save(SessionStatus.DRAFT))
         self.complete_button.clicked.connect(lambda: self.save(SessionStatus.COMPLETED))
+        self.sign_button.clicked.connect(self.sign)
+        self.addendum_button.clicked.connect(self.add_addendum)
         self.cancel_button.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self,
                   activated=lambda: self.save(SessionStatus.DRAFT))
@@ -140,31 +198,49 @@ class SessionEditorDialog(QDialog):
         for b in (self.previous_button, self.next_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.save_draft_button, self.complete_button, self.cancel_button):
+        for b in (self.save_draft_button, self.complete_button, self.sign_button,
+                  self.addendum_button, self.cancel_button):
             buttons.addWidget(b)
 
         layout = QVBoxLayout(self)
         layout.addWidget(banner)
         layout.addWidget(self.caution)
+        layout.addWidget(self.signature_box)
+        layout.addWidget(self.blocked_banner)
         layout.addLayout(header)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.summary)
+        layout.addLayout(sign_row)
         layout.addLayout(buttons)
-        self.resize(1180, 820)
+        self.resize(1180, 860)
+
+    def _add_page(self, page: QWidget) -> None:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        self.pages.addWidget(scroll)
 
     def _step_by(self, delta: int) -> None:
         row = min(max(self.step_list.currentRow() + delta, 0), self.step_list.count() - 1)
         self.step_list.setCurrentRow(row)
 
     def show_step(self, step: str) -> None:
-        self.step_list.setCurrentRow([s for s, _ in STEPS].index(step))
+        """Go to `step`: "screen" or a step name of domain.session.STEPS."""
+        self.step_list.setCurrentRow([s for s, _ in EDITOR_STEPS].index(step))
+
+    def current_step(self) -> str:
+        return EDITOR_STEPS[self.step_list.currentRow()][0]
 
     # -- values ---------------------------------------------------------------------------
-    def _load(self, s: TreatmentSession) -> None:
+    def _load(self, s: TreatmentSession, questions: tuple[ScreenAnswer, ...]) -> None:
         self.session_date.setDate(QDate(s.session_date.year, s.session_date.month,
                                         s.session_date.day))
         self.practitioner_name.setText(s.practitioner_name)
         self.practitioner_role.setText(s.practitioner_role)
+        # A draft saved before it had a screen is asked today's questions; a signed
+        # record shows exactly what it holds.
+        self.screen_page.load(s.screen or (() if s.is_signed else questions))
         for step, page in self.step_pages.items():
             page.load(getattr(s, step))
 
@@ -177,6 +253,7 @@ class SessionEditorDialog(QDialog):
             practitioner_name=self.practitioner_name.text().strip(),
             practitioner_role=self.practitioner_role.text().strip(),
             status=status,
+            screen=self.screen_page.value(),
             **{step: page.value() for step, page in self.step_pages.items()},
         )
 
@@ -185,12 +262,43 @@ class SessionEditorDialog(QDialog):
         self._refresh()
 
     def _refresh(self) -> None:
+        saved = self.saved_session
+        if self.read_only:
+            self.status_label.setText("Signed — read-only")
+            return
+        self._gate_needling()
         status = SessionStatus.COMPLETED if self._attempted_completion else SessionStatus.DRAFT
         self._show_problems(self._problems(self.value(status)))
-        saved = self.saved_session
         self.status_label.setText(
             "New, not saved yet" if saved is None or saved.id is None else
             f"{saved.status.label} (saved)" + (" — unsaved changes" if self._dirty else ""))
+        self.sign_button.setEnabled(self._session_id is not None)
+
+    def _gate_needling(self) -> None:
+        """Lock the needling step while the screen forbids it, and say why."""
+        screen = self.screen_page
+        blocking = screen.blocking_item()
+        left = screen.unanswered()
+        if blocking is not None:
+            reason = (f"Session blocked: “{blocking}” was answered Yes on the "
+                      "contraindication screen. No needling today; the other steps can "
+                      "still be recorded.")
+        elif not screen.rows:
+            reason = ("The clinic's contraindication screen has no questions, so needling "
+                      "cannot be recorded. An administrator sets them in Clinic ▸ "
+                      "Contraindication screen.")
+        elif left:
+            reason = (f"Answer the contraindication screen first (step 1): {left} "
+                      f"question{'s' if left != 1 else ''} not answered yet.")
+        else:
+            reason = None
+        self.step_pages["needling"].set_locked(reason, blocked=blocking is not None)
+        self.blocked_banner.setText(reason if blocking is not None else "")
+        self.blocked_banner.setVisible(blocking is not None)
+        item = self.step_list.item([s for s, _ in EDITOR_STEPS].index("needling"))
+        # Tooltips guess at rich text; the clinic's wording is escaped and always rich.
+        item.setToolTip(f"<p>{html.escape(reason)}</p>" if reason else "")
+        item.setForeground(QBrush(LOCKED_STEP_COLOUR) if reason else QBrush())
 
     def _problems(self, session: TreatmentSession) -> list[Problem]:
         return validate_session(session, self._guidance, self._patient.fitzpatrick,
@@ -200,14 +308,16 @@ class SessionEditorDialog(QDialog):
         shown = [p for p in problems if p.path != "patient.fitzpatrick"]  # the banner says it
         self.board.show(shown)
         self.step_pages["needling"].grid.mark(shown)
-        for row, (step, heading) in enumerate(STEPS):
-            mine = [p for p in shown if p.path.startswith(step + ".")]
+        for row, (step, heading) in enumerate(EDITOR_STEPS):
+            mine = [p for p in shown if _step_of(p.path) == step]
             mark = " ✖" if any(p.is_error for p in mine) else (" ⚠" if mine else "")
             self.step_list.item(row).setText(f"{row + 1}. {heading}{mark}")
         errors = [p for p in shown if p.is_error]
+        goal = ("this session can be completed or signed" if self._attempted_completion
+                else "saving")
         if errors:
             self.summary.show_messages(
-                [f"{len(errors)} problem(s) to correct before saving; the first: "
+                [f"{len(errors)} problem(s) to correct before {goal}; the first: "
                  f"{errors[0].message}"], [])
         else:
             self.summary.show_messages([], [])
@@ -215,7 +325,17 @@ class SessionEditorDialog(QDialog):
     # -- saving ---------------------------------------------------------------------------
     def save(self, status: SessionStatus) -> bool:
         """Save the whole session with `status`; on any problem save nothing, show every
-        problem by its field and go to the first step that has one."""
+        problem by its field and go to the first step that has one. Saving as completed
+        closes the editor."""
+        if not self._store(status):
+            return False
+        if status is SessionStatus.COMPLETED:
+            self.accept()
+        return True
+
+    def _store(self, status: SessionStatus) -> bool:
+        if self.read_only:
+            return False
         if status is SessionStatus.COMPLETED:
             self._attempted_completion = True
         session = self.value(status)
@@ -226,26 +346,141 @@ class SessionEditorDialog(QDialog):
             self._go_to_first(error.problems)
             return False
         except DomainError as error:
-            QMessageBox.warning(self, "Session not saved", str(error))
+            self.tell("Session not saved", str(error))
             return False
         self.saved_session = saved
         self._session_id = saved.id
         self._dirty = False
         self._refresh()
         self.session_saved.emit(int(saved.id))
-        if status is SessionStatus.COMPLETED:
-            self.accept()
         return True
 
     def _go_to_first(self, problems: list[Problem]) -> None:
         for p in problems:
-            step = p.path.split(".", 1)[0]
-            if step in self.step_pages:
+            step = _step_of(p.path)
+            if step is not None:
                 self.show_step(step)
                 break
         widget = self.board.first_error_widget(problems)
         if widget is not None:
             widget.setFocus()
+
+    # -- signing --------------------------------------------------------------------------
+    def sign(self) -> SignSessionDialog | None:
+        """Ask for the password and sign the stored session (saving unsaved changes
+        first, with the status it has, so what is signed is what is shown)."""
+        if self.read_only or self._session_id is None:
+            return None
+        if self._dirty and not self._store(self.saved_session.status):
+            return None
+        dialog = SignSessionDialog(self._signer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.password_entered.connect(self._sign_with)
+        self.sign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _sign_with(self, password: str) -> None:
+        dialog = self.sign_dialog
+        try:
+            signed = self._service.sign(self._session_id, password)
+        except SignInRefused as error:
+            dialog.refuse(str(error))
+            return
+        except ValidationError as error:
+            dialog.accept()
+            self._show_sign_refusal(error.problems)
+            return
+        except DomainError as error:
+            dialog.accept()
+            self.tell("Session not signed", str(error))
+            return
+        dialog.accept()
+        self._show_signed(signed)
+        self.session_saved.emit(int(signed.id))
+
+    def _show_sign_refusal(self, problems: list[Problem]) -> None:
+        """Every missing item by its field, the full list below, and the first one shown."""
+        self._attempted_completion = True  # keep completeness messages while fixing them
+        current = self._problems(self.value(SessionStatus.COMPLETED))
+        self._show_problems(current + [p for p in problems if p not in current])
+        self.summary.show_messages([], [])  # the list below says it all, consent included
+        self.sign_problems.show_messages(
+            ["Not signed yet. Complete these, then press Sign… again:"]
+            + [f"• {p.message}" for p in problems], [])
+        needs_consent = any(p.path == "consent" for p in problems)
+        self.record_consent_button.setVisible(needs_consent)
+        self._go_to_first(problems)
+        if needs_consent and all(_step_of(p.path) is None for p in problems):
+            self.record_consent_button.setFocus()
+
+    def _show_signed(self, session: TreatmentSession) -> None:
+        """Freeze the editor: every input disabled, saving and signing gone, the
+        signature (and any mismatch and addenda) shown."""
+        self.saved_session = session
+        self.read_only = True
+        self._dirty = False
+        for w in (self.session_date, self.practitioner_name, self.practitioner_role):
+            w.setEnabled(False)
+            w.setStyleSheet(READ_ONLY_STYLE)
+        self.pages.setStyleSheet(READ_ONLY_STYLE)
+        # In dark text an unticked date or time would read as recorded: show none at all.
+        for optional in (self.findChildren(OptionalDateEdit)
+                         + self.findChildren(OptionalTimeEdit)):
+            optional.edit.setVisible(optional.value() is not None)
+        for now_button in (t.now_button for t in self.findChildren(OptionalTimeEdit)):
+            now_button.hide()
+        self.screen_page.set_read_only(True)
+        for page in self.step_pages.values():
+            page.set_locked(None)
+            page.body.setEnabled(False)
+        for b in (self.save_draft_button, self.complete_button, self.sign_button,
+                  self.record_consent_button):
+            b.hide()
+        self.addendum_button.show()
+        self.blocked_banner.hide()
+        self.board.show([])
+        self.summary.show_messages([], [])
+        self.sign_problems.show_messages([], [])
+        for row, (_step, heading) in enumerate(EDITOR_STEPS):
+            item = self.step_list.item(row)
+            item.setText(f"{row + 1}. {heading}")
+            item.setForeground(QBrush())
+            item.setToolTip("")
+        self.signature_box.show_session(session, self.mismatch)
+        self.cancel_button.setDefault(True)
+        self._refresh()
+
+    # -- addenda --------------------------------------------------------------------------
+    def add_addendum(self) -> AddendumDialog | None:
+        if not self.read_only:
+            return None
+        dialog = AddendumDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(self._store_addendum)
+        self.addendum_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _store_addendum(self, reason: str, text: str) -> None:
+        dialog = self.addendum_dialog
+        try:
+            session = self._service.add_addendum(self._session_id, reason, text)
+        except ValidationError as error:
+            dialog.show_problems(error.problems)
+            return
+        except DomainError as error:
+            dialog.show_problems([Problem("text", str(error))])
+            return
+        dialog.accept()
+        self.saved_session = session
+        self.signature_box.show_session(session, self.mismatch)
+
+    # -- closing --------------------------------------------------------------------------
+    def tell(self, title: str, text: str) -> QMessageBox:
+        """Say something that has no field to sit by (tests replace or read this)."""
+        self.message_box = message_box(self, title, text)
+        return self.message_box
 
     def reject(self) -> None:
         if self._dirty:
@@ -257,3 +492,10 @@ class SessionEditorDialog(QDialog):
             if answer != QMessageBox.StandardButton.Discard:
                 return
         super().reject()
+
+
+def _step_of(path: str) -> str | None:
+    """The editor step that holds the field at `path` (`screen[2].present` → "screen");
+    None for what has no step here (e.g. "consent", kept with the patient)."""
+    head = path.split(".", 1)[0].split("[", 1)[0]
+    return head if head in {s for s, _ in EDITOR_STEPS} else None

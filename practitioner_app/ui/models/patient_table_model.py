@@ -10,7 +10,9 @@ from ...domain.ids import PatientId
 from ...domain.patient import PatientRow
 
 COLUMNS = ("Patient no.", "Name", "Date of birth", "Skin type", "Last session")
-FETCH_BLOCK = 200  # rows read per database round trip; a screenful is ~40
+# Rows read per database round trip. A screenful is ~40; every key press in the search
+# reads the first block again, so it stays near a screenful (200 rows took 3.5 ms, 80 ~1.3).
+FETCH_BLOCK = 80
 
 
 class PatientTableModel(QAbstractTableModel):
@@ -91,7 +93,8 @@ class PatientTableModel(QAbstractTableModel):
         if column == 0:
             return row.number
         if column == 1:
-            return row.full_name
+            # Archived patients are listed only on request; say so, row by row.
+            return f"{row.full_name} (archived)" if row.archived else row.full_name
         if column == 2:
             return row.date_of_birth.isoformat()
         if column == 3:

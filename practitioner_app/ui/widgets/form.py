@@ -39,6 +39,13 @@ class MessageBoard:
         if widget is not None:
             self.widgets[path] = widget
 
+    def forget(self, prefix: str) -> None:
+        """Drop the labels of rows that are rebuilt (e.g. `screen[` when the questions
+        are loaded again), so no message goes to a deleted label."""
+        for path in [p for p in self.labels if p.startswith(prefix)]:
+            self.labels.pop(path)
+            self.widgets.pop(path, None)
+
     def label_for(self, path: str) -> str | None:
         while path:
             if path in self.labels:

@@ -21,10 +21,14 @@ from ...domain.enums import PIH_CAUTION
 from ...domain.ids import SessionId
 from ...domain.patient import Patient
 from ...domain.session import SessionRow
+from ...domain.signing import Consent
 from ..models.session_table_model import SessionTableModel
 
 CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
                  "padding: 6px; font-weight: 600;")
+ARCHIVED_STYLE = ("background: #ececec; color: #333; border: 1px solid #888; "
+                  "padding: 6px; font-weight: 600;")
+NO_CONSENT_STYLE = "color: #b00020; font-weight: 600;"
 
 
 def _plain(text: str = "") -> QLabel:
@@ -44,6 +48,8 @@ class PatientPanel(QWidget):
     edit_requested = Signal()
     #: A document was asked for: ("session" | "aftercare", session id) or ("summary", 0).
     report_requested = Signal(str, int)
+    #: Record consent… was pressed (no payload).
+    consent_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +68,15 @@ class PatientPanel(QWidget):
             self.fields[key] = _plain()
             self.details.addRow(label, self.fields[key])
         self.fields["allergies"].setStyleSheet("font-weight: 600;")
+        # Consent and archive state: filled by show_consents() and show_patient().
+        self.treatment_consent = _plain()
+        self.photo_consent = _plain()
+        self.record_consent_button = QPushButton("Record &consent…")
+        self.record_consent_button.clicked.connect(self.consent_requested.emit)
+        self.details.addRow("Treatment consent", self.treatment_consent)
+        self.details.addRow("Photo consent", self.photo_consent)
+        self.archived = _plain()
+        self.archived.setStyleSheet(ARCHIVED_STYLE)
 
         self.edit_button = QPushButton("&Edit patient")
         self.new_session_button = QPushButton("&New session")
@@ -85,11 +100,15 @@ class PatientPanel(QWidget):
         self.session_view.verticalHeader().setVisible(False)
         self.session_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
+        # Columns fit the rows on screen and up to 20 in all, not every row of a long
+        # series: measuring all 50 sessions' cells took half of opening the patient.
+        self.session_view.horizontalHeader().setResizeContentsPrecision(20)
         self.session_view.horizontalHeader().setStretchLastSection(True)
         self.session_view.activated.connect(lambda index: self._open_row(index.row()))
 
         buttons = QHBoxLayout()
-        for b in (self.new_session_button, self.open_session_button, self.edit_button):
+        for b in (self.new_session_button, self.open_session_button, self.edit_button,
+                  self.record_consent_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         documents = QHBoxLayout()
@@ -98,6 +117,7 @@ class PatientPanel(QWidget):
         documents.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.name)
+        layout.addWidget(self.archived)
         layout.addWidget(self.caution)
         layout.addLayout(self.details)
         layout.addLayout(buttons)
@@ -113,19 +133,28 @@ class PatientPanel(QWidget):
         self.patient = patient
         has = patient is not None
         self.sessions.set_rows(sessions)
-        for w in (self.edit_button, self.new_session_button, self.summary_button):
+        for w in (self.edit_button, self.new_session_button, self.summary_button,
+                  self.record_consent_button):
             w.setEnabled(has)
         for w in (self.open_session_button, self.session_report_button, self.aftercare_button):
             w.setEnabled(bool(sessions))
+        # Until show_consents() says otherwise, no consent is claimed for this patient.
+        for label in (self.treatment_consent, self.photo_consent):
+            label.clear()
         if patient is None:
             self.name.setText("No patient selected")
             self.caution.hide()
+            self.archived.hide()
             for label in self.fields.values():
                 label.clear()
             return
         p = patient
         today = today or date.today()
         self.name.setText(p.full_name)
+        self.archived.setText(
+            f"Archived on {p.archived_at:%Y-%m-%d %H:%M} — {p.archive_reason}. The record "
+            "is kept and can still be opened and printed." if p.archived_at else "")
+        self.archived.setVisible(p.archived_at is not None)
         self.caution.setText(PIH_CAUTION.format(type=p.fitzpatrick.value))
         self.caution.setVisible(p.fitzpatrick.needs_pih_caution)
         concerns = [c.label for c in p.concerns]
@@ -147,6 +176,29 @@ class PatientPanel(QWidget):
         self.sessions_heading.setText(f"Sessions (newest first): {len(sessions)}")
         if sessions:
             self.session_view.selectRow(0)
+
+    def show_consents(self, consents: list[Consent], current_version: str) -> None:
+        """The newest treatment consent on the consent text in force (red when there is
+        none: sessions cannot be signed), and the newest photo consent."""
+        treatment = [c for c in consents if c.kind == "treatment"]
+        valid = [c for c in treatment if c.text_version == current_version]
+        if valid:
+            c = valid[-1]
+            self.treatment_consent.setText(
+                f"Version {c.text_version} on {c.consent_date.isoformat()}, witnessed by "
+                f"{c.witnessed_by}")
+            self.treatment_consent.setStyleSheet("")
+        else:
+            older = (f"; the last recorded is version {treatment[-1].text_version} of "
+                     f"{treatment[-1].consent_date.isoformat()}" if treatment else "")
+            self.treatment_consent.setText(
+                f"No treatment consent on the current text (version {current_version})"
+                f"{older}. Sessions cannot be signed until it is recorded.")
+            self.treatment_consent.setStyleSheet(NO_CONSENT_STYLE)
+        photo = [c for c in consents if c.kind == "photo"]
+        self.photo_consent.setText(
+            f"Given on {photo[-1].consent_date.isoformat()}, witnessed by "
+            f"{photo[-1].witnessed_by}" if photo else "Not recorded")
 
     def _report_current(self, kind: str) -> None:
         index = self.session_view.currentIndex()

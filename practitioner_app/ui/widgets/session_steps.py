@@ -4,7 +4,7 @@ validation paths (`<step>.<field>`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -32,6 +32,11 @@ from .fields import EnumCombo, FieldMessage, OptionalDateEdit, OptionalIntSpin, 
 from .form import MessageBoard, text_box
 from .zone_grid import ZoneGrid
 
+NOTICE_STYLE = ("background: #fdecea; color: #8c1d18; border: 1px solid #b00020; "
+                "padding: 6px; font-weight: 600;")
+WAITING_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
+                 "padding: 6px; font-weight: 600;")
+
 
 class StepPage(QWidget):
     """A form for one step. Emits `changed` whenever any of its fields is edited."""
@@ -53,10 +58,31 @@ class StepPage(QWidget):
             hint.setWordWrap(True)
             hint.setStyleSheet("color: #555;")
             outer.addWidget(hint)
-        self.form = QFormLayout()
-        outer.addLayout(self.form)
+        # Shown while the step may not be recorded (e.g. the screen blocks needling).
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.hide()
+        outer.addWidget(self.notice)
+        # Every input sits in `body`, so one call disables the step (locked or signed).
+        self.body = QWidget()
+        self.form = QFormLayout(self.body)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.body)
         self.build()
         outer.addStretch(1)
+
+    def set_locked(self, reason: str | None, *, blocked: bool = False) -> None:
+        """Disable every input of the step and say why (in red when `blocked`, in amber
+        while waiting for something else first); `None` unlocks it."""
+        self.notice.setStyleSheet(NOTICE_STYLE if blocked else WAITING_STYLE)
+        self.notice.setText(reason or "")
+        self.notice.setVisible(bool(reason))
+        self.body.setEnabled(not reason)
+
+    @property
+    def locked(self) -> bool:
+        return not self.body.isEnabled()
 
     def build(self) -> None:  # pragma: no cover - every page overrides
         raise NotImplementedError

@@ -1,0 +1,480 @@
+"""Nothing lost: automatic backups with a retention ladder, restore, and database checks.
+
+Backups live in the backups folder beside the database (`paths.backups_dir`) and are made
+with SQLite's online backup API, then checked with `PRAGMA integrity_check` before they get
+their name (`persistence.safety.backup_database`). Automatic backups are named
+`backup-YYYYMMDD-HHMMSS-ffffffZ.sqlite3` (UTC), so names sort by time and never collide;
+only these are ever deleted, by the retention ladder. Files the migrator writes
+(`before-migration-*`), safety copies taken before a restore (`before-restore-*`) and
+damaged files set aside by a restore (`damaged-*`) are never deleted.
+
+No Qt here: the windows call these methods from a worker thread, the CLI directly.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ..persistence import migrator
+from ..persistence.safety import (
+    Assessment,
+    BackupError,
+    DatabaseInUse,
+    DatabaseLock,
+    State,
+    StorageError,
+    assess,
+    backup_database,
+    connect,
+    copy_into,
+    foreign_key_problems,
+    integrity_problems,
+    known_revisions,
+    schema_revision,
+    uri,
+)
+from .record_checks import audit_chain_problems, signed_session_problems
+
+__all__ = [
+    "AUTO_BACKUP_INTERVAL", "CHECKS", "Assessment", "BackupError", "BackupInfo",
+    "BackupService", "Check", "CheckReport", "DatabaseInUse", "DatabaseLock", "Retention",
+    "RestoreResult", "State", "StorageError", "assess", "backups_to_keep",
+]
+
+#: An automatic backup is made at most this often while the database changes.
+AUTO_BACKUP_INTERVAL = timedelta(minutes=30)
+
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_AUTO = re.compile(r"^backup-(\d{8}-\d{6}-\d{6})Z\.sqlite3$")
+_BEFORE_RESTORE = re.compile(r"^before-restore-(\d{8}-\d{6}-\d{6})Z\.sqlite3$")
+_BEFORE_MIGRATION = re.compile(r"^before-migration-.+-(\d{8}-\d{6}-\d{6})\.sqlite3$")  # local
+
+
+# --- the retention ladder ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Which automatic backups survive: the newest `last`, then the newest of each of the
+    `daily` most recent days that have a backup, likewise `weekly` ISO weeks and `monthly`
+    calendar months. Periods count only when they hold a backup, so a clinic closed for a
+    month keeps its dailies: time passing alone never costs a backup."""
+
+    last: int = 10
+    daily: int = 7
+    weekly: int = 4
+    monthly: int = 12
+
+
+def backups_to_keep(times: Iterable[datetime], retention: Retention = Retention()
+                    ) -> set[datetime]:
+    """The members of `times` (when each backup was made, local time) the ladder keeps."""
+    newest_first = sorted(set(times), reverse=True)
+    keep = set(newest_first[:retention.last])
+    periods: tuple[tuple[Callable[[datetime], object], int], ...] = (
+        (lambda t: t.date(), retention.daily),
+        (lambda t: t.isocalendar()[:2], retention.weekly),
+        (lambda t: (t.year, t.month), retention.monthly),
+    )
+    for period_of, count in periods:
+        seen: set[object] = set()
+        for made in newest_first:  # the first seen of a period is its newest backup
+            period = period_of(made)
+            if period in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.add(period)
+            keep.add(made)
+    return keep
+
+
+# --- what is in the backups folder -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    path: Path
+    made: datetime  # local time, timezone-aware
+    kind: str       # "automatic", "before migration", "before restore" or "copy"
+    size: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.made:%Y-%m-%d %H:%M} — {self.kind} — {self.path.name}"
+
+
+def _utc_name_time(stamp: str) -> datetime:
+    return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC).astimezone()
+
+
+def describe_backup(path: Path) -> BackupInfo:
+    """When and why the backup at `path` was made, from its name (else its file time)."""
+    path = Path(path)
+    name = path.name
+    size = path.stat().st_size
+    if m := _AUTO.match(name):
+        return BackupInfo(path, _utc_name_time(m[1]), "automatic", size)
+    if m := _BEFORE_RESTORE.match(name):
+        return BackupInfo(path, _utc_name_time(m[1]), "before restore", size)
+    if m := _BEFORE_MIGRATION.match(name):
+        return BackupInfo(path, datetime.strptime(m[1], _STAMP).astimezone(),
+                          "before migration", size)
+    return BackupInfo(path, datetime.fromtimestamp(path.stat().st_mtime).astimezone(),
+                      "copy", size)
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check of a database: `run` gets a read-only sqlite3 connection and returns the
+    problems it found, in plain words ([] when all is well)."""
+
+    name: str
+    run: Callable[[sqlite3.Connection], list[str]]
+
+
+def _schema_problems(con: sqlite3.Connection) -> list[str]:
+    revision = schema_revision(con)
+    if revision is None:
+        return ["no schema version (alembic_version): not a practitioner-app database"]
+    if revision != migrator.HEAD_REVISION and revision not in known_revisions():
+        return [f"schema {revision} is newer than this app knows ({migrator.HEAD_REVISION})"]
+    return []
+
+
+#: Every check `practitioner-app check` and File ▸ Check database run, in order.
+CHECKS: list[Check] = [
+    Check("integrity", integrity_problems),
+    Check("foreign keys", foreign_key_problems),
+    Check("schema version", _schema_problems),
+    Check("audit trail", audit_chain_problems),
+    Check("signed sessions", signed_session_problems),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    problems: tuple[str, ...]
+
+
+_RESTORE_ADVICE = ("Restore the newest good backup (File ▸ Restore from backup…, or "
+                   "'practitioner-app restore FILE').")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    database: Path
+    results: tuple[CheckResult, ...]
+    #: What to do about the problems found ("" when there are none).
+    remedy: str = _RESTORE_ADVICE
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.problems for r in self.results)
+
+    def lines(self) -> list[str]:
+        """One line per check ("integrity: ok"), each problem indented below it."""
+        out = []
+        for result in self.results:
+            out.append(f"{result.name}: " + (
+                "ok" if not result.problems else f"{len(result.problems)} problem(s)"))
+            out += [f"  {problem}" for problem in result.problems[:50]]
+            if len(result.problems) > 50:
+                out.append(f"  … and {len(result.problems) - 50} more")
+        return out
+
+
+# --- the service -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    restored_from: Path
+    made: datetime
+    #: The schema revision the backup had, when it was older and was upgraded.
+    migrated_from: str | None
+    #: The current database, backed up just before it was replaced (when it was sound).
+    safety_copy: Path | None
+    #: The damaged or foreign file moved aside, untouched, instead of being overwritten.
+    set_aside: Path | None = None
+
+
+class BackupService:
+    """Backups of the database at `db_path` into `backups_dir`, restores and checks.
+
+    `before_replace` is called just before a restore writes the database (the app passes
+    the engine's `dispose`, so no pooled connection holds the old pages). A restore must be
+    made while holding the database's `DatabaseLock` (the app and the CLI do).
+    Thread-safe: backups and restores run one at a time.
+    """
+
+    def __init__(self, db_path: Path, backups_dir: Path, *,
+                 clock: Callable[[], datetime] = datetime.now,
+                 before_replace: Callable[[], None] | None = None,
+                 retention: Retention = Retention(),
+                 interval: timedelta = AUTO_BACKUP_INTERVAL) -> None:
+        self.db_path = Path(db_path)
+        self.backups_dir = Path(backups_dir)
+        self._clock = clock
+        self._before_replace = before_replace or (lambda: None)
+        self.retention = retention
+        self.interval = interval
+        self._mutex = threading.RLock()
+        self._watch: sqlite3.Connection | None = None
+        self._seen: int | None = None
+        self._changed = True  # until watching starts, assume there is something to save
+
+    # -- noticing changes cheaply ---------------------------------------------------------
+    def start_watching(self) -> None:
+        """From now on, `has_changes()` tells whether anything was committed (by any
+        connection or process) since the last automatic backup. Costs one idle read-only
+        connection and one `PRAGMA data_version` per question."""
+        with self._mutex:
+            self._seen = self._data_version()
+            self._changed = False
+
+    def _data_version(self) -> int | None:
+        if self._watch is None:
+            if not self.db_path.exists():
+                return None
+            self._watch = sqlite3.connect(uri(self.db_path, "ro"), uri=True,
+                                          check_same_thread=False)
+        return self._watch.execute("PRAGMA data_version").fetchone()[0]
+
+    def has_changes(self) -> bool:
+        with self._mutex:
+            version = self._data_version()
+            if version != self._seen:
+                self._changed, self._seen = True, version
+            return self._changed
+
+    # -- making backups -------------------------------------------------------------------
+    def back_up(self, target: Path | None = None) -> Path:
+        """Back up now: to `target` (never replacing an existing file), or by default as
+        the next automatic backup, after which the ladder is applied. Returns the file.
+        Raises StorageError (disk full, read-only, …) or BackupError."""
+        with self._mutex:
+            if target is not None:
+                return backup_database(self.db_path, Path(target))
+            return self._automatic()
+
+    def backup_if_due(self) -> Path | None:
+        """The timer's question: back up if the database changed and the newest automatic
+        backup is at least `interval` old. Returns the new backup, or None."""
+        with self._mutex:
+            if not self.has_changes():
+                return None
+            newest = self.newest_automatic()
+            now = self._clock().astimezone()
+            if newest is not None and now - newest.made < self.interval:
+                return None
+            return self._automatic()
+
+    def backup_if_changed(self) -> Path | None:
+        """On closing: back up if anything changed since the last automatic backup (or
+        there is none yet). Returns the new backup, or None."""
+        with self._mutex:
+            if not self.db_path.exists():
+                return None
+            if not self.has_changes() and self.newest_automatic() is not None:
+                return None
+            return self._automatic()
+
+    def _automatic(self) -> Path:
+        version = self._data_version()
+        made = self._clock().astimezone(UTC)
+        while True:
+            target = self.backups_dir / f"backup-{made:{_STAMP}}Z.sqlite3"
+            try:
+                backup_database(self.db_path, target)
+                break
+            except FileExistsError:  # the same microsecond: the next one is free
+                made += timedelta(microseconds=1)
+        self._seen, self._changed = version, False
+        self.prune()
+        return target
+
+    def prune(self) -> list[Path]:
+        """Apply the retention ladder to the automatic backups; returns those deleted.
+        Never touches any other file."""
+        with self._mutex:
+            automatic = [b for b in self.list_backups() if b.kind == "automatic"]
+            keep = backups_to_keep((b.made for b in automatic), self.retention)
+            deleted = []
+            for backup in automatic:
+                if backup.made not in keep:
+                    backup.path.unlink(missing_ok=True)
+                    deleted.append(backup.path)
+            return deleted
+
+    # -- what there is --------------------------------------------------------------------
+    def list_backups(self) -> list[BackupInfo]:
+        """Every backup in the backups folder, newest first (damaged files set aside by a
+        restore are not backups and are left out)."""
+        if not self.backups_dir.is_dir():
+            return []
+        found = []
+        for path in self.backups_dir.glob("*.sqlite3"):
+            if path.name.startswith("damaged-") or not path.is_file():
+                continue
+            try:
+                found.append(describe_backup(path))
+            except OSError:  # removed meanwhile
+                continue
+        return sorted(found, key=lambda b: (b.made, b.path.name), reverse=True)
+
+    def newest_automatic(self) -> BackupInfo | None:
+        return next((b for b in self.list_backups() if b.kind == "automatic"), None)
+
+    def verify(self, path: Path) -> str:
+        """Check that `path` can be restored: a sound SQLite file (integrity_check) that is
+        one of our databases, at a schema revision this app knows. Returns the revision;
+        raises BackupError saying what is wrong."""
+        path = Path(path)
+        if not path.is_file():
+            raise BackupError(f"There is no backup file {path}.")
+        try:
+            with connect(path, "ro") as con:
+                problems = integrity_problems(con)
+                revision = None if problems else schema_revision(con)
+        except sqlite3.DatabaseError as error:
+            what = "is not a database" if "not a database" in str(error) else "is damaged"
+            raise BackupError(f"{path} {what} ({error}); nothing was restored.") from error
+        if problems:
+            raise BackupError(f"{path} is damaged (integrity check: {'; '.join(problems[:3])});"
+                              " nothing was restored.")
+        if revision is None:
+            raise BackupError(f"{path} is not a practitioner-app database (it has no schema "
+                              "version); nothing was restored.")
+        if revision != migrator.HEAD_REVISION and revision not in known_revisions():
+            raise BackupError(f"{path} was made by a newer version of the app (schema "
+                              f"{revision}); update the app first. Nothing was restored.")
+        return revision
+
+    def newest_good_backup(self) -> BackupInfo | None:
+        """The newest backup that passes `verify`, or None."""
+        for backup in self.list_backups():
+            try:
+                self.verify(backup.path)
+            except StorageError:
+                continue
+            return backup
+        return None
+
+    # -- restoring ------------------------------------------------------------------------
+    def restore(self, source: Path) -> RestoreResult:
+        """Replace the database with the backup `source`.
+
+        In order: `source` is verified; a checked copy of it is made and upgraded to the
+        current schema if older (on the copy, so a failed upgrade changes nothing); the
+        current database is backed up (`before-restore-*`) or, when it is damaged or not a
+        database, moved aside untouched (`damaged-*`); then the copy's contents are written
+        in. Raises BackupError / StorageError, in which case the database is unchanged.
+        """
+        source = Path(source).resolve()
+        with self._mutex:
+            if source == self.db_path.resolve():
+                raise BackupError("That is the database itself; choose a backup file.")
+            revision = self.verify(source)
+            made = describe_backup(source).made
+            current = assess(self.db_path)
+            if current.state is State.UNREADABLE:
+                raise StorageError(current.message() + " Nothing was restored.")
+            self.backups_dir.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=".restoring-", dir=self.backups_dir))
+            try:
+                staged = backup_database(source, stage / "restoring.sqlite3")
+                migrated_from = None
+                if revision != migrator.HEAD_REVISION:
+                    try:
+                        migrator.migrate(staged, stage)
+                    except migrator.MigrationError as error:
+                        raise BackupError(f"{source.name} could not be upgraded to this "
+                                          f"version of the app: {error}") from error
+                    migrated_from = revision
+                self._release_connections()
+                stamp = f"{self._clock().astimezone(UTC):{_STAMP}}Z"
+                safety_copy = set_aside = None
+                if current.state is State.OK:
+                    safety_copy = backup_database(
+                        self.db_path, self.backups_dir / f"before-restore-{stamp}.sqlite3")
+                    copy_into(staged, self.db_path)
+                else:  # new, damaged, not a database, not ours: keep whatever is there
+                    set_aside = self._set_aside(stamp)
+                    shutil.move(staged, self.db_path)
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
+            after = assess(self.db_path)
+            if after.state is not State.OK:
+                raise BackupError(f"After restoring, {after.message()}")
+            self._changed = True  # the next automatic backup holds the restored records
+            return RestoreResult(source, made, migrated_from, safety_copy, set_aside)
+
+    def _set_aside(self, stamp: str) -> Path | None:
+        """Move the database file (and its -wal/-shm) into the backups folder untouched;
+        None when there was nothing worth keeping (no file, or an empty one)."""
+        db = self.db_path
+        aside = self.backups_dir / f"damaged-{stamp}.sqlite3"
+        parts = [(db.with_name(db.name + s), aside.with_name(aside.name + s))
+                 for s in ("", "-wal", "-shm")]
+        worth_keeping = any(p.exists() and p.stat().st_size for p, _ in parts)
+        for current, target in parts:
+            if current.exists():
+                if worth_keeping:
+                    shutil.move(current, target)
+                else:
+                    current.unlink()
+        return aside if worth_keeping else None
+
+    def _release_connections(self) -> None:
+        self._before_replace()
+        self.close()
+
+    # -- checking -------------------------------------------------------------------------
+    def check(self, checks: Iterable[Check] | None = None) -> CheckReport:
+        """Run every check in CHECKS (or `checks`) on the database, read-only."""
+        current = assess(self.db_path)
+        if current.state is State.NEW and not self.db_path.exists():
+            return CheckReport(self.db_path, (CheckResult(
+                "database file", (f"there is no database at {self.db_path}",)),),
+                "Check the path given with --db.")
+        if current.state is State.UNREADABLE:
+            return CheckReport(self.db_path, (CheckResult("database file", (current.message(),)),),
+                               "Make the file and its folder readable and writable for this "
+                               "user, then check again.")
+        if current.state is State.NOT_A_DATABASE:
+            return CheckReport(self.db_path,
+                               (CheckResult("database file", (current.message(),)),))
+        results = []
+        with connect(self.db_path, "ro") as con:
+            for check in CHECKS if checks is None else checks:
+                try:
+                    problems = tuple(check.run(con))
+                except sqlite3.Error as error:
+                    problems = (f"could not be run: {error}",)
+                results.append(CheckResult(check.name, problems))
+        return CheckReport(self.db_path, tuple(results))
+
+    def assess(self) -> Assessment:
+        """The cheap start-up look at the database (`PRAGMA quick_check`)."""
+        return assess(self.db_path)
+
+    def close(self) -> None:
+        """Close the change-watching connection (it reopens when next needed)."""
+        with self._mutex:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+                self._seen = None

@@ -1,0 +1,277 @@
+"""Nothing lost, from the windows: File ▸ Back up now… / Restore from backup… / Check
+database, Patient ▸ Export patient data…, and the automatic backups (a timer while the app
+runs, and one when the main window closes).
+
+Everything slow runs off the GUI thread through `workers.run_in_background`. Results and
+failures are told in message boxes opened without blocking (`window._open`, so the box is
+`window.active_dialog`); a failure never closes or crashes the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
+
+from ..domain.errors import DomainError
+from ..services.backup import CheckReport, RestoreResult
+from .dialogs.recovery_dialog import RestoreDialog
+from .workers import BackgroundTask, run_in_background
+
+log = logging.getLogger(__name__)
+
+#: How often the timer asks whether an automatic backup is due (the service decides:
+#: at most one per AUTO_BACKUP_INTERVAL, and only after changes).
+AUTO_BACKUP_CHECK_MS = 5 * 60 * 1000
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return str(error)
+    if isinstance(error, FileExistsError):
+        return f"{error.filename or error} already exists; a backup never replaces a file."
+    if isinstance(error, OSError):
+        return f"{error.filename or ''} {error.strerror or error}".strip()
+    return f"{type(error).__name__}: {error}"
+
+
+class DataSafety(QObject):
+    """Adds the actions to `window`'s menus and runs them.
+
+    Signals (payloads for tests and the status bar): `backed_up(str)` the backup file just
+    written; `restored(object)` a RestoreResult; `checked(object)` a CheckReport;
+    `exported(list)` the files of a patient data export; `failed(str)` what went wrong;
+    `auto_backup_checked(object)` after each automatic check, the backup made or None.
+    """
+
+    backed_up = Signal(str)
+    restored = Signal(object)
+    checked = Signal(object)
+    exported = Signal(list)
+    failed = Signal(str)
+    auto_backup_checked = Signal(object)  # the backup the timer's check made, or None
+
+    def __init__(self, window, file_menu: QMenu, patient_menu: QMenu) -> None:
+        super().__init__(window)
+        self.window = window
+        self.task: BackgroundTask | None = None
+        self._closed = False
+        self._auto_running = False
+        self._told_auto_failure: str | None = None
+
+        def action(text: str, slot) -> QAction:
+            a = QAction(text, window)
+            a.triggered.connect(lambda _checked=False: slot())
+            return a
+
+        self.backup_action = action("&Back up now…", self.back_up_now)
+        self.restore_action = action("&Restore from backup…", self.restore_from_backup)
+        self.check_action = action("Chec&k database", self.check_database)
+        self.export_action = action("E&xport patient data…", self.export_patient_data)
+        before = window.quit_action
+        for a in (self.backup_action, self.restore_action, self.check_action):
+            file_menu.insertAction(before, a)
+        file_menu.insertSeparator(before)
+        patient_menu.addSeparator()
+        patient_menu.addAction(self.export_action)
+
+        self.services.backup.start_watching()
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTO_BACKUP_CHECK_MS)
+        self.timer.timeout.connect(self.auto_backup)
+        self.timer.start()
+
+    @property
+    def services(self):
+        return self.window.services
+
+    # -- telling the user -------------------------------------------------------------------
+    def tell(self, title: str, text: str, icon=QMessageBox.Icon.Information) -> QMessageBox:
+        """A message box opened without blocking; it becomes `window.active_dialog`."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # paths and names may hold < or &
+        return self.window._open(box)
+
+    def _fail(self, title: str, error: Exception) -> None:
+        text = _describe(error)
+        self.failed.emit(text)
+        self.tell(title, text, QMessageBox.Icon.Warning)
+
+    def _busy(self, text: str) -> QProgressDialog:
+        busy = QProgressDialog(text, None, 0, 0, self.window)
+        busy.setWindowTitle("Please wait")
+        busy.setWindowModality(Qt.WindowModality.WindowModal)
+        busy.setMinimumDuration(300)  # only shows for work that takes a while
+        return busy
+
+    def _run(self, fn, on_done, title: str, busy_text: str) -> BackgroundTask:
+        busy = self._busy(busy_text)
+
+        def done(result) -> None:
+            busy.close()
+            busy.deleteLater()
+            on_done(result)
+
+        def failed(error: Exception) -> None:
+            busy.close()
+            busy.deleteLater()
+            self._fail(title, error)
+
+        self.task = run_in_background(fn, done, failed)
+        return self.task
+
+    # -- backing up -------------------------------------------------------------------------
+    def back_up_now(self) -> QFileDialog:
+        """Ask where to write the backup (the backups folder is offered), then write it."""
+        stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
+        folder = self.services.backup.backups_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # so the chooser opens there
+        except OSError:
+            pass  # the chooser offers another place; writing there says what went wrong
+        suggested = folder / f"{self.services.database_path.stem}-{stamp}.sqlite3"
+        chooser = QFileDialog(self.window, "Back up the clinic database to", str(suggested))
+        chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        chooser.setDefaultSuffix("sqlite3")
+        chooser.setNameFilter("Database backups (*.sqlite3)")
+        chooser.selectFile(str(suggested))
+        chooser.fileSelected.connect(lambda name: self.back_up_to(Path(name)))
+        return self.window._open(chooser)
+
+    def back_up_to(self, target: Path) -> BackgroundTask:
+        def done(written: Path) -> None:
+            self.window.statusBar().showMessage(f"Backed up to {written}", 10_000)
+            self.backed_up.emit(str(written))
+            self.tell("Backed up", f"The clinic database was backed up to\n{written}\n\n"
+                                   "The copy passed SQLite's integrity check.")
+
+        return self._run(partial(self.services.backup.back_up, Path(target)), done,
+                         "Not backed up", "Backing up the clinic database…")
+
+    def auto_backup(self) -> BackgroundTask | None:
+        """The timer's slot: back up off the GUI thread if one is due (see BackupService)."""
+        if self._closed or self._auto_running:
+            return None
+        self._auto_running = True
+
+        def done(written: Path | None) -> None:
+            self._auto_running = False
+            if written is not None:
+                self._told_auto_failure = None
+                self.window.statusBar().showMessage(
+                    f"Backed up automatically at {datetime.now():%H:%M}", 10_000)
+                self.backed_up.emit(str(written))
+            self.auto_backup_checked.emit(written)
+
+        def failed(error: Exception) -> None:
+            self._auto_running = False
+            text = _describe(error)
+            log.warning("Automatic backup failed: %s", text)
+            self.window.statusBar().showMessage(f"Automatic backup failed: {text}")
+            self.failed.emit(text)
+            if text != self._told_auto_failure:  # tell once, not every few minutes
+                self._told_auto_failure = text
+                self.tell("Automatic backup failed", text, QMessageBox.Icon.Warning)
+            self.auto_backup_checked.emit(None)
+
+        self.task = run_in_background(self.services.backup.backup_if_due, done, failed)
+        return self.task
+
+    def window_closed(self) -> None:
+        """The main window closed: back up if anything changed, then close the database
+        (which releases its lock, so another copy of the app may open it)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.timer.stop()
+        try:
+            self.services.backup.backup_if_changed()
+        except Exception as error:  # the window is going: log it and say so, never crash
+            log.warning("Backup on closing failed: %s", _describe(error))
+            self.warn_on_close(_describe(error))
+        finally:
+            self.services.close()
+
+    def warn_on_close(self, text: str) -> None:
+        """Blocking on purpose: the window is closing, and the user must see this."""
+        QMessageBox.warning(None, "Backup on closing failed",
+                            f"{text}\n\nYour records are saved in the database, but this "
+                            "copy of them was not made. Make one with File ▸ Back up now… "
+                            "or `practitioner-app backup` when the problem is fixed.")
+
+    # -- restoring --------------------------------------------------------------------------
+    def restore_from_backup(self) -> RestoreDialog | QMessageBox:
+        user = self.services.accounts.current_user
+        if user is not None and not user.is_admin:  # it replaces everyone's records
+            return self.tell("Restore from backup",
+                             "Only an administrator may restore a backup.",
+                             QMessageBox.Icon.Warning)
+        backup = self.services.backup
+        dialog = RestoreDialog(
+            backup.list_backups(), backup.restore, parent=self.window,
+            heading="Choose the backup to restore. The clinic database is replaced by it; "
+                    "the database as it is now is backed up first.")
+        dialog.restored.connect(self._after_restore)
+        return self.window._open(dialog)
+
+    def _after_restore(self, result: RestoreResult) -> None:
+        """The database was replaced and its connections reopened. Its accounts may differ,
+        so whoever was signed in signs in again, then sees the restored records."""
+        window = self.window
+        kept = result.safety_copy or result.set_aside
+        window.statusBar().showMessage(f"Restored from {result.restored_from.name}", 10_000)
+        self.tell("Restored", f"The clinic database was restored from\n"
+                              f"{result.restored_from}\nmade {result.made:%Y-%m-%d %H:%M}."
+                  + (f"\n\nIt was upgraded from schema {result.migrated_from}."
+                     if result.migrated_from else "")
+                  + (f"\n\nThe database as it was before is kept in\n{kept}" if kept else ""))
+        window.search.clear()
+        self.services.accounts.sign_out()
+        window.access.begin()  # hides the records until someone signs in, then reloads
+        self.restored.emit(result)
+
+    # -- checking ---------------------------------------------------------------------------
+    def check_database(self) -> BackgroundTask:
+        def done(report: CheckReport) -> None:
+            self.checked.emit(report)
+            if report.ok:
+                self.tell("Database check", "No problems found.\n\n" + "\n".join(report.lines()))
+            else:
+                self.tell("Database check: problems found",
+                          "\n".join(report.lines()) + f"\n\n{report.remedy}",
+                          QMessageBox.Icon.Warning)
+
+        return self._run(self.services.backup.check, done, "Database not checked",
+                         "Checking the clinic database…")
+
+    # -- a patient's data -------------------------------------------------------------------
+    def export_patient_data(self) -> QFileDialog | None:
+        """Ask for a folder, then write the selected patient's JSON and PDF summary there."""
+        if self.window.panel.patient is None:
+            self.tell("Export patient data", "Select a patient first.")
+            return None
+        chooser = QFileDialog(self.window, "Export the patient's data to the folder")
+        chooser.setFileMode(QFileDialog.FileMode.Directory)
+        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        chooser.fileSelected.connect(lambda name: self.export_patient_data_to(Path(name)))
+        return self.window._open(chooser)
+
+    def export_patient_data_to(self, folder: Path) -> BackgroundTask | None:
+        patient = self.window.panel.patient
+        if patient is None:
+            return None
+
+        def done(files: list[Path]) -> None:
+            self.exported.emit([str(f) for f in files])
+            self.tell("Patient data exported",
+                      f"The data of patient {patient.number} was written to\n"
+                      + "\n".join(str(f) for f in files))
+
+        return self._run(partial(self.services.patient_data.export, patient.id, Path(folder)),
+                         done, "Patient data not exported",
+                         f"Exporting the data of patient {patient.number}…")

@@ -1,0 +1,108 @@
+"""Recording a patient's consent: treatment consent (on a version of the clinic's consent
+text) or photo consent, dated and witnessed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.errors import DomainError, Problem, ValidationError
+from ...domain.patient import Patient
+from ...domain.signing import Consent
+from ...services.consents import ConsentService
+from ..widgets.fields import to_qdate
+from ..widgets.form import MessageBoard
+
+KINDS = (("treatment", "Treatment consent"), ("photo", "Photo consent"))
+
+
+class ConsentDialog(QDialog):
+    """Emits `consent_recorded(str)` with the kind ("treatment" or "photo") once stored."""
+
+    consent_recorded = Signal(str)
+
+    def __init__(self, service: ConsentService, patient: Patient, *,
+                 today: date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._patient = patient
+        self._current_version = service.current_version()
+        self.setWindowTitle(f"Record consent — {patient.full_name} ({patient.number})")
+        self.board = MessageBoard()
+        form = QFormLayout()
+        self.kind = QComboBox()
+        for _value, label in KINDS:
+            self.kind.addItem(label)
+        self.text_version = QLineEdit(self._current_version)
+        self.version_note = QLabel()
+        self.version_note.setWordWrap(True)
+        self.version_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.consent_date = QDateEdit(to_qdate(today or date.today()))
+        self.consent_date.setDisplayFormat("yyyy-MM-dd")
+        self.consent_date.setCalendarPopup(True)
+        self.witnessed_by = QLineEdit()
+        self.witnessed_by.setPlaceholderText("Name of the witness")
+        self.board.add_row(form, "&Kind", self.kind, "kind")
+        self.board.add_row(form, "Consent text &version", self.text_version, "text_version")
+        form.addRow("", self.version_note)
+        self.board.add_row(form, "&Date given", self.consent_date, "consent_date")
+        self.board.add_row(form, "&Witnessed by", self.witnessed_by, "witnessed_by")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.kind.currentIndexChanged.connect(self._sync)
+        self.text_version.textChanged.connect(self._sync)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self._sync()
+        self.resize(520, self.sizeHint().height())
+
+    def _sync(self) -> None:
+        treatment = self.kind_value() == "treatment"
+        self.text_version.setEnabled(treatment)
+        differs = self.text_version.text().strip() != self._current_version
+        self.version_note.setText(
+            f"The clinic's consent text in force is version {self._current_version}; a "
+            "session can be signed only with treatment consent on that version."
+            if treatment and differs else "")
+        self.version_note.setVisible(treatment and differs)
+
+    def kind_value(self) -> str:
+        return KINDS[self.kind.currentIndex()][0]
+
+    def value(self) -> Consent:
+        kind = self.kind_value()
+        # Photo consent has no versioned text; it is kept with the version in force.
+        version = (self.text_version.text().strip() if kind == "treatment"
+                   else self._current_version)
+        return Consent(kind=kind, text_version=version,
+                       consent_date=self.consent_date.date().toPython(),
+                       witnessed_by=self.witnessed_by.text().strip())
+
+    def save(self) -> bool:
+        consent = self.value()
+        try:
+            self._service.record(self._patient.id, consent)
+        except ValidationError as error:
+            self.board.show(error.problems)
+            return False
+        except DomainError as error:
+            self.board.show([Problem("witnessed_by", str(error))])
+            return False
+        self.consent_recorded.emit(consent.kind)
+        self.accept()
+        return True

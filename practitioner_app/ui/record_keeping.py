@@ -1,0 +1,117 @@
+"""Records that hold up, from the main window: the patient's consent, archiving (never
+erasing) a patient, the clinic's contraindication screen, and an audit entry for every
+document printed or saved.
+
+Dialogs open without blocking through `window._open`, so each is `window.active_dialog`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+
+from ..domain.audit import Action
+from ..domain.patient import Patient
+from .dialogs.archive_dialog import ArchivePatientDialog
+from .dialogs.consent_dialog import ConsentDialog
+from .dialogs.pdf_preview import PdfPreviewDialog
+from .dialogs.screen_rules_dialog import ScreenRulesDialog
+from .messages import message_box
+
+
+class RecordKeeping(QObject):
+    """Adds Patient ▸ Record consent… / Archive patient… and Clinic ▸ Contraindication
+    screen… to `window`'s menus and runs them."""
+
+    def __init__(self, window, patient_menu: QMenu, clinic_menu: QMenu) -> None:
+        super().__init__(window)
+        self.window = window
+        self.services = window.services
+        self.message: QMessageBox | None = None
+
+        def action(text: str, slot) -> QAction:
+            a = QAction(text, window)
+            a.triggered.connect(lambda _checked=False: slot())
+            return a
+
+        self.consent_action = action("Record &consent…", self.record_consent)
+        self.archive_action = action("&Archive patient…", self.archive_patient)
+        self.screen_rules_action = action("Contraindication &screen…", self.edit_screen_rules)
+        patient_menu.addSeparator()
+        patient_menu.addAction(self.consent_action)
+        patient_menu.addAction(self.archive_action)
+        clinic_menu.addAction(self.screen_rules_action)
+        # Whoever is signed in can change while the window is open (sign-in, the idle
+        # lock), so what they may do is settled each time a menu opens.
+        patient_menu.aboutToShow.connect(self.sync_actions)
+        clinic_menu.aboutToShow.connect(self.sync_actions)
+        window.panel.consent_requested.connect(self.record_consent)
+
+    def sync_actions(self) -> None:
+        signed_in = self.services.accounts.current_user is not None
+        patient = self.window.panel.patient if signed_in else None
+        self.consent_action.setEnabled(patient is not None)
+        self.archive_action.setEnabled(patient is not None and patient.archived_at is None)
+        self.screen_rules_action.setEnabled(self._is_admin())
+
+    def _is_admin(self) -> bool:
+        user = self.services.accounts.current_user
+        return bool(user and user.is_admin)
+
+    def tell(self, title: str, text: str) -> QMessageBox:
+        self.message = message_box(self.window, title, text)
+        self.window.active_dialog = self.message
+        return self.message
+
+    # -- the patient shown ------------------------------------------------------------------
+    def patient_shown(self, patient: Patient) -> None:
+        """Show the patient's consents on the panel (called whenever a patient is shown)."""
+        consents = self.services.consents
+        self.window.panel.show_consents(consents.for_patient(patient.id),
+                                        consents.current_version())
+        self.sync_actions()
+
+    def record_consent(self, parent: QWidget | None = None) -> ConsentDialog | None:
+        patient = self.window.panel.patient
+        if patient is None:
+            self.tell("Record consent", "Select a patient first.")
+            return None
+        dialog = ConsentDialog(self.services.consents, patient,
+                               parent=parent or self.window)
+        dialog.consent_recorded.connect(lambda _kind: self.window.show_patient(patient.id))
+        return self.window._open(dialog)
+
+    def archive_patient(self) -> ArchivePatientDialog | None:
+        patient = self.window.panel.patient
+        if patient is None or patient.archived_at is not None:
+            self.tell("Archive patient", "Select a patient who is not archived yet.")
+            return None
+        dialog = ArchivePatientDialog(self.services.patients, patient, self.window)
+        dialog.patient_archived.connect(self._archived)
+        return self.window._open(dialog)
+
+    def _archived(self, _patient_id: int) -> None:
+        self.window.patients.reload()  # gone from the list unless archived ones are shown
+        self.window.statusBar().showMessage("Patient archived; the record is kept.", 8000)
+
+    # -- the clinic ---------------------------------------------------------------------------
+    def edit_screen_rules(self) -> ScreenRulesDialog | None:
+        if not self._is_admin():
+            self.tell("Contraindication screen",
+                      "Only an administrator may change the contraindication screen.")
+            return None
+        return self.window._open(ScreenRulesDialog(self.services.screening,
+                                                   self.services.consents, self.window))
+
+    # -- documents ------------------------------------------------------------------------------
+    def watch_document(self, preview: PdfPreviewDialog, kind: str, patient_id: int,
+                       session_id: int | None) -> None:
+        """Record in the audit log each time `preview`'s document is printed or saved:
+        who (the signed-in account), when, which document, and the pages or the file."""
+        where = {"patient_id": patient_id, "session_id": session_id or None,
+                 "document": kind}
+        audit = self.services.audit
+        preview.printed.connect(
+            lambda pages: audit.log(Action.REPORT_PRINTED, pages=pages, **where))
+        preview.saved.connect(lambda path: audit.log(Action.REPORT_SAVED, path=path, **where))

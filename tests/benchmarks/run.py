@@ -1,0 +1,848 @@
+"""Clinic-scale speed: every figure beside a baseline measured in the same run.
+
+Run from the project root:
+
+    .venv/bin/python -m tests.benchmarks.run [--patients N] [--out FILE.md]
+
+It builds a clinic database in a temporary folder with the demo generator (default 10,000
+patients, about 51,000 sessions; 20,000 patients give the issue's 100,000 sessions), adds
+one patient with a 50-session series, and prints ONE table: figure, our time, the
+baseline's time, their ratio, the target and whether it is met. These machines are shared
+and noisy, so a figure alone means little; the ratio to a baseline measured minutes
+earlier on the same machine is what to compare between runs. Medians of several
+repetitions throughout.
+
+The exit status is 0 whatever the figures are (CI runs this so it cannot rot, never to
+judge a time); it is non-zero only when the runner itself breaks. Named run.py, not
+test_*.py, so pytest does not collect it; tests/integration/test_benchmark_runner.py
+runs its building blocks on a tiny database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import platform
+import random
+import shlex
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+RATE = "sessions/s"
+SERIES_NUMBER = "BENCH-50"
+SCRATCH_NUMBER = "BENCH-SCRATCH"
+#: Both benchmark patients' names contain this word; no demo name does.
+BENCH_WORD = "Benchmark"
+#: As tests/benchmarks/bench_reports.py.
+SESSION_REPORT_TARGET_MS = 50.0
+SUMMARY_TARGET_MS = 500.0
+
+
+# --- Figures and the table ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table. `target` is in `unit`, or a ratio when `target_is_ratio`."""
+
+    name: str
+    ours: float
+    baseline: float
+    unit: str  # "ms", "MB" or RATE
+    target: float | None = None
+    target_is_ratio: bool = False
+    baseline_name: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """Our cost over the baseline's (time or memory): 1.0 is as cheap as the baseline,
+        2.0 twice as slow. For a rate, the baseline's rate over ours, so it reads the same."""
+        if self.unit == RATE:
+            return self.baseline / max(self.ours, 1e-12)
+        return self.ours / max(self.baseline, 1e-12)
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
+        return (self.ratio if self.target_is_ratio else self.ours) <= self.target
+
+    def target_text(self) -> str:
+        if self.target is None:
+            return "—"
+        if self.target_is_ratio:
+            return f"≤ {self.target:g}× baseline"
+        return f"≤ {_amount(self.target, self.unit)}"
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == RATE:
+        return f"{value:,.0f} {unit}"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+def table(figures: Sequence[Figure]) -> str:
+    """The figures as a Markdown table."""
+    lines = ["| figure | ours | baseline | ratio | target | met? |",
+             "|---|---:|---:|---:|---|---|"]
+    for f in figures:
+        met = {None: "—", True: "yes", False: "**no**"}[f.met]
+        baseline = _amount(f.baseline, f.unit)
+        if f.baseline_name:
+            baseline = f"{baseline} ({f.baseline_name})"
+        lines.append(f"| {f.name} | {_amount(f.ours, f.unit)} | {baseline} | "
+                     f"{f.ratio:,.1f}× | {f.target_text()} | {met} |")
+    return "\n".join(lines)
+
+
+def _median_ms(samples: Sequence[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _percentile(samples: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `samples`, in ms."""
+    ordered = sorted(samples)
+    rank = max(1, round(p / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1] * 1000
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# --- The clinic database --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The database the figures are measured on."""
+
+    db: Path
+    patients: int
+    sessions: int
+    zones: int
+    series_patient: int  # the patient with the long series (a PatientId)
+    scratch_patient: int
+    series_sessions: tuple[int, ...]  # its session ids, in the order saved
+
+
+def build_clinic(db: Path, patients: int, seed: int = 1) -> tuple[Figure, int, int]:
+    """Fill a new database at `db` with `patients` demo patients.
+
+    Returns the demo-generation figure (generate and write, through DemoService, against
+    a bare SQLAlchemy Core executemany of the very same rows into a fresh database) and
+    the sessions and zone rows written.
+    """
+    from practitioner_app.services.container import open_services
+
+    services = open_services(db)
+    try:
+        start = time.perf_counter()
+        result = services.demo.generate(patients, seed)
+        ours_s = time.perf_counter() - start
+    finally:
+        services.close()
+    copy = db.with_name(f"core-copy-{db.name}")
+    try:
+        bare_s = core_bulk_copy(db, copy)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    figure = Figure(f"Demo generation, {patients:,} patients ({result.sessions:,} sessions)",
+                    result.sessions / ours_s, result.sessions / bare_s, RATE,
+                    baseline_name="Core insert")
+    return figure, result.sessions, result.zones
+
+
+def core_bulk_copy(source: Path, destination: Path, batch: int = 5000) -> float:
+    """Insert every row the demo wrote in `source` into a freshly migrated `destination`
+    with bare SQLAlchemy Core executemany (untyped columns, values as stored), in one
+    transaction; returns the seconds spent inserting and committing (reading excluded).
+
+    The tables copied are those with rows in `source` and none in a fresh database, so
+    the baseline follows the schema as it grows."""
+    from sqlalchemy import column, insert
+    from sqlalchemy import table as table_clause
+
+    from practitioner_app.persistence.database import Database
+    from practitioner_app.persistence.engine import make_engine
+    from practitioner_app.persistence.models import Base
+
+    Database(destination).close()  # the schema, by the migrations, as the app makes it
+    src = sqlite3.connect(source)
+    fresh = sqlite3.connect(destination)
+    try:
+        def count(con: sqlite3.Connection, name: str) -> int:
+            return con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+
+        names = [t.name for t in Base.metadata.sorted_tables  # parents before children
+                 if count(src, t.name) and not count(fresh, t.name)]
+    finally:
+        fresh.close()
+    engine = make_engine(destination)
+    elapsed = 0.0
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            for name in names:
+                columns = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
+                target = table_clause(name, *(column(c) for c in columns))
+                cursor = src.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+                while rows := cursor.fetchmany(batch):
+                    values = [dict(zip(columns, r, strict=True)) for r in rows]
+                    elapsed += _timed(lambda v=values, t=target: connection.execute(insert(t), v))
+            elapsed += _timed(transaction.commit)
+    finally:
+        engine.dispose()
+        src.close()
+    return elapsed
+
+
+def add_benchmark_patients(db: Path, series: int = 50) -> tuple[Figure, Clinic]:
+    """Create the administrator's account (the app asks for one at the first start),
+    register the series patient with `series` full sessions and an empty scratch
+    patient. Each SessionService.save is timed (the save figure) against a bare sqlite3
+    insert of the same rows, committed the same way (WAL, synchronous=FULL)."""
+    from practitioner_app.services.container import open_services
+    from tests.benchmarks import child
+    from tests.benchmarks.bench_reports import a_series
+    from tests.factories import a_patient
+
+    services = open_services(db)
+    try:
+        if not services.accounts.has_accounts():  # the app asks for it at the first start
+            services.accounts.create_first_admin(child.USERNAME, child.FULL_NAME,
+                                                 child.ROLE, child.REGISTRATION,
+                                                 child.PASSWORD)
+        services.accounts.sign_in(child.USERNAME, child.PASSWORD)
+        series_patient = services.patients.register(a_patient(
+            number=SERIES_NUMBER, full_name=f"{BENCH_WORD} Series Patient"))
+        scratch = services.patients.register(a_patient(
+            number=SCRATCH_NUMBER, full_name=f"{BENCH_WORD} Scratch Patient"))
+        times, ids = [], []
+        for session in a_series(series):
+            start = time.perf_counter()
+            saved = services.sessions.save(series_patient.id, session)
+            times.append(time.perf_counter() - start)
+            ids.append(int(saved.id))
+    finally:
+        services.close()
+    bare = bare_session_inserts(db, ids, int(scratch.id))
+    zones = len(a_series(1)[0].needling.zones)
+    figure = Figure(f"Save a full session ({zones} zones)", _median_ms(times),
+                    _median_ms(bare), "ms", 30.0, baseline_name="sqlite3 insert")
+    clinic = Clinic(db, 0, 0, 0, int(series_patient.id), int(scratch.id), tuple(ids))
+    return figure, clinic
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    """A stdlib connection with the app's PRAGMAs; transactions are explicit."""
+    con = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL",
+                   "busy_timeout=5000"):
+        con.execute(f"PRAGMA {pragma}")
+    return con
+
+
+def bare_session_inserts(db: Path, session_ids: Sequence[int], patient_id: int) -> list[float]:
+    """Seconds to insert and commit a copy of each session's rows (the session and every
+    row referring to it) for `patient_id` with plain sqlite3."""
+    con = _connect(db)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        children = [(t, fk[3]) for t in tables
+                    for fk in con.execute(f'PRAGMA foreign_key_list("{t}")')
+                    if fk[2] == "treatment_sessions"]
+
+        def rows(sql: str, *args) -> tuple[list[str], list[tuple]]:
+            cursor = con.execute(sql, args)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+        def insert_sql(name: str, columns: list[str]) -> str:
+            return (f'INSERT INTO "{name}" ({", ".join(columns)}) '
+                    f'VALUES ({", ".join("?" * len(columns))})')
+
+        times = []
+        for session_id in session_ids:
+            columns, (session,) = rows("SELECT * FROM treatment_sessions WHERE id = ?",
+                                       session_id)
+            session = dict(zip(columns, session, strict=True), id=None, patient_id=patient_id)
+            kids = [(name, key, *rows(f'SELECT * FROM "{name}" WHERE "{key}" = ?', session_id))
+                    for name, key in children]
+            start = time.perf_counter()
+            con.execute("BEGIN")
+            new_id = con.execute(insert_sql("treatment_sessions", columns),
+                                 list(session.values())).lastrowid
+            for name, key, kid_columns, kid_rows in kids:
+                values = [dict(zip(kid_columns, r, strict=True), id=None, **{key: new_id})
+                          for r in kid_rows]
+                if values:
+                    con.executemany(insert_sql(name, kid_columns),
+                                    [list(v.values()) for v in values])
+            con.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+        return times
+    finally:
+        con.close()
+
+
+def count_rows(db: Path) -> tuple[int, int, int]:
+    con = sqlite3.connect(db)
+    try:
+        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("patients", "treatment_sessions", "zone_treatments"))
+    finally:
+        con.close()
+
+
+# --- Start-up and memory, in separate processes ----------------------------------------------
+
+
+#: Compiled bytecode for the child processes, kept between runs (never in the source tree).
+PYCACHE = Path(tempfile.gettempdir()) / f"practitioner-app-bench-pycache-{os.getuid()}"
+
+
+def child_environment(workdir: Path, pycache: Path = PYCACHE) -> dict[str, str]:
+    """The environment the app and the bare window start in: offscreen Qt, settings in
+    `workdir`, and compiled bytecode cached in `pycache` as an installed app has it (pip
+    compiles it), even where PYTHONDONTWRITEBYTECODE is set."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PRACTITIONER_APP_DB", None)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPYCACHEPREFIX=str(pycache),
+        PRACTITIONER_APP_CONFIG_DIR=str(workdir / "config"),
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p),
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One child process: seconds from Popen to each mark it printed, measured here (the
+    app: PROMPT, the window asking who is there; READY, signed in with the patient list
+    filled; the bare window: READY), and its peak resident memory in MB."""
+
+    marks: dict[str, float]
+    peak_mb: float
+    #: Of child.NOT_AT_START, the packages imported by the time the list was filled.
+    heavy: tuple[str, ...] = ()
+
+
+def launch(kind: str, db: Path | None, env: dict[str, str]) -> Launch:
+    """Start `tests.benchmarks.child` (kind "app" or "bare") and wait for it to end."""
+    args = [sys.executable, "-m", "tests.benchmarks.child", kind]
+    if db is not None:
+        args.append(str(db))
+    marks: dict[str, float] = {}
+    rss_kb = None
+    heavy: tuple[str, ...] = ()
+    with tempfile.TemporaryFile("w+") as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=errors, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            word = line.strip()
+            if word in ("PROMPT", "READY"):
+                marks.setdefault(word, time.perf_counter() - start)
+            elif word.startswith("RSS "):
+                rss_kb = int(word.split()[1])
+            elif word.startswith("HEAVY "):
+                heavy = tuple(n for n in word.split()[1].split(",") if n != "-")
+        status = process.wait(timeout=300)
+        if status != 0 or "READY" not in marks or rss_kb is None:
+            errors.seek(0)
+            raise RuntimeError(f"{shlex.join(args)} exited {status}:\n{errors.read()[-4000:]}")
+    return Launch(marks, rss_kb / 1024, heavy)
+
+
+def start_up_figures(db: Path, workdir: Path,
+                     repeat: int = 5) -> tuple[list[Figure], tuple[str, ...]]:
+    """Cold start (launch → the main window asking for sign-in; → signed in with the
+    patient list filled, the password entered at once, so the time is the app's) and
+    peak memory (after a few patients viewed), against a bare PySide6 window's process.
+
+    One discarded launch of each first (it compiles the bytecode cache); then the two
+    kinds alternate, so a burst of load on the machine hits both. Also returns the
+    packages of child.NOT_AT_START that any app launch had imported at READY."""
+    env = child_environment(workdir)
+    launch("bare", None, env)
+    launch("app", db, env)
+    app: list[Launch] = []
+    bare: list[Launch] = []
+    for _ in range(repeat):
+        bare.append(launch("bare", None, env))
+        app.append(launch("app", db, env))
+    bare_ms = _median_ms([b.marks["READY"] for b in bare])
+    window = "bare PySide6 window"
+    figures = []
+    if all("PROMPT" in a.marks for a in app):
+        figures.append(Figure("Cold start: launch → main window asking for sign-in",
+                              _median_ms([a.marks["PROMPT"] for a in app]), bare_ms, "ms",
+                              baseline_name=window))
+    figures += [
+        Figure("Cold start: launch → signed in, main window with the patient list filled",
+               _median_ms([a.marks["READY"] for a in app]), bare_ms, "ms", 2.5,
+               target_is_ratio=True, baseline_name=window),
+        Figure("Peak memory: database open, a dozen patients viewed",
+               statistics.median(a.peak_mb for a in app),
+               statistics.median(b.peak_mb for b in bare), "MB", 250.0, baseline_name=window),
+    ]
+    return figures, tuple(sorted({name for a in app for name in a.heavy}))
+
+
+# --- In the running app: search as you type, opening a patient -------------------------------
+
+
+@contextlib.contextmanager
+def main_window(db: Path) -> Iterator:
+    """The app's real main window on `db` (offscreen), signed in; closed and deleted
+    afterwards."""
+    from PySide6.QtCore import QCoreApplication, QEvent, qInstallMessageHandler
+
+    from practitioner_app.app import main
+    from tests.benchmarks.child import sign_in
+
+    def quiet(_mode, _context, message: str) -> None:
+        # The offscreen platform says so on every resize; anything else is shown.
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(quiet)
+    window = None
+    try:
+        window = main(["--db", str(db)], exec_=False)
+        if not hasattr(window, "patients"):
+            raise RuntimeError(f"the app could not open {db}")
+        sign_in(window)
+        yield window
+    finally:
+        qInstallMessageHandler(previous)
+        if hasattr(window, "close"):
+            window.close()
+            window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def search_queries(db: Path, count: int = 100, seed: int = 1) -> list[str]:
+    """`count` different queries a clinician might type: whole names, given names,
+    surname beginnings, folded spellings ("lukasz"), two-word partials, patient numbers
+    whole and in part, and queries that match nobody."""
+    from practitioner_app.domain.patient import search_key
+
+    con = sqlite3.connect(db)
+    try:
+        people = con.execute("SELECT full_name, number FROM patients ORDER BY id").fetchall()
+    finally:
+        con.close()
+    rng = random.Random(seed)
+    no_match = ["zzq", "qxj", "xyzzy", "P999999", "Smithers", "ωωω", "щщщ", "nobody here",
+                "ab cd ef", "0000000", "kowalskix", "Q1", "zz top", "jjjj", "Ζζζ"]
+    makers: list[Callable[[str, str], str]] = [
+        lambda name, number: name,
+        lambda name, number: name.split()[0],
+        lambda name, number: name.split()[-1][:rng.randint(3, 5)],
+        lambda name, number: search_key(name),
+        lambda name, number: f"{name.split()[0][:2]} {name.split()[-1][:3]}".lower(),
+        lambda name, number: number,
+        lambda name, number: number[:rng.randint(3, 5)].lower(),
+        lambda name, number: number.lstrip("P0")[-3:] or number,
+    ]
+    queries: list[str] = []
+    seen = set()
+    for q in no_match[:max(1, count // 7)]:
+        queries.append(q)
+        seen.add(q)
+    attempts = 0
+    while len(queries) < count and people and attempts < count * 50:
+        attempts += 1
+        name, number = rng.choice(people)
+        q = makers[len(queries) % len(makers)](name, number).strip()
+        if q and q not in seen:
+            seen.add(q)
+            queries.append(q)
+    rng.shuffle(queries)
+    return queries
+
+
+def _type_character(widget, ch: str) -> None:
+    """One key press into `widget`, as a user's keyboard sends it. Non-ASCII characters go
+    as a key event with text: QTest.keyClicks aborts the process on them (PITFALLS 4)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    if ch.isascii():
+        QTest.keyClicks(widget, ch)
+    else:
+        QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch,
+                           Qt.KeyboardModifier.NoModifier)
+
+
+@contextlib.contextmanager
+def sent_sql(services) -> Iterator[list[tuple[str, tuple]]]:
+    """Every statement (SQL, parameters) the services send while the block runs."""
+    from sqlalchemy import event
+
+    engine = services._database.engine
+    statements: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        statements.append((statement, tuple(parameters or ())))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def search_statement(services, query: str) -> tuple[str, tuple]:
+    """The SQL (and parameters) the patient search sends for `query`."""
+    with sent_sql(services) as statements:
+        services.patients.search(query)
+    return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])
+
+
+def search_figures(window, db: Path, queries: Sequence[str]) -> list[Figure]:
+    """For each query: everything but its last character is in the search field; time
+    the last key press until the list, the selected patient and the screen are updated
+    (events processed). Baseline: the SQL the search sent for that query, alone through
+    sqlite3, timed right after it (so a burst of load hits both)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    field = window.search
+    ours, bare = [], []
+    con = sqlite3.connect(db)
+    try:
+        for query in queries:
+            field.setText(query[:-1])
+            app.processEvents()
+            field.setFocus()
+            start = time.perf_counter()
+            _type_character(field, query[-1])
+            app.processEvents()
+            ours.append(time.perf_counter() - start)
+            if field.text() != query:
+                raise RuntimeError(f"typed {query!r} but the field shows {field.text()!r}")
+            sql, params = search_statement(window.services, query)
+            bare.append(_timed(lambda s=sql, p=params: con.execute(s, p).fetchall()))
+    finally:
+        con.close()
+    field.clear()
+    app.processEvents()
+    label = f"{len(queries)} queries"
+    return [
+        Figure(f"Search as you type, key → list updated, p50 ({label})",
+               _percentile(ours, 50), _percentile(bare, 50), "ms",
+               baseline_name="same SQL, sqlite3"),
+        Figure(f"Search as you type, key → list updated, p95 ({label})",
+               _percentile(ours, 95), _percentile(bare, 95), "ms", 30.0,
+               baseline_name="same SQL, sqlite3"),
+    ]
+
+
+def open_patient_figure(window, clinic: Clinic, repeat: int = 20) -> Figure:
+    """Click the series patient in the list (after the scratch patient) and time it
+    until the panel shows every session and the screen is updated. Baseline: the
+    patient's row and session list rows read with plain sqlite3."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    window.search.setText(BENCH_WORD)
+    app.processEvents()
+    model, view = window.patients, window.patient_view
+    series_row = model.row_of(clinic.series_patient)
+    scratch_row = model.row_of(clinic.scratch_patient)
+    if series_row < 0 or scratch_row < 0:
+        raise RuntimeError("the benchmark patients are not in the list")
+    expected = len(clinic.series_sessions)
+
+    def click(row: int) -> None:
+        centre = view.visualRect(model.index(row, 1)).center()
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier, centre)
+        app.processEvents()
+
+    con = _connect(clinic.db)
+
+    def read() -> None:
+        con.execute("SELECT * FROM patients WHERE id = ?", (clinic.series_patient,)).fetchall()
+        con.execute(
+            "SELECT s.*, count(z.id), max(z.depth_mm) FROM treatment_sessions s "
+            "LEFT JOIN zone_treatments z ON z.session_id = s.id WHERE s.patient_id = ? "
+            "GROUP BY s.id ORDER BY s.session_date DESC, s.id DESC",
+            (clinic.series_patient,)).fetchall()
+
+    ours, bare = [], []
+    try:
+        for _ in range(repeat):
+            click(scratch_row)
+            start = time.perf_counter()
+            click(series_row)
+            ours.append(time.perf_counter() - start)
+            panel = window.panel
+            if panel.patient is None or panel.patient.id != clinic.series_patient \
+                    or panel.sessions.rowCount() != expected:
+                raise RuntimeError("the click did not show the series patient's sessions")
+            bare.append(_timed(read))
+    finally:
+        con.close()
+    window.search.clear()
+    app.processEvents()
+    return Figure(f"Open a patient with {expected} sessions (click → panel shown)",
+                  _median_ms(ours), _median_ms(bare), "ms", 50.0,
+                  baseline_name="sqlite3 read")
+
+
+# --- Documents and exchange, through the services -------------------------------------------
+
+
+def report_figures(services, clinic: Clinic, runs: int = 15) -> list[Figure]:
+    """The session report and the series summary as the app builds them (read, gather,
+    ReportLab), against bare ReportLab documents with the same pages and table rows
+    (tests/benchmarks/bench_reports.py)."""
+    from tests.benchmarks.bench_reports import bare_document, median_ms, page_count
+
+    session_id = clinic.series_sessions[-1]
+    zones = len(services.sessions.get(session_id).needling.zones)
+    figures = []
+    for name, build, rows, target in (
+        ("Session report PDF", lambda: services.reports.session_report(session_id), zones,
+         SESSION_REPORT_TARGET_MS),
+        (f"Patient summary PDF, {len(clinic.series_sessions)} sessions",
+         lambda: services.reports.patient_summary(clinic.series_patient),
+         len(clinic.series_sessions), SUMMARY_TARGET_MS),
+    ):
+        pages = page_count(build())
+        ours = median_ms(build, runs)
+        bare = median_ms(bare_document(pages, rows, 8), runs)
+        figures.append(Figure(f"{name} ({pages} pages)", ours, bare, "ms", target,
+                              baseline_name="bare ReportLab"))
+    return figures
+
+
+def exchange_figures(services, clinic: Clinic, runs: int = 5) -> list[Figure]:
+    """Export (read + JSON text) and import (parse + check + write) of the series
+    patient, against json.dumps / json.loads of the same document. Imports add patients
+    under new numbers, so this runs last."""
+    from practitioner_app.services.exchange import dumps, parse_json
+
+    count = len(clinic.series_sessions)
+    export_times, dumps_times = [], []
+    document: dict = {}
+    for _ in range(runs + 1):  # the first is a warm-up
+        start = time.perf_counter()
+        document = services.exchange.export_document(SERIES_NUMBER)
+        dumps(document)
+        export_times.append(time.perf_counter() - start)
+        dumps_times.append(_timed(
+            lambda d=document: json.dumps(d, ensure_ascii=False, indent=2)))
+    texts = []
+    stamp = datetime.now().strftime("%H%M%S")
+    for i in range(runs + 1):
+        copy = dict(document, patient=dict(document["patient"], number=f"IMP-{stamp}-{i}"))
+        texts.append(dumps(copy))
+    import_times = [_timed(lambda t=t: services.exchange.import_document(parse_json(t)))
+                    for t in texts]
+    loads_times = [_timed(lambda t=t: json.loads(t)) for t in texts]
+    return [
+        Figure(f"Export one patient, {count} sessions, to JSON", _median_ms(export_times[1:]),
+               _median_ms(dumps_times[1:]), "ms", baseline_name="json.dumps"),
+        Figure(f"Import one patient, {count} sessions, from JSON",
+               _median_ms(import_times[1:]), _median_ms(loads_times[1:]), "ms",
+               baseline_name="json.loads"),
+    ]
+
+
+# --- The machine and the whole run ----------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    import PySide6
+    import reportlab
+    import sqlalchemy
+    from PySide6.QtCore import qVersion
+
+    def first(path: str, key: str) -> str:
+        with contextlib.suppress(OSError):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        return "unknown"
+
+    mem_kb = first("/proc/meminfo", "MemTotal").split()[0]
+    ram = f"{int(mem_kb) / 1024 / 1024:.1f} GiB" if mem_kb.isdigit() else "unknown"
+    return {
+        "CPUs (nproc)": str(len(os.sched_getaffinity(0))),
+        "CPU model": first("/proc/cpuinfo", "model name"),
+        "RAM": ram,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "Qt / PySide6": f"{qVersion()} / {PySide6.__version__}",
+        "SQLite": sqlite3.sqlite_version,
+        "SQLAlchemy": sqlalchemy.__version__,
+        "ReportLab": reportlab.Version,
+    }
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@dataclass
+class Options:
+    patients: int = 10_000
+    seed: int = 1
+    repeat: int = 5
+    queries: int = 100
+    series: int = 50
+    report_runs: int = 15
+
+
+def run_all(workdir: Path, options: Options,
+            progress: Callable[[str], None] = lambda _m: None,
+            ) -> tuple[list[Figure], Clinic, list[str]]:
+    """Every figure, on a clinic database built in `workdir`, and notes for the reader."""
+    db = workdir / "clinic.sqlite3"
+    progress(f"building {options.patients:,} patients …")
+    figures = []
+    demo, _sessions, _zones = build_clinic(db, options.patients, options.seed)
+    progress(f"the {options.series}-session patient …")
+    save, clinic = add_benchmark_patients(db, options.series)
+    clinic = dataclasses.replace(clinic, **dict(zip(("patients", "sessions", "zones"),
+                                                    count_rows(db), strict=True)))
+    progress("start-up and memory, in separate processes …")
+    start_up, heavy = start_up_figures(db, workdir, options.repeat)
+    with _environment(QT_QPA_PLATFORM="offscreen",
+                      PRACTITIONER_APP_CONFIG_DIR=str(workdir / "config")):
+        progress("search as you type, opening a patient …")
+        with main_window(db) as window:
+            search = search_figures(window, db, search_queries(db, options.queries))
+            open_patient = open_patient_figure(window, clinic, max(options.repeat, 5))
+            progress("documents, export and import …")
+            services = window.services
+            reports = report_figures(services, clinic, options.report_runs)
+            exchange = exchange_figures(services, clinic, options.repeat)
+    figures = [demo, *start_up[:-1], *search, open_patient, save, *reports, start_up[-1],
+               *exchange]
+    from tests.benchmarks.child import NOT_AT_START
+
+    notes = [f"Imported before the patient list was filled: {', '.join(heavy)} (should be "
+             f"none of {', '.join(NOT_AT_START)})." if heavy else
+             f"None of {', '.join(NOT_AT_START)} is imported before the patient list is "
+             "filled."]
+    return figures, clinic, notes
+
+
+def report_text(figures: Sequence[Figure], clinic: Clinic, options: Options,
+                command: str, seconds: float, notes: Sequence[str] = ()) -> str:
+    """The Markdown written by --out: the table, the scale, the machine, the command."""
+    info = machine()
+    lines = [
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on a database of {clinic.patients:,} "
+        f"patients, {clinic.sessions:,} sessions and {clinic.zones:,} treated-zone rows "
+        f"(demo generator, seed {options.seed}); the whole run took {seconds:.0f} s.",
+        "",
+        table(figures),
+        "",
+        "Ratio: our cost over the baseline's (for the demo rate, the baseline's rate over "
+        "ours), so 1.0× is as fast as the baseline. Medians of repeated measurements; "
+        "search percentiles over the queries. Qt offscreen.",
+        *notes,
+        "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
+        "",
+        f"Command: `{command}`",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.run",
+        description="Build a clinic-scale database and print one table of speed figures, "
+                    "each beside a baseline measured in the same run. Exits 0 whatever "
+                    "the figures; non-zero only if the runner breaks.")
+    parser.add_argument("--patients", type=int, default=10_000,
+                        help="demo patients to generate (1–8 sessions each, about 5.1 on "
+                             "average; 20,000 give about 100,000 sessions); default 10,000")
+    parser.add_argument("--out", type=Path, metavar="FILE.md",
+                        help="also write the table, scale, machine and command here")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="repetitions of each start-up and exchange figure "
+                             "(reports: three times as many); default 5")
+    parser.add_argument("--queries", type=int, default=100,
+                        help="different search queries typed; default 100")
+    parser.add_argument("--series", type=int, default=50,
+                        help="sessions of the patient opened and summarised; default 50")
+    parser.add_argument("--seed", type=int, default=1, help="demo generator seed")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder with the database and print its path")
+    args = parser.parse_args(argv)
+    for name in ("patients", "repeat", "queries", "series"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    options = Options(args.patients, args.seed, args.repeat, args.queries, args.series,
+                      report_runs=3 * args.repeat)
+    command = shlex.join([".venv/bin/python", "-m", "tests.benchmarks.run",
+                          *(sys.argv[1:] if argv is None else argv)])
+    workdir = Path(tempfile.mkdtemp(prefix="practitioner-bench-"))
+    started = time.perf_counter()
+    try:
+        figures, clinic, notes = run_all(
+            workdir, options, lambda m: print(m, file=sys.stderr, flush=True))
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = report_text(figures, clinic, options, command, time.perf_counter() - started,
+                       notes)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Helper process (not a test module): holds a database's lock the way a running copy of
+the app does, prints `locked <pid>`, and lets go when its standard input closes (or dies
+with it when killed).
+
+usage: python -m tests.lock_holder DB
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from practitioner_app.persistence.safety import DatabaseLock
+
+
+def main(argv: list[str]) -> int:
+    lock = DatabaseLock(Path(argv[0])).acquire()
+    print(f"locked {os.getpid()}", flush=True)
+    sys.stdin.read()
+    lock.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
