@@ -564,6 +564,9 @@ def _restore(services, args) -> int:
     source = Path(args.file)
     if not source.is_file():
         return _fail(EXIT_NOT_FOUND, f"no file {source}")
+    refused = _restore_permission(services.database_path, args)
+    if refused is not None:
+        return refused
     result = services.backup.restore(source)
     print(f"Restored {services.database_path} from {source} "
           f"(made {result.made:%Y-%m-%d %H:%M}).")
@@ -574,6 +577,28 @@ def _restore(services, args) -> int:
     if result.set_aside:
         print(f"The file that was there before is kept, untouched, in {result.set_aside}.")
     return EXIT_OK
+
+
+def _restore_permission(path: Path, args) -> int | None:
+    """A restore replaces every record and the audit trail: on a sound database that has
+    accounts it needs an administrator. A damaged database cannot say who its
+    administrators are, so restoring it (the way out) stays open to anyone at the machine."""
+    from .services.backup import assess
+    from .services.container import open_services
+
+    if not assess(path).usable:
+        return None
+    services = open_services(path)
+    try:
+        refused = _sign_in(services, args)
+        if refused is not None:
+            return refused
+        user = services.accounts.current_user
+        if user is not None and not user.is_admin:
+            return _fail(EXIT_DENIED, "only an administrator may restore a sound database")
+        return None
+    finally:
+        services.close()
 
 
 def _add_check(commands) -> None:

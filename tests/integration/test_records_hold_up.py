@@ -335,3 +335,17 @@ def test_a_patient_data_export_is_recorded(services, patient, tmp_path):
     [entry] = [e for e in services.audit.find(patient_id=patient.id)
                if e.action == Action.EXPORTED and "access request" in e.details]
     assert "-summary.pdf" in entry.details and "-data.json" in entry.details
+
+
+def test_restoring_a_sound_database_needs_an_administrator(services, patient, db_path,
+                                                          tmp_path, capsys, monkeypatch):
+    services.accounts.add_user("anurse", "Ann Nurse", "Nurse", "", "a long password1")
+    copy = tmp_path / "copy.sqlite3"
+    assert main(["--db", str(db_path), "backup", "-o", str(copy)]) == EXIT_OK
+    services.close()
+    assert main(["--db", str(db_path), "restore", str(copy)]) == EXIT_DENIED
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", "a long password1")
+    assert main(["--db", str(db_path), "--user", "anurse", "restore", str(copy)]) == EXIT_DENIED
+    assert "only an administrator" in capsys.readouterr().err
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", PASSWORD)
+    assert main(["--db", str(db_path), "--user", "jroe", "restore", str(copy)]) == EXIT_OK
