@@ -1,5 +1,6 @@
 """Courses of treatment, lot expiries for numbing and serum, reasons for early sessions
-and expired lots, and an index on every lot column for recalls.
+and expired lots, an index on every lot column for recalls, and an index serving the
+default (unarchived) patient list in name order.
 
 Revision ID: 0003_courses_and_lots
 Revises: 0002_records_that_hold_up
@@ -34,6 +35,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
     sa.UniqueConstraint('patient_id', 'number', name=op.f('uq_courses_patient_id'))
     )
+    with op.batch_alter_table('patients', schema=None) as batch_op:
+        batch_op.create_index('ix_patients_archived_search', ['archived_at', 'search_key'],
+                              unique=False)
     with op.batch_alter_table('treatment_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('numbing_expiry', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('serum_expiry', sa.Date(), nullable=True))
@@ -58,3 +62,5 @@ def downgrade() -> None:
         batch_op.drop_column('numbing_expiry')
 
     op.drop_table('courses')
+    with op.batch_alter_table('patients', schema=None) as batch_op:
+        batch_op.drop_index('ix_patients_archived_search')
