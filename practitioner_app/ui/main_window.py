@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self.records = RecordKeeping(self, patient_menu, clinic_menu)
         # Sign-in, the idle lock and the administrator's items: access.py
         self.access = AccessControl(self, file_menu, clinic_menu)
+        self.access.admin_actions.append(self.records.screen_rules_action)
         # The due list, a patient's courses, lot recall: course_actions.py
         self.course_actions = CourseActions(self, patient_menu, clinic_menu)
         toolbar = self.addToolBar("Main")
@@ -220,10 +221,11 @@ class MainWindow(QMainWindow):
 
     def _session_context(self) -> dict:
         """What every session editor needs besides the session: today's screen questions
-        (for a new session, or a draft saved without any) and who signs."""
+        (for a new session, or a draft saved without any), who signs, and the courses."""
         user = self.services.accounts.current_user
         return {"questions": self.services.screening.new_screen(),
-                "signer": user.printed_name if user else ""}
+                "signer": user.printed_name if user else "",
+                "courses": self.services.courses}
 
     def open_session(self, session_id: SessionId) -> SessionEditorDialog | None:
         patient = self.panel.patient

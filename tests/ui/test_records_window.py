@@ -125,7 +125,6 @@ def test_archiving_hides_the_patient_until_archived_ones_are_shown(qtbot, window
 # -- the clinic's screen --------------------------------------------------------------------
 def test_the_rules_editor_adds_a_question_asked_in_the_next_session(qtbot, window):
     records = window.records
-    records.sync_actions()  # what opening the Clinic menu does
     assert records.screen_rules_action.isEnabled()  # jroe is an administrator
     records.screen_rules_action.trigger()
     dialog = window.active_dialog
@@ -163,7 +162,7 @@ def test_only_an_administrator_edits_the_screen(qtbot, window):
     accounts = window.services.accounts
     accounts.add_user("anurse", "Ann Nurse", "Nurse", "", "another password")
     accounts.sign_in("anurse", "another password")
-    window.records.sync_actions()
+    window.records.sync_actions()  # what opening the Clinic menu does
     assert not window.records.screen_rules_action.isEnabled()
     assert window.records.edit_screen_rules() is None
     assert "Only an administrator" in window.records.message.text()

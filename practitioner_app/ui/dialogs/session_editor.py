@@ -35,14 +35,17 @@ from ...domain.patient import Patient
 from ...domain.screening import ScreenAnswer
 from ...domain.session import STEPS, TreatmentSession
 from ...domain.validation import validate_session
+from ...services.courses import CourseService
 from ...services.sessions import SessionService
 from ..messages import message_box
+from ..widgets.course_box import CourseBox
 from ..widgets.fields import FieldMessage, OptionalDateEdit, OptionalTimeEdit, to_qdate
 from ..widgets.form import MessageBoard
 from ..widgets.screen_page import ScreenPage
 from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage
 from ..widgets.signature_box import SignatureBox
 from .addendum_dialog import AddendumDialog
+from .previous_session_dialog import PreviousSessionDialog, taken_over
 from .sign_session_dialog import SignSessionDialog
 
 CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
@@ -74,8 +77,12 @@ class SessionEditorDialog(QDialog):
                  session: TreatmentSession | None = None, *,
                  questions: tuple[ScreenAnswer, ...] = (), signer: str = "",
                  practitioner_name: str = "", practitioner_role: str = "",
+                 courses: CourseService | None = None,
                  today: date | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._courses = courses
+        self.course_box: CourseBox | None = None
+        self.previous_dialog: PreviousSessionDialog | None = None
         self._service = service
         self._patient = patient
         self._session_id = session.id if session else None
@@ -98,6 +105,8 @@ class SessionEditorDialog(QDialog):
             self.screen_page.load(questions)
             self.practitioner_name.setText(practitioner_name)
             self.practitioner_role.setText(practitioner_role)
+            if self.course_box is not None:
+                self.course_box.select_open_course()
         self._dirty = False
         self._refresh()
         if session is not None and session.is_signed:
@@ -137,6 +146,8 @@ class SessionEditorDialog(QDialog):
         self.board.add_row(header, "&Role", self.practitioner_role, "practitioner_role")
         self.status_label = QLabel()
         header.addRow("Status", self.status_label)
+        if self._courses is not None:
+            self._build_course_rows(header)
         for w, signal in ((self.session_date, "dateChanged"),
                           (self.practitioner_name, "textChanged"),
                           (self.practitioner_role, "textChanged")):
@@ -233,6 +244,57 @@ class SessionEditorDialog(QDialog):
         return EDITOR_STEPS[self.step_list.currentRow()][0]
 
     # -- values ---------------------------------------------------------------------------
+    # -- the course (issue: courses of treatment) ---------------------------------------------
+    def _build_course_rows(self, header: QFormLayout) -> None:
+        box = CourseBox(self._courses, self._patient.id, self._session_id)
+        self.course_box = box
+        self.board.add_row(header, "C&ourse", box, "course_number")
+        self._reason_rows = {
+            "interval_override_reason": self.board.add_row(
+                header, "Reason, early session", box.interval_reason,
+                "interval_override_reason").parentWidget(),
+            "expired_lot_reason": self.board.add_row(
+                header, "Reason, expired lot", box.lot_reason,
+                "expired_lot_reason").parentWidget(),
+        }
+        self._header = header
+        box.changed.connect(self._course_changed)
+        box.previous_requested.connect(self.offer_previous_session)
+        self.session_date.dateChanged.connect(lambda _d: self._course_changed())
+
+    def _course_changed(self) -> None:
+        self.course_box.describe(self.session_date.date().toPython())
+        self._changed()
+
+    def _show_reason_rows(self, problems: list[Problem]) -> None:
+        """A reason field shows only when its warning applies or it holds a reason."""
+        if self.course_box is None:
+            return
+        paths = {p.path for p in problems}
+        for path, row in self._reason_rows.items():
+            field = (self.course_box.interval_reason if path == "interval_override_reason"
+                     else self.course_box.lot_reason)
+            self._header.setRowVisible(row, path in paths or bool(field.text()))
+
+    def offer_previous_session(self) -> PreviousSessionDialog | None:
+        course = self.course_box.course() if self.course_box else None
+        if course is None:
+            return None
+        previous = self._courses.previous_session(self._patient.id, course.number)
+        if previous is None:
+            return None
+        dialog = PreviousSessionDialog(previous, self)
+        dialog.accepted.connect(lambda: self.take_over(previous, dialog.chosen()))
+        self.previous_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def take_over(self, previous: TreatmentSession, chosen: set[str]) -> None:
+        merged = taken_over(self.value(), previous, chosen)
+        for step in ("numbing", "needling", "serum", "sunscreen"):
+            self.step_pages[step].load(getattr(merged, step))
+        self._changed()
+
     def _load(self, s: TreatmentSession, questions: tuple[ScreenAnswer, ...]) -> None:
         self.session_date.setDate(QDate(s.session_date.year, s.session_date.month,
                                         s.session_date.day))
@@ -243,6 +305,8 @@ class SessionEditorDialog(QDialog):
         self.screen_page.load(s.screen or (() if s.is_signed else questions))
         for step, page in self.step_pages.items():
             page.load(getattr(s, step))
+        if self.course_box is not None:
+            self.course_box.load(s)
 
     def value(self, status: SessionStatus = SessionStatus.DRAFT) -> TreatmentSession:
         """The session as currently entered, with `status` (not validated)."""
@@ -254,8 +318,18 @@ class SessionEditorDialog(QDialog):
             practitioner_role=self.practitioner_role.text().strip(),
             status=status,
             screen=self.screen_page.value(),
+            **self._course_values(),
             **{step: page.value() for step, page in self.step_pages.items()},
         )
+
+    def _course_values(self) -> dict:
+        box = self.course_box
+        if box is None:
+            return {}
+        course = box.course()
+        return {"course_number": course.number if course else None,
+                "interval_override_reason": box.interval_reason.text().strip(),
+                "expired_lot_reason": box.lot_reason.text().strip()}
 
     def _changed(self) -> None:
         self._dirty = True
@@ -301,8 +375,12 @@ class SessionEditorDialog(QDialog):
         item.setForeground(QBrush(LOCKED_STEP_COLOUR) if reason else QBrush())
 
     def _problems(self, session: TreatmentSession) -> list[Problem]:
-        return validate_session(session, self._guidance, self._patient.fitzpatrick,
-                                born=self._patient.date_of_birth, today=self._today)
+        problems = validate_session(session, self._guidance, self._patient.fitzpatrick,
+                                    born=self._patient.date_of_birth, today=self._today)
+        if self.course_box is not None:
+            problems += self.course_box.problems(session)
+            self._show_reason_rows(problems)
+        return problems
 
     def _show_problems(self, problems: list[Problem]) -> None:
         shown = [p for p in problems if p.path != "patient.fitzpatrick"]  # the banner says it
@@ -420,7 +498,12 @@ class SessionEditorDialog(QDialog):
         self.saved_session = session
         self.read_only = True
         self._dirty = False
-        for w in (self.session_date, self.practitioner_name, self.practitioner_role):
+        header = [self.session_date, self.practitioner_name, self.practitioner_role]
+        if self.course_box is not None:
+            header += [self.course_box.combo, self.course_box.interval_reason,
+                       self.course_box.lot_reason]
+            self.course_box.previous_button.hide()
+        for w in header:
             w.setEnabled(False)
             w.setStyleSheet(READ_ONLY_STYLE)
         self.pages.setStyleSheet(READ_ONLY_STYLE)

@@ -165,6 +165,7 @@ class NumbingPage(StepPage):
         self.agent = self.row("Agent", QLineEdit(), "agent")
         self.agent.setPlaceholderText("e.g. EMLA (lidocaine 2.5 % + prilocaine 2.5 %)")
         self.lot = self.row("Lot", QLineEdit(), "lot")
+        self.expiry = self.row("Lot expiry", OptionalDateEdit("Known"), "expiry")
         self.applied_at = self.row("Applied at", OptionalTimeEdit(), "applied_at")
         self.removed_at = self.row("Removed at", OptionalTimeEdit(), "removed_at")
         self.contact = QLabel()
@@ -175,7 +176,7 @@ class NumbingPage(StepPage):
 
     def _sync(self) -> None:
         used = self.used.isChecked()
-        for w in (self.agent, self.lot, self.applied_at, self.removed_at):
+        for w in (self.agent, self.lot, self.expiry, self.applied_at, self.removed_at):
             w.setEnabled(used)
         self.not_used_reason.setEnabled(not used)
         minutes = self.value().contact_minutes
@@ -185,6 +186,7 @@ class NumbingPage(StepPage):
         (self.used if v.used else self.not_used).setChecked(True)
         self.agent.setText(v.agent)
         self.lot.setText(v.lot)
+        self.expiry.set_value(v.expiry)
         self.applied_at.set_value(v.applied_at)
         self.removed_at.set_value(v.removed_at)
         self.not_used_reason.setPlainText(v.not_used_reason)
@@ -194,7 +196,7 @@ class NumbingPage(StepPage):
         return Numbing(
             used=self.used.isChecked(), agent=self.agent.text(), lot=self.lot.text(),
             applied_at=self.applied_at.value(), removed_at=self.removed_at.value(),
-            not_used_reason=self.not_used_reason.toPlainText())
+            not_used_reason=self.not_used_reason.toPlainText(), expiry=self.expiry.value())
 
 
 class NeedlingPage(StepPage):
@@ -270,6 +272,7 @@ class SerumPage(StepPage):
     def build(self) -> None:
         self.product = self.row("Product", QLineEdit(), "product")
         self.lot = self.row("Lot", QLineEdit(), "lot")
+        self.expiry = self.row("Lot expiry", OptionalDateEdit("Known"), "expiry")
         self.amount = self.row("Amount", QLineEdit(), "amount")
         self.amount.setPlaceholderText("e.g. 2 ml")
         self.done_at = self.row("Applied at", OptionalTimeEdit(), "done_at")
@@ -277,12 +280,14 @@ class SerumPage(StepPage):
     def load(self, v: Serum) -> None:
         self.product.setText(v.product)
         self.lot.setText(v.lot)
+        self.expiry.set_value(v.expiry)
         self.amount.setText(v.amount)
         self.done_at.set_value(v.done_at)
 
     def value(self) -> Serum:
         return Serum(product=self.product.text(), lot=self.lot.text(),
-                     amount=self.amount.text(), done_at=self.done_at.value())
+                     amount=self.amount.text(), done_at=self.done_at.value(),
+                     expiry=self.expiry.value())
 
 
 class SunscreenPage(StepPage):
