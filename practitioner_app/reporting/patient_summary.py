@@ -83,11 +83,26 @@ def _patient(data: PatientSummaryData, sessions: list[TreatmentSession]) -> list
 
 
 def _chart(sessions: list[TreatmentSession]) -> list[Flowable]:
+    """The depth chart across all sessions, then one per course of treatment (the trend a
+    clinician follows within a planned series)."""
+    story = _one_chart("Needle depth per zone", sessions)
+    courses = sorted({s.course_number for s in sessions if s.course_number is not None})
+    if len(courses) > 1 or (courses and len(sessions) > sum(
+            1 for s in sessions if s.course_number == courses[0])):
+        for number in courses:
+            story += _one_chart(f"Needle depth per zone — course {number}",
+                                [s for s in sessions if s.course_number == number])
+    elif courses:  # every session is in the one course: say so on the single chart
+        story = _one_chart(f"Needle depth per zone — course {courses[0]}", sessions)
+    return story
+
+
+def _one_chart(title: str, sessions: list[TreatmentSession]) -> list[Flowable]:
     chart = depth_chart(sessions, CONTENT_WIDTH)
     if chart is None:
         return []
     return [KeepTogether([
-        para("Needle depth per zone", styles.SECTION),
+        para(title, styles.SECTION),
         chart,
         para("Deepest depth recorded for each zone at each session. Zones at the same "
              "depth are drawn side by side.", styles.CAPTION),

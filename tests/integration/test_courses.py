@@ -193,3 +193,13 @@ def test_recall_and_due_on_the_command_line(services, patient, db_path, capsys, 
     assert main(["--db", str(db_path), "due", "--within", "0"]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("NUMBER\tNAME") and lines[1].startswith(f"{patient.number}\t")
+
+
+def test_the_patient_summary_charts_each_course(services, patient):
+    services.courses.save(patient.id, _course())
+    services.courses.save(patient.id, _course(planned_sessions=2))
+    services.sessions.save(patient.id, _session(TODAY - timedelta(days=100), course=1))
+    services.sessions.save(patient.id, _session(TODAY - timedelta(days=40), course=2))
+    text = _text(services.reports.patient_summary(patient.id))
+    assert "Needle depth per zone — course 1" in text
+    assert "Needle depth per zone — course 2" in text
