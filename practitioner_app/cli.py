@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     handler: Callable | None = getattr(args, "handler", None)
     if handler is None:
         return _fail(EXIT_USAGE, f"unknown command {args.command!r}")
-    from .domain.errors import DomainError, NotFound
+    from .domain.errors import DomainError, NotFound, PermissionDenied
     from .services.backup import StorageError
 
     path = database_path(args.db)
@@ -120,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         return handler(services, args)
     except NotFound as error:
         return _fail(EXIT_NOT_FOUND, str(error))
+    except PermissionDenied as error:
+        return _fail(EXIT_DENIED, str(error))
     except StorageError as error:  # disk full, read-only, damaged, in use: not bad input
         return _fail(EXIT_FAILURE, str(error))
     except DomainError as error:
@@ -424,6 +426,13 @@ def _report(services, args) -> int:
     except OSError as error:
         partial.unlink(missing_ok=True)
         return _fail(EXIT_FAILURE, f"cannot write {target}: {error.strerror}")
+    from .domain.audit import Action
+
+    ids = ({"patient_id": services.patients.get_by_number(args.target).id}
+           if args.kind == "patient" else
+           {"session_id": args.target,
+            "patient_id": services.sessions.get(args.target).patient_id})
+    services.audit.log(Action.REPORT_SAVED, document=args.kind, path=str(target), **ids)
     print(f"Wrote {target} ({len(pdf):,} bytes).", file=sys.stderr)
     return EXIT_OK
 

@@ -29,10 +29,14 @@ TRIGGERS: tuple[tuple[str, str], ...] = (
     _refuse("signed_session_no_delete", "DELETE", "treatment_sessions",
             "OLD.signed_at IS NOT NULL", "a signed session cannot be deleted"),
     *(
-        _refuse(f"{table}_signed_no_{event.lower()}", event, table,
-                _SIGNED.format(row="NEW" if event == "INSERT" else "OLD"), _CHANGED)
+        _refuse(f"{table}_signed_no_{event.lower()}", event, table, when, _CHANGED)
         for table in ("zone_treatments", "screen_answers")
-        for event in ("INSERT", "UPDATE", "DELETE")
+        for event, when in (
+            ("INSERT", _SIGNED.format(row="NEW")),
+            # Both sides: a row may neither leave a signed session nor be moved into one.
+            ("UPDATE", f"{_SIGNED.format(row='OLD')} OR {_SIGNED.format(row='NEW')}"),
+            ("DELETE", _SIGNED.format(row="OLD")),
+        )
     ),
     *(
         _refuse(f"{table}_append_only_{event.lower()}", event, table, "1",

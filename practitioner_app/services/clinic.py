@@ -49,11 +49,17 @@ class ClinicService(Service):
         return ClinicProfile(**values)
 
     def save_profile(self, profile: ClinicProfile) -> ClinicProfile:
-        """Store every field or, on any problem (ValidationError), none."""
+        """Store every field or, on any problem (ValidationError), none; administrators
+        only; the changed fields are recorded in the audit trail."""
+        self._require_admin()
         problems = validate_clinic(profile)
         if problems:
             raise ValidationError(problems)
+        before = self.profile()
+        changed = [name for name in _KEYS if getattr(before, name) != getattr(profile, name)]
         with self._uow() as uow:
+            self._audit(uow, Action.ACCOUNT_CHANGED, settings="clinic profile",
+                        fields=changed)
             for name, key in _KEYS.items():
                 value = getattr(profile, name)
                 if name in _BINARY:

@@ -104,6 +104,7 @@ class CourseService(Service):
     def recall(self, lot: str, product: str | None = None) -> list[RecallRow]:
         """Every session that used `lot` (as serum, numbing agent or cartridge), with the
         patient's contact details; `product` narrows by product name."""
+        self._require_admin()  # every matching patient's contact details
         if not lot.strip():
             raise ValidationError([Problem("lot", "Lot is required.")])
         with self._uow() as uow:

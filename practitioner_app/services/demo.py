@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
+from ..domain.audit import Action
 from ..domain.enums import (
     Bleeding,
     Concern,
@@ -411,12 +412,16 @@ class DemoService(Service):
         """
         if patients < 1:
             raise ValueError("patients must be at least 1")
+        self._require_admin()  # synthetic records must never slip into a clinic unnoticed
         started = clock_time.perf_counter()
         with self._uow() as uow:
             guidance = uow.settings.zone_guidance() or DEFAULT_ZONE_GUIDANCE
             first = int(uow.patients.next_number()[1:])  # "P000042" -> 42
             records = generate_records(patients, seed, first, self._today(), guidance)
             sessions, zones = _bulk_insert(uow.session, records, self._clock())
+            self._audit(uow, Action.PATIENT_CREATED, demo=True, patients=patients,
+                        sessions=sessions, first=f"P{first:06d}",
+                        last=f"P{first + patients - 1:06d}")
             uow.commit()
         return DemoResult(patients, sessions, zones, f"P{first:06d}",
                           f"P{first + patients - 1:06d}", clock_time.perf_counter() - started)

@@ -56,6 +56,13 @@ class PatientService(Service):
             before = uow.patients.get(patient.id)
             if before is None:
                 raise NotFound(f"No patient with id {patient.id}.")
+            if before.number != patient.number and any(
+                    s.is_signed for s in uow.sessions.for_patient(patient.id)):
+                # The number is part of what each signature covers (and is printed on
+                # the signed pages): changing it would make every signed record fail.
+                raise ValidationError([Problem(
+                    "number", f"Patient number {before.number} is on this patient's signed "
+                              "records and cannot change.")])
             uow.patients.update(patient, self._clock())
             self._audit(uow, Action.PATIENT_CHANGED, patient_id=patient.id,
                         changes=field_changes(before, patient))

@@ -349,3 +349,58 @@ def test_restoring_a_sound_database_needs_an_administrator(services, patient, db
     assert "only an administrator" in capsys.readouterr().err
     monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", PASSWORD)
     assert main(["--db", str(db_path), "--user", "jroe", "restore", str(copy)]) == EXIT_OK
+
+
+# -- found by review: each would have broken a guarantee ---------------------------------
+def test_a_patient_with_signed_sessions_keeps_the_number_they_were_signed_under(
+        services, patient):
+    _consent(services, patient)
+    saved = services.sessions.save(patient.id, a_full_session())
+    services.sessions.sign(saved.id, PASSWORD)
+    with pytest.raises(ValidationError, match="on this patient's signed records"):
+        services.patients.update(dataclasses.replace(patient, number="P000999"))
+    assert services.sessions.verify(saved.id) is None
+    services.patients.update(dataclasses.replace(patient, allergies="None known"))
+
+
+def test_rows_cannot_be_moved_into_a_signed_session_with_plain_sql(services, patient,
+                                                                    db_path):
+    _consent(services, patient)
+    signed = services.sessions.save(patient.id, a_full_session())
+    services.sessions.sign(signed.id, PASSWORD)
+    draft = services.sessions.save(patient.id, a_full_session(status=SessionStatus.DRAFT))
+    for table in ("zone_treatments", "screen_answers"):
+        with pytest.raises(sqlite3.IntegrityError, match="signed session cannot"):
+            _sql(db_path, f"UPDATE {table} SET session_id = {signed.id}, position = "
+                          f"position + 100 WHERE session_id = {draft.id}")
+    assert services.sessions.verify(signed.id) is None
+
+
+def test_administrators_only_recall_lots_and_edit_the_clinic(services, patient):
+    from practitioner_app.domain.clinic import ClinicProfile
+
+    services.accounts.add_user("anurse", "Ann Nurse", "Nurse", "", "a long password1")
+    services.accounts.sign_in("anurse", "a long password1")
+    with pytest.raises(PermissionDenied):
+        services.courses.recall("HA-5520")
+    with pytest.raises(PermissionDenied):
+        services.clinic.save_profile(ClinicProfile(name="Hijacked"))
+    with pytest.raises(PermissionDenied):
+        services.demo.generate(1)
+    services.accounts.sign_in("jroe", PASSWORD)
+    services.clinic.save_profile(ClinicProfile(name="Harbour Skin Clinic"))
+    services.demo.generate(1)
+    actions = [(e.action, e.details) for e in services.audit.find()[:2]]
+    assert actions[0][0] == Action.PATIENT_CREATED and '"demo":true' in actions[0][1]
+    assert '"settings":"clinic profile"' in actions[1][1] and '"name"' in actions[1][1]
+
+
+def test_a_pdf_written_from_the_command_line_is_recorded(services, patient, db_path,
+                                                        tmp_path, monkeypatch):
+    saved = services.sessions.save(patient.id, a_full_session())
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", PASSWORD)
+    assert main(["--db", str(db_path), "--user", "jroe", "report", "session", str(saved.id),
+                 "-o", str(tmp_path / "r.pdf")]) == EXIT_OK
+    [entry] = [e for e in services.audit.find(patient_id=patient.id)
+               if e.action == Action.REPORT_SAVED]
+    assert entry.session_id == saved.id and "r.pdf" in entry.details
