@@ -417,16 +417,10 @@ def _report(services, args) -> int:
         pdf = reports.session_report(args.target)
     else:
         pdf = reports.aftercare_sheet(args.target)
-    target = Path(args.output)
-    partial = target.with_name(target.name + ".part")
-    try:
-        # Written beside the target and renamed, so a failure never leaves half a PDF.
-        partial.write_bytes(pdf)
-        partial.replace(target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        return _fail(EXIT_FAILURE, f"cannot write {target}: {error.strerror}")
     from .domain.audit import Action
+    from .persistence.safety import write_file
+
+    target = write_file(Path(args.output), pdf)  # never half a PDF; StorageError exits 1
 
     ids = ({"patient_id": services.patients.get_by_number(args.target).id}
            if args.kind == "patient" else

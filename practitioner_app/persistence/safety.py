@@ -558,3 +558,17 @@ def _process_alive(pid: int) -> bool:
     except OSError:
         return True  # exists, owned by someone else
     return True
+
+
+def write_file(target: Path, data: bytes) -> Path:
+    """Write `data` to `target` beside it first and rename it into place, so a failure
+    (disk full, folder gone) never leaves half a file; raises StorageError in plain words."""
+    partial = target.with_name(target.name + ".part")
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing to tidy
+            partial.unlink(missing_ok=True)
+        raise os_storage_error(error, f"the file {target}") from error
+    return target

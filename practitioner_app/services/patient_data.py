@@ -7,13 +7,12 @@ file. No Qt: the windows call `export` from a worker thread.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ..domain.ids import PatientId
-from ..persistence.safety import os_storage_error
+from ..persistence.safety import write_file
 from .exchange import ExchangeService, dumps
 from .patients import PatientService
 from .reports import ReportService
@@ -52,19 +51,10 @@ class PatientDataExport:
         summary = self._reports.patient_summary(patient_id)
         json_name, pdf_name = self.file_names(patient.number)
         folder = Path(folder)
-        written = [_write(folder / json_name, document), _write(folder / pdf_name, summary)]
+        written = [write_file(folder / json_name, document),
+                   write_file(folder / pdf_name, summary)]
         for listener in self.on_exported:
             listener(patient_id, written)
         return written
 
 
-def _write(target: Path, data: bytes) -> Path:
-    partial = target.with_name(target.name + ".part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(target)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing to tidy
-            partial.unlink(missing_ok=True)
-        raise os_storage_error(error, f"the file {target}") from error
-    return target
