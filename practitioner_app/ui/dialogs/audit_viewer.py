@@ -6,23 +6,20 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ...domain.errors import DomainError
 from ...services.container import Services
+from ..widgets.tables import fill, read_only_table
 
 COLUMNS = ("#", "Time", "User", "Action", "Patient no.", "Session", "Details")
 
@@ -53,13 +50,7 @@ class AuditViewerDialog(QDialog):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
         filters.addWidget(self.apply_button)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(COLUMNS, stretch_last=True)
         self.message = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -88,12 +79,10 @@ class AuditViewerDialog(QDialog):
             self.message.setText(str(error))
             return
         numbers = self._patient_numbers({e.patient_id for e in entries if e.patient_id})
-        self.table.setRowCount(len(entries))
-        for r, e in enumerate(entries):
-            values = (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
-                      numbers.get(e.patient_id, ""), str(e.session_id or ""), e.details)
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        fill(self.table, [
+            (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
+             numbers.get(e.patient_id, ""), str(e.session_id or ""), e.details)
+            for e in entries])
         count, problem = self._services.audit.verify()
         self.chain.setText(f"Chain of {count:,} entries: " + (
             f"BROKEN — {problem}" if problem else "intact"))

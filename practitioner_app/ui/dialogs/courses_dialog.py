@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDateEdit,
     QDialog,
@@ -14,14 +13,11 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +30,14 @@ from ...services.container import Services
 from ..widgets.depth_trend import DepthTrend
 from ..widgets.fields import FieldMessage, to_qdate
 from ..widgets.form import MessageBoard, text_box
+from ..widgets.tables import fill, read_only_table
+
+
+def _endpoints(session) -> str:
+    return "; ".join(
+        f"{z.zone.label}: erythema {z.erythema if z.erythema is not None else '—'}, "
+        f"{z.bleeding.label.lower() if z.bleeding else '—'} bleeding"
+        for z in session.needling.zones)
 
 
 class CoursesDialog(QDialog):
@@ -48,14 +52,9 @@ class CoursesDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.trend = DepthTrend()
-        self.sessions_table = QTableWidget(0, 5)
-        self.sessions_table.setHorizontalHeaderLabels(
-            ("Session", "Date", "Deepest (mm)", "Endpoints", "Adverse events"))
-        self.sessions_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.sessions_table.verticalHeader().setVisible(False)
-        self.sessions_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.sessions_table.horizontalHeader().setStretchLastSection(True)
+        self.sessions_table = read_only_table(
+            ("Session", "Date", "Deepest (mm)", "Endpoints", "Adverse events"),
+            stretch_last=True)
         self.complete_button = QPushButton("Mark &completed")
         self.stop_reason = QLineEdit()
         self.stop_reason.setPlaceholderText("reason for stopping early")
@@ -156,17 +155,11 @@ class CoursesDialog(QDialog):
             + (f". Next due {due.isoformat()}" if due and course.status.value == "open" else "")
             + (f". Target zones: {zones}" if zones else "") + ".")
         self.trend.set_sessions(sessions)
-        self.sessions_table.setRowCount(len(sessions))
-        for r, s in enumerate(sessions):
-            endpoints = "; ".join(
-                f"{z.zone.label}: erythema {z.erythema if z.erythema is not None else '—'}, "
-                f"{z.bleeding.label.lower() if z.bleeding else '—'} bleeding"
-                for z in s.needling.zones)
-            values = (f"{r + 1} of {course.planned_sessions}", s.session_date.isoformat(),
-                      f"{s.deepest_mm:.2f}" if s.deepest_mm is not None else "—", endpoints,
-                      s.outcome.adverse_events or "—")
-            for c, value in enumerate(values):
-                self.sessions_table.setItem(r, c, QTableWidgetItem(value))
+        fill(self.sessions_table, [
+            (f"{r + 1} of {course.planned_sessions}", s.session_date.isoformat(),
+             f"{s.deepest_mm:.2f}" if s.deepest_mm is not None else "—", _endpoints(s),
+             s.outcome.adverse_events or "—")
+            for r, s in enumerate(sessions)])
         is_open = course.status.value == "open"
         for w in (self.complete_button, self.stop_button, self.stop_reason):
             w.setEnabled(is_open)

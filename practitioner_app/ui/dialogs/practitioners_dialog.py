@@ -4,18 +4,14 @@ set the idle lock. Accounts are never deleted: old records keep their author."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +20,7 @@ from ...domain.errors import DomainError, Problem, ValidationError
 from ...services.container import Services
 from ..widgets.fields import FieldMessage
 from ..widgets.form import MessageBoard
+from ..widgets.tables import fill, read_only_table
 
 COLUMNS = ("Username", "Full name", "Role or title", "Registration", "Administrator", "Active")
 
@@ -33,13 +30,7 @@ class PractitionersDialog(QDialog):
         super().__init__(parent)
         self._services = services
         self.setWindowTitle("Practitioners")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(COLUMNS)
         self.toggle_button = QPushButton("De&activate / reactivate")
         self.reset_button = QPushButton("&Reset password…")
         self.new_password = QLineEdit()
@@ -101,12 +92,10 @@ class PractitionersDialog(QDialog):
 
     def refresh(self) -> None:
         self.users = self._services.accounts.users()
-        self.table.setRowCount(len(self.users))
-        for r, u in enumerate(self.users):
-            values = (u.username, u.full_name, u.role_title, u.registration_number,
-                      "yes" if u.is_admin else "", "yes" if u.active else "deactivated")
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        fill(self.table, [
+            (u.username, u.full_name, u.role_title, u.registration_number,
+             "yes" if u.is_admin else "", "yes" if u.active else "deactivated")
+            for u in self.users])
 
     def _selected(self):
         row = self.table.currentRow()

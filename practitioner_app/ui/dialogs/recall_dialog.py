@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +19,7 @@ from PySide6.QtWidgets import (
 from ...domain.errors import ValidationError
 from ...services.container import Services
 from ...services.courses import recall_csv
+from ..widgets.tables import fill, read_only_table
 
 COLUMNS = ("Patient no.", "Name", "Phone", "Email", "Session", "Date", "Used as", "Product",
            "Lot")
@@ -46,12 +43,7 @@ class RecallDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Lot", self.lot)
         form.addRow("&Product", self.product)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table(COLUMNS)
         self.message = QLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.search_button)
@@ -71,13 +63,10 @@ class RecallDialog(QDialog):
         except ValidationError as error:
             self.message.setText(" ".join(p.message for p in error.problems))
             return
-        self.table.setRowCount(len(self.rows))
-        for r, row in enumerate(self.rows):
-            values = (row.patient_number, row.full_name, row.phone, row.email,
-                      str(row.session_id), row.session_date.isoformat(), row.used_as,
-                      row.product, row.lot)
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        fill(self.table, [
+            (row.patient_number, row.full_name, row.phone, row.email, str(row.session_id),
+             row.session_date.isoformat(), row.used_as, row.product, row.lot)
+            for row in self.rows])
         self.message.setText(f"{len(self.rows)} use(s) of lot {self.lot.text().strip()}.")
 
     def _export_with_dialog(self) -> None:
