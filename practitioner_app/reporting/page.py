@@ -28,6 +28,7 @@ _MIN_FONT_SIZE = 6.0
 _GAP = 5 * mm
 _LOGO_MAX_WIDTH = 35 * mm
 DRAFT_BADGE = "DRAFT — not signed"
+NO_CLINIC_NAME = "Clinic name not set (Clinic ▸ Clinic details…)"
 
 
 def fit_text(text: str, font: str, size: float, width: float) -> tuple[str, float]:
@@ -114,9 +115,10 @@ class PageFurniture:
         canv.setFont(BOLD, 9)
         canv.drawRightString(right, layout.CLINIC_NAME_BASELINE, self.title)
 
-        name, size = fit_text(one_line(self.clinic.name), BOLD, 12,
-                              right - left - title_width - _GAP)
-        canv.setFillColor(styles.INK)
+        # A record must say whose it is: an unset clinic name shows, in the alert colour.
+        clinic_name = one_line(self.clinic.name) or NO_CLINIC_NAME
+        name, size = fit_text(clinic_name, BOLD, 12, right - left - title_width - _GAP)
+        canv.setFillColor(styles.INK if self.clinic.name.strip() else styles.DRAFT_INK)
         canv.setFont(BOLD, size)
         canv.drawString(left, layout.CLINIC_NAME_BASELINE, name)
 

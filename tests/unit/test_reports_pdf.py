@@ -141,3 +141,19 @@ def test_header_text_is_shrunk_then_shortened_to_fit(length):
     assert stringWidth(text, BOLD, size) <= 200
     assert 6 <= size <= 12
     assert text == "Ł" * length or (text.endswith("…") and len(text) > 10)
+
+
+def test_a_clinic_without_a_name_is_said_on_the_page_never_left_blank():
+    import io
+    from datetime import datetime
+
+    import pypdf
+
+    from practitioner_app.domain.clinic import ClinicProfile
+    from practitioner_app.reporting import SessionReportData, build_session_report
+    from tests.factories import a_full_session, a_patient
+
+    pdf = build_session_report(SessionReportData(
+        ClinicProfile(name=""), a_patient(), a_full_session(), datetime(2026, 11, 24, 10, 30)))
+    first = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Clinic name not set" in first
