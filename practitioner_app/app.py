@@ -36,13 +36,11 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     if args.command is not None:
         return cli.run(args)
     # The start-up check (PRAGMA quick_check, ~0.4 s on 10,000 patients) reads the file on
-    # a thread while the code below is imported; ui/startup.py collects its answer.
+    # a thread from now on; ui/startup.py collects its answer on a worker thread, before
+    # it imports SQLAlchemy and opens the database, while the window asks who is there.
     from .persistence.safety import BackgroundAssessment
 
     assessment = BackgroundAssessment(database_path(args.db))
-    # The services (SQLAlchemy) before the windows (PySide6): once PySide6 is imported its
-    # import hook makes every later import slower, ~150 ms of start-up (PITFALLS 6).
-    from .services import container  # noqa: F401
     from .ui.application import start
 
     db_path = database_path(args.db)

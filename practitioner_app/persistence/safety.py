@@ -9,7 +9,7 @@ unless a backup has to be migrated.
   copy), checks the copy with `PRAGMA integrity_check` before giving it its final name, and
   never overwrites an existing file unless asked.
 - `assess` is the cheap start-up look (`PRAGMA quick_check`): new, fine, damaged, not a
-  database, or not one of ours.
+  database, or not one of ours; `has_accounts` the window's first question.
 - `translate_errors` turns SQLite's "disk full", "read-only", "busy" and "corrupt" codes
   into `StorageError`s whose text a clinician can act on.
 - `DatabaseLock` is `<db>.lock` beside the database: taken with `fcntl.flock` (released by
@@ -254,6 +254,20 @@ def assess(path: Path) -> Assessment:
             return Assessment(path, State.DAMAGED, (str(error),))
         return Assessment(path, State.UNREADABLE, (str(error),))
     return Assessment(path, State.OK)
+
+
+def has_accounts(path: Path) -> bool:
+    """Whether the database at `path` holds any practitioner account: the window's first
+    question (sign in, or create the administrator?), answered in a millisecond with the
+    standard library so it needs no SQLAlchemy. A file that cannot answer (missing, older
+    than accounts, damaged) says no; the full open that follows settles it."""
+    try:
+        if not Path(path).is_file():
+            return False
+        with connect(path, "ro") as con:
+            return con.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
+    except (sqlite3.Error, OSError):
+        return False
 
 
 class BackgroundAssessment:

@@ -4,14 +4,18 @@ menu items. Kept beside MainWindow so the window itself stays about patients."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from ..domain.audit import Action
-from .dialogs.audit_viewer import AuditViewerDialog
-from .dialogs.practitioners_dialog import PractitionersDialog
 from .dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
 from .idle_lock import IdleLock
+
+if TYPE_CHECKING:
+    from .dialogs.audit_viewer import AuditViewerDialog
+    from .dialogs.practitioners_dialog import PractitionersDialog
 
 
 class AccessControl:
@@ -19,7 +23,6 @@ class AccessControl:
 
     def __init__(self, window, file_menu: QMenu, clinic_menu: QMenu) -> None:
         self.window = window
-        self.services = window.services
         self.idle_lock: IdleLock | None = None
         self.sign_in_dialog = None
         self.lock_dialog: SignInDialog | None = None
@@ -38,17 +41,42 @@ class AccessControl:
         #: Actions only an administrator may use; others may add theirs.
         self.admin_actions: list[QAction] = [self.practitioners_action, self.audit_action]
 
+    @property
+    def services(self):
+        return self.window.services
+
     # -- start-up ----------------------------------------------------------------------------
-    def begin(self) -> QWidget:
-        """Hide the records and ask who is there; returns the dialog that asks."""
+    def begin(self, has_accounts: bool | None = None) -> QWidget:
+        """Hide the records and ask who is there; returns the dialog that asks.
+
+        Before the database is open `has_accounts` (the first look) chooses the dialog,
+        which takes the answer and carries it out once `services_ready` is called."""
         self._set_open(False)
-        accounts = self.services.accounts
-        dialog = (SignInDialog(accounts, parent=self.window) if accounts.has_accounts()
+        if self.services is not None:
+            has_accounts = self.services.accounts.has_accounts()
+        accounts = self.services.accounts if self.services is not None else None
+        dialog = (SignInDialog(accounts, parent=self.window) if has_accounts
                   else FirstRunDialog(accounts, parent=self.window))
         dialog.signed_in.connect(self._signed_in)
         self.sign_in_dialog = dialog
         dialog.open()
         return dialog
+
+    def services_ready(self) -> None:
+        """The database is open: the dialog asking who is there may now check the answer."""
+        dialog = self.sign_in_dialog
+        if dialog is None or not dialog.isVisible():
+            self.begin()
+        elif self.services.accounts.has_accounts() != isinstance(dialog, SignInDialog):
+            dialog.done(0)  # the first look could not read the accounts: ask again
+            self.begin()
+        else:
+            dialog.set_accounts(self.services.accounts)
+
+    def stand_down(self) -> None:
+        """The database cannot be used: nobody is asked to sign in to it."""
+        if self.sign_in_dialog is not None:
+            self.sign_in_dialog.done(0)
 
     def _set_open(self, is_open: bool) -> None:
         """Show or hide everything that shows patient data, and enable the actions the
@@ -59,7 +87,7 @@ class AccessControl:
         for action in self.window.findChildren(QAction):
             if action is not self.window.quit_action:
                 action.setEnabled(is_open)
-        user = self.services.accounts.current_user
+        user = self.services.accounts.current_user if self.services is not None else None
         is_admin = bool(is_open and user and user.is_admin)
         for action in self.admin_actions:
             action.setEnabled(is_admin)
@@ -95,7 +123,11 @@ class AccessControl:
 
     # -- administration ----------------------------------------------------------------------
     def open_practitioners(self) -> PractitionersDialog:
+        from .dialogs.practitioners_dialog import PractitionersDialog
+
         return self.window._open(PractitionersDialog(self.services, self.window))
 
     def open_audit(self) -> AuditViewerDialog:
+        from .dialogs.audit_viewer import AuditViewerDialog
+
         return self.window._open(AuditViewerDialog(self.services, self.window))

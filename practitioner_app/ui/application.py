@@ -9,7 +9,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..services.container import Services
 from .main_window import MainWindow
 from .settings import AppSettings
 from .startup import main_window_of, open_main_window
@@ -28,16 +27,16 @@ def _show_unexpected_error(exc_type, exc, tb) -> None:
 
 
 def start(db_path: Path, exec_: bool = True, assessment=None):
-    """Open the database at `db_path` and show the main window.
+    """Show the main window on `db_path`; it asks who is there while the database opens
+    on a worker thread (ui/startup.py).
 
-    With `exec_=False` returns the shown window without running the event loop;
-    otherwise runs the loop and returns the exit status.
+    With `exec_=False` returns the shown window (or the message saying why the database
+    cannot be opened) without running the event loop; otherwise runs the loop and returns
+    the exit status: 1 when the database never opened.
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("practitioner-app")
     app.setApplicationDisplayName("Practitioner")
-    # The lock, the quick check and the offer to restore a backup: ui/startup.py. `shown`
-    # is the main window, or the window saying why the database cannot be used yet.
     shown = open_main_window(db_path, _main_window, assessment)
     if not exec_:
         return shown
@@ -52,8 +51,7 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
     return status if main_window_of(shown) is not None else 1
 
 
-def _main_window(services: Services) -> MainWindow:
-    window = MainWindow(services, AppSettings())
+def _main_window(db_path: Path, has_accounts: bool) -> MainWindow:
+    window = MainWindow(AppSettings(), db_path, has_accounts)
     window.show()
-    window.destroyed.connect(services.close)
     return window

@@ -3,21 +3,24 @@ recall. Kept beside MainWindow so the window itself stays about finding patients
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu
 
 from ..domain.ids import PatientId
-from .dialogs.courses_dialog import CoursesDialog
-from .dialogs.recall_dialog import RecallDialog
 from .widgets.due_list import DueList
+
+if TYPE_CHECKING:  # imported when first opened: the window shows sooner
+    from .dialogs.courses_dialog import CoursesDialog
+    from .dialogs.recall_dialog import RecallDialog
 
 
 class CourseActions:
     def __init__(self, window, patient_menu: QMenu, clinic_menu: QMenu) -> None:
         self.window = window
-        services = window.services
-        self.due_list = DueList(services.courses.due)
+        self.due_list = DueList(lambda within_days: window.services.courses.due(within_days))
         self.due_list.patient_opened.connect(
             lambda pid: window.select_patient(PatientId(pid)))
         self.dock = QDockWidget("Due and overdue", window)
@@ -36,6 +39,8 @@ class CourseActions:
         self.due_list.refresh()
 
     def open_courses(self) -> CoursesDialog | None:
+        from .dialogs.courses_dialog import CoursesDialog
+
         patient = self.window.panel.patient
         if patient is None:
             return None
@@ -44,4 +49,6 @@ class CourseActions:
         return self.window._open(dialog)
 
     def open_recall(self) -> RecallDialog:
+        from .dialogs.recall_dialog import RecallDialog
+
         return self.window._open(RecallDialog(self.window.services, self.window))

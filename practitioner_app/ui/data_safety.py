@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..domain.errors import DomainError
 from ..services.backup import CheckReport, RestoreResult
-from .dialogs.recovery_dialog import RestoreDialog
 from .workers import BackgroundTask, run_in_background
+
+if TYPE_CHECKING:  # imported when first opened: the window shows sooner
+    from .dialogs.recovery_dialog import RestoreDialog
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +83,13 @@ class DataSafety(QObject):
         patient_menu.addSeparator()
         patient_menu.addAction(self.export_action)
 
-        self.services.backup.start_watching()
         self.timer = QTimer(self)
         self.timer.setInterval(AUTO_BACKUP_CHECK_MS)
         self.timer.timeout.connect(self.auto_backup)
+
+    def start(self) -> None:
+        """The database is open: watch it for changes and back it up when due."""
+        self.services.backup.start_watching()
         self.timer.start()
 
     @property
@@ -189,6 +195,8 @@ class DataSafety(QObject):
             return
         self._closed = True
         self.timer.stop()
+        if self.services is None:  # closed before the database was open: nothing to do
+            return
         try:
             self.services.backup.backup_if_changed()
         except Exception as error:  # the window is going: log it and say so, never crash
@@ -206,6 +214,8 @@ class DataSafety(QObject):
 
     # -- restoring --------------------------------------------------------------------------
     def restore_from_backup(self) -> RestoreDialog | QMessageBox:
+        from .dialogs.recovery_dialog import RestoreDialog
+
         user = self.services.accounts.current_user
         if user is not None and not user.is_admin:  # it replaces everyone's records
             return self.tell("Restore from backup",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,40 +25,54 @@ from PySide6.QtWidgets import (
 
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
-from ..services.container import Services
 from .access import AccessControl
 from .course_actions import CourseActions
 from .data_safety import DataSafety
-from .dialogs.clinic_dialog import ClinicDialog
-from .dialogs.patient_editor import PatientEditorDialog
-from .dialogs.pdf_preview import PdfPreviewDialog
-from .dialogs.session_editor import SessionEditorDialog
 from .models.patient_table_model import PatientTableModel
 from .record_keeping import RecordKeeping
 from .settings import AppSettings
 from .widgets.patient_panel import PatientPanel
 from .workers import BackgroundTask, run_in_background
 
+if TYPE_CHECKING:  # annotations only: the window shows before SQLAlchemy is loaded
+    from ..services.container import Services
+    from .dialogs.clinic_dialog import ClinicDialog
+    from .dialogs.patient_editor import PatientEditorDialog
+    from .dialogs.session_editor import SessionEditorDialog
+    from .startup import Opening
+
 
 class MainWindow(QMainWindow):
     """Dialogs open window-modal without blocking (`open()`), and the last one opened is
-    kept in `active_dialog`, so the event loop (and tests) keep running."""
+    kept in `active_dialog`, so the event loop (and tests) keep running.
 
-    def __init__(self, services: Services, settings: AppSettings) -> None:
+    The window is built before its database is open, so it shows at once: it asks who is
+    there while ui/startup.py opens the database on a worker thread, then hands the
+    services over with `attach` (which emits `services_attached`). Until then `services`
+    is None and every action but Quit is disabled; dialogs are imported when first opened.
+    """
+
+    services_attached = Signal()
+
+    def __init__(self, settings: AppSettings, database_path: Path,
+                 has_accounts: bool) -> None:
         super().__init__()
-        self.services = services
+        self.services: Services | None = None
+        self.database_path = database_path
         self.settings = settings
         self.active_dialog = None
-        self.setWindowTitle(f"Practitioner — {services.database_path.name}")
+        self.opening: Opening | None = None  # set by ui/startup.py
+        self.is_closing = False
+        self.setWindowTitle(f"Practitioner — {database_path.name}")
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or patient number")
         self.search.setClearButtonEnabled(True)
         self.show_archived = QCheckBox("Show archived patients")
         self.patients = PatientTableModel(
-            lambda query: services.patients.search(
+            lambda query: self.services.patients.search(
                 query, include_archived=self.show_archived.isChecked()),
-            services.patients.rows, self)
+            lambda ids: self.services.patients.rows(ids), self)
         self.patient_view = QTableView()
         self.patient_view.setModel(self.patients)
         self.patient_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -96,13 +112,21 @@ class MainWindow(QMainWindow):
         self.panel.edit_requested.connect(self.edit_patient)
         self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
         self.panel.report_requested.connect(self.show_report)
-        self.access.begin()  # the patient list loads once someone has signed in
+        self.access.begin(has_accounts)  # the patient list loads once someone signed in
         geometry = settings.geometry("main")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+
+    def attach(self, services: Services) -> None:
+        """The database is open and checked: from now on the window works on `services`
+        (a sign-in already submitted is carried out now)."""
+        self.services = services
         self.statusBar().showMessage(f"Database: {services.database_path}")
+        self.data_safety.start()
+        self.access.services_ready()
+        self.services_attached.emit()
 
     def _build_actions(self) -> None:
         def action(text: str, shortcut, slot) -> QAction:
@@ -189,6 +213,8 @@ class MainWindow(QMainWindow):
             self.show_patient(patient_id)
 
     def new_patient(self) -> PatientEditorDialog:
+        from .dialogs.patient_editor import PatientEditorDialog
+
         dialog = PatientEditorDialog(self.services.patients, parent=self)
         dialog.patient_saved.connect(self._patient_saved)
         return self._open(dialog)
@@ -196,6 +222,8 @@ class MainWindow(QMainWindow):
     def edit_patient(self) -> PatientEditorDialog | None:
         if self.panel.patient is None:
             return None
+        from .dialogs.patient_editor import PatientEditorDialog
+
         dialog = PatientEditorDialog(self.services.patients, self.panel.patient, parent=self)
         dialog.patient_saved.connect(self._patient_saved)
         return self._open(dialog)
@@ -210,6 +238,8 @@ class MainWindow(QMainWindow):
         if patient is None:
             QMessageBox.information(self, "New session", "Select or register a patient first.")
             return None
+        from .dialogs.session_editor import SessionEditorDialog
+
         user = self.services.accounts.current_user
         # The signed-in practitioner, rather than whoever last saved on this computer.
         dialog = SessionEditorDialog(
@@ -234,6 +264,8 @@ class MainWindow(QMainWindow):
         except DomainError as error:
             QMessageBox.warning(self, "Session not found", str(error))
             return None
+        from .dialogs.session_editor import SessionEditorDialog
+
         dialog = SessionEditorDialog(self.services.sessions, patient, session,
                                      **self._session_context(), parent=self)
         return self._open_session_dialog(dialog)
@@ -274,6 +306,8 @@ class MainWindow(QMainWindow):
         busy.setMinimumDuration(300)  # only shows for documents that take a while
 
         def done(pdf: bytes) -> None:
+            from .dialogs.pdf_preview import PdfPreviewDialog
+
             busy.close()
             preview = PdfPreviewDialog(pdf, f"{title} — {patient.full_name}", name, self)
             self.records.watch_document(preview, kind, patient.id, session_id)
@@ -287,6 +321,8 @@ class MainWindow(QMainWindow):
         return self.report_task
 
     def edit_clinic(self) -> ClinicDialog:
+        from .dialogs.clinic_dialog import ClinicDialog
+
         return self._open(ClinicDialog(self.services.clinic, self))
 
     def _open(self, dialog):
@@ -300,4 +336,5 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         super().closeEvent(event)
         if event.isAccepted():
+            self.is_closing = True
             self.data_safety.window_closed()  # backup if changed, then release the database

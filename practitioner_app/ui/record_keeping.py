@@ -7,17 +7,21 @@ Dialogs open without blocking through `window._open`, so each is `window.active_
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ..domain.audit import Action
 from ..domain.patient import Patient
-from .dialogs.archive_dialog import ArchivePatientDialog
-from .dialogs.consent_dialog import ConsentDialog
-from .dialogs.pdf_preview import PdfPreviewDialog
-from .dialogs.screen_rules_dialog import ScreenRulesDialog
 from .messages import message_box
+
+if TYPE_CHECKING:  # imported when first opened: the window shows sooner
+    from .dialogs.archive_dialog import ArchivePatientDialog
+    from .dialogs.consent_dialog import ConsentDialog
+    from .dialogs.pdf_preview import PdfPreviewDialog
+    from .dialogs.screen_rules_dialog import ScreenRulesDialog
 
 
 class RecordKeeping(QObject):
@@ -27,7 +31,6 @@ class RecordKeeping(QObject):
     def __init__(self, window, patient_menu: QMenu, clinic_menu: QMenu) -> None:
         super().__init__(window)
         self.window = window
-        self.services = window.services
         self.message: QMessageBox | None = None
 
         def action(text: str, slot) -> QAction:
@@ -48,15 +51,20 @@ class RecordKeeping(QObject):
         clinic_menu.aboutToShow.connect(self.sync_actions)
         window.panel.consent_requested.connect(self.record_consent)
 
+    @property
+    def services(self):
+        return self.window.services
+
     def sync_actions(self) -> None:
-        signed_in = self.services.accounts.current_user is not None
+        signed_in = (self.services is not None
+                     and self.services.accounts.current_user is not None)
         patient = self.window.panel.patient if signed_in else None
         self.consent_action.setEnabled(patient is not None)
         self.archive_action.setEnabled(patient is not None and patient.archived_at is None)
         self.screen_rules_action.setEnabled(self._is_admin())
 
     def _is_admin(self) -> bool:
-        user = self.services.accounts.current_user
+        user = self.services.accounts.current_user if self.services is not None else None
         return bool(user and user.is_admin)
 
     def tell(self, title: str, text: str) -> QMessageBox:
@@ -73,6 +81,8 @@ class RecordKeeping(QObject):
         self.sync_actions()
 
     def record_consent(self, parent: QWidget | None = None) -> ConsentDialog | None:
+        from .dialogs.consent_dialog import ConsentDialog
+
         patient = self.window.panel.patient
         if patient is None:
             self.tell("Record consent", "Select a patient first.")
@@ -83,6 +93,8 @@ class RecordKeeping(QObject):
         return self.window._open(dialog)
 
     def archive_patient(self) -> ArchivePatientDialog | None:
+        from .dialogs.archive_dialog import ArchivePatientDialog
+
         patient = self.window.panel.patient
         if patient is None or patient.archived_at is not None:
             self.tell("Archive patient", "Select a patient who is not archived yet.")
@@ -97,6 +109,8 @@ class RecordKeeping(QObject):
 
     # -- the clinic ---------------------------------------------------------------------------
     def edit_screen_rules(self) -> ScreenRulesDialog | None:
+        from .dialogs.screen_rules_dialog import ScreenRulesDialog
+
         if not self._is_admin():
             self.tell("Contraindication screen",
                       "Only an administrator may change the contraindication screen.")

@@ -1,111 +1,174 @@
-"""Opening the database for the windows, safely.
+"""Opening the database for the windows, safely, while the window already asks who is
+there.
 
-In order: take the database's lock (one writing copy of the app per database), run the
-cheap check (`PRAGMA quick_check`), then open and migrate. When any step fails the user is
-told plainly in a window, never by a silent exit:
+In order: take the database's lock (one writing copy of the app per database; refused →
+"This database is already open in another copy of the app (pid N on host H since T)"),
+show the main window with its sign-in prompt, and open the database on a worker thread:
+the start-up check (`PRAGMA quick_check`, begun by app.main before the windows' code was
+imported), then SQLAlchemy, migrations and the services. The clinician types while that
+runs; a sign-in submitted sooner is carried out as soon as the services arrive. Nothing
+shows a record before both the check and the sign-in have passed.
 
-- another copy of the app has it open → "This database is already open in another copy of
-  the app (pid N on host H since T)";
+When the check or the opening fails, the user is told plainly in a window, never by a
+silent exit:
+
 - damaged, not a database, not ours → a RestoreDialog offering the newest good backup;
   nothing is restored until the user confirms, and the damaged file is kept aside;
-- anything else (read-only folder, no permission, failed migration) → a message.
-
-The window or message shown is returned, so tests drive it like the main window.
+- anything else (no permission, a failed migration) → a message, then the app closes.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..paths import backups_dir
-from ..services.backup import Assessment, BackupService, DatabaseLock, StorageError, assess
-from ..services.container import Services, open_services
-from .dialogs.recovery_dialog import RestoreDialog
+from ..services.backup import Assessment, BackupService, DatabaseLock, StorageError
+from ..services.opening import has_accounts, open_checked
+from .workers import BackgroundTask, run_in_background
+
+if TYPE_CHECKING:
+    from ..services.container import Services
+    from .dialogs.recovery_dialog import RestoreDialog
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-MakeWindow = Callable[[Services], QWidget]
+#: Builds and shows the main window on a database path, given whether it has accounts.
+MakeWindow = Callable[[Path, bool], "MainWindow"]
 
 
 def open_main_window(db_path: Path, make_window: MakeWindow,
                      assessment: Callable[[], Assessment] | None = None) -> QWidget:
-    """The main window on `db_path`, or the (shown) window saying why not yet.
+    """The main window on `db_path`, asking who is there while the database opens; or
+    the (shown) message saying why the database cannot be opened at all.
 
     `assessment` gives the start-up check's answer when it was started earlier (app.main
-    runs it while the windows' code is imported); by default it is made here. A
-    RestoreDialog returned here gets the main window in its `main_window` attribute once
-    a restore has succeeded.
+    runs it while the windows' code is imported); by default it is made on the worker
+    thread. The window's `opening` follows the rest (see `Opening`).
     """
     lock = DatabaseLock(db_path)
     try:
         lock.acquire()
     except StorageError as error:  # in use by another copy, or a read-only folder
         return problem_box(db_path, str(error))
-    found = assessment() if assessment is not None else assess(db_path)
-    if found.usable:
-        return _open(db_path, lock, make_window)
-    if not found.can_restore:
-        lock.release()
-        return problem_box(db_path, found.message())
-    return _recovery(db_path, found.message(), lock, make_window)
+    window = make_window(db_path, has_accounts(db_path))
+    window.opening = Opening(window, db_path, lock, assessment)
+    return window
 
 
-def _open(db_path: Path, lock: DatabaseLock, make_window: MakeWindow) -> QWidget:
-    try:
-        services = open_services(db_path, backups_dir(db_path), lock=lock)
-    except Exception as error:  # any failure to open is shown, never a silent exit
-        lock.release()
-        log.warning("Cannot open %s: %s", db_path, error)
-        return problem_box(db_path, f"The database could not be opened:\n\n{error}")
-    return make_window(services)
+class Opening(QObject):
+    """Opens the database for `window` off the GUI thread and hands it the services
+    (`window.attach`), or tells the user why it cannot (`shown`: the RestoreDialog or
+    message shown instead). Emits `settled` once either has happened."""
+
+    settled = Signal()
+
+    def __init__(self, window: MainWindow, db_path: Path, lock: DatabaseLock,
+                 assessment: Callable[[], Assessment] | None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.db_path = db_path
+        self.lock = lock
+        self.shown: QWidget | None = None
+        self.task: BackgroundTask | None = None
+        self._start(assessment)
+
+    @property
+    def is_settled(self) -> bool:
+        return self.window.services is not None or self.shown is not None
+
+    def _start(self, assessment: Callable[[], Assessment] | None) -> None:
+        self.window.statusBar().showMessage(f"Opening {self.db_path} …")
+        self.task = run_in_background(
+            partial(open_checked, self.db_path, backups_dir(self.db_path), self.lock,
+                    assessment),
+            self._opened, self._failed)
+
+    def _opened(self, result: Services | Assessment) -> None:
+        if isinstance(result, Assessment):
+            self._cannot_use(result)
+            return
+        if self.window.is_closing:  # quit before the database was open
+            result.close()
+            return
+        self.window.attach(result)
+        self.settled.emit()
+
+    def _failed(self, error: Exception) -> None:
+        self.lock.release()
+        log.warning("Cannot open %s: %s", self.db_path, error)
+        self._tell(f"The database could not be opened:\n\n{error}")
+
+    def _cannot_use(self, found: Assessment) -> None:
+        self.window.access.stand_down()
+        if found.can_restore:
+            self.shown = self._recovery(found.message())
+        else:
+            self.lock.release()
+            self._tell(found.message())
+        self.settled.emit()
+
+    def _tell(self, text: str) -> None:
+        """Say why, over the (empty, locked) window; the app closes with the message."""
+        self.window.access.stand_down()
+        box = problem_box(self.db_path, text, parent=self.window)
+        box.finished.connect(lambda _code: self.window.close())
+        self.shown = box
+        self.settled.emit()
+
+    def _recovery(self, problem: str) -> RestoreDialog:
+        from .dialogs.recovery_dialog import RestoreDialog  # only for a damaged file
+
+        backup = BackupService(self.db_path, backups_dir(self.db_path))
+        good = backup.newest_good_backup()
+        advice = (f"The newest good backup is {good.path.name}, made "
+                  f"{good.made:%Y-%m-%d %H:%M}. Restore it? The damaged file is kept aside "
+                  "in the backups folder, untouched." if good is not None else
+                  f"No good backup was found in {backup.backups_dir}. Choose a backup file "
+                  "kept elsewhere, or quit and ask for help; nothing has been changed.")
+        dialog = RestoreDialog(backup.list_backups(), backup.restore,
+                               heading=f"{problem}\n\n{advice}",
+                               preselect=good.path if good is not None else None,
+                               cancel_text="Quit", parent=self.window)
+        dialog.setWindowTitle("The clinic database cannot be used")
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        restored = False
+
+        def on_restored(_result) -> None:
+            nonlocal restored
+            restored = True
+            self.shown = None
+            self.window.access.begin(has_accounts(self.db_path))
+            self._start(None)  # check the restored file, then open it
+
+        def finished(_code: int) -> None:
+            backup.close()
+            if not restored:  # quit without restoring: let go of the database
+                self.lock.release()
+                self.window.close()
+
+        dialog.restored.connect(on_restored)
+        dialog.finished.connect(finished)
+        dialog.show()
+        return dialog
 
 
-def problem_box(db_path: Path, text: str) -> QMessageBox:
+def problem_box(db_path: Path, text: str, parent: QWidget | None = None) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open the clinic database",
-                      f"{text}\n\nDatabase: {db_path}")
+                      f"{text}\n\nDatabase: {db_path}", QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
     return box
 
 
-def _recovery(db_path: Path, problem: str, lock: DatabaseLock,
-              make_window: MakeWindow) -> RestoreDialog:
-    backup = BackupService(db_path, backups_dir(db_path))
-    good = backup.newest_good_backup()
-    advice = (f"The newest good backup is {good.path.name}, made {good.made:%Y-%m-%d %H:%M}. "
-              "Restore it? The damaged file is kept aside in the backups folder, untouched."
-              if good is not None else
-              f"No good backup was found in {backup.backups_dir}. Choose a backup file kept "
-              "elsewhere, or quit and ask for help; nothing has been changed.")
-    dialog = RestoreDialog(backup.list_backups(), backup.restore,
-                           heading=f"{problem}\n\n{advice}",
-                           preselect=good.path if good is not None else None,
-                           cancel_text="Quit")
-    dialog.setWindowTitle("The clinic database cannot be used")
-    dialog.main_window = None
-
-    def restored(_result) -> None:
-        dialog.main_window = _open(db_path, lock, make_window)
-
-    def finished(_code: int) -> None:
-        if dialog.main_window is None:  # quit without restoring: let go of the database
-            lock.release()
-        backup.close()
-
-    dialog.restored.connect(restored)
-    dialog.finished.connect(finished)
-    dialog.show()
-    return dialog
-
-
-def main_window_of(shown: QWidget) -> QWidget | None:
-    """The main window `open_main_window` led to, if any."""
-    if isinstance(shown, RestoreDialog):
-        shown = shown.main_window
-    return shown if hasattr(shown, "services") else None
+def main_window_of(shown: QWidget) -> MainWindow | None:
+    """The main window `open_main_window` led to, if its database was opened."""
+    return shown if getattr(shown, "services", None) is not None else None

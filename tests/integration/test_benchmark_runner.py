@@ -63,11 +63,11 @@ def test_every_figure_is_measured_on_a_tiny_clinic(tmp_path, qapp):
     options = run.Options(patients=12, repeat=1, queries=6, series=3, report_runs=1)
     figures, clinic, notes = run.run_all(tmp_path, options)
 
-    assert len(figures) == 12
+    assert len(figures) == 14
     for figure in figures:
         assert figure.ours > 0 and figure.baseline > 0, figure
     names = " ".join(f.name for f in figures)
-    for word in ("Demo generation", "Cold start", "p50", "p95", "Open a patient",
+    for word in ("Demo generation", "Cold start", "Sign-in", "p50", "p95", "Open a patient",
                  "Save a full session", "Session report", "Patient summary",
                  "Peak memory", "Export", "Import"):
         assert word in names

@@ -21,6 +21,14 @@ def ensure_admin(db_path) -> None:
         services.close()
 
 
+def wait_until_open(qtbot, window) -> None:
+    """Until the window's database is open (or it was told why it cannot be). A signal,
+    not `waitUntil`: its polling keeps Python's GIL and starves the opening thread."""
+    if not window.opening.is_settled:
+        with qtbot.waitSignal(window.opening.settled, timeout=20_000):
+            pass
+
+
 @pytest.fixture
 def start_app(qtbot, db_path):
     """Start the real app on the test's database file and sign in as the administrator
@@ -36,6 +44,9 @@ def start_app(qtbot, db_path):
         window = main(["--db", str(path)], exec_=False)
         qtbot.addWidget(window)
         windows.append(window)
+        # The window asks who is there at once and opens the database on a worker thread;
+        # a clinician types meanwhile. (Answering sooner: test_access_window.)
+        wait_until_open(qtbot, window)
         if signed_in:
             dialog = window.access.sign_in_dialog
             dialog.username.setText(USERNAME)

@@ -21,7 +21,6 @@ from practitioner_app.services.container import open_services
 from practitioner_app.services.exchange import dumps
 from practitioner_app.ui.data_safety import AUTO_BACKUP_CHECK_MS
 from practitioner_app.ui.dialogs.recovery_dialog import RestoreDialog
-from practitioner_app.ui.main_window import MainWindow
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import (
     counts,
@@ -33,7 +32,7 @@ from tests.safety_helpers import (
     sha256,
 )
 
-from .conftest import PASSWORD, USERNAME, ensure_admin
+from .conftest import PASSWORD, USERNAME, ensure_admin, wait_until_open
 from .helpers import click, type_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,22 +242,23 @@ def test_a_damaged_database_offers_the_newest_good_backup(qtbot, recorded):
     damage(recorded)
     damaged = sha256(recorded)
 
-    shown = main(["--db", str(recorded)], exec_=False)
-    qtbot.addWidget(shown)
-
-    assert isinstance(shown, RestoreDialog)
+    window = main(["--db", str(recorded)], exec_=False)
+    qtbot.addWidget(window)
+    # The window shows at once; the start-up check's answer replaces its sign-in prompt.
+    wait_until_open(qtbot, window)
+    shown = window.opening.shown
+    assert window.services is None and not window.access.sign_in_dialog.isVisible()
+    assert isinstance(shown, RestoreDialog) and shown.isVisible()
     assert f"The database {recorded} is damaged" in shown.heading.text()
     assert f"The newest good backup is {good.name}" in shown.heading.text()
     assert shown.selected().path == good
     assert sha256(recorded) == damaged  # nothing changed by itself
     click(qtbot, shown.restore_button)
     assert good.name in shown.confirmation.text()
-    with qtbot.waitSignal(shown.restored, timeout=20_000):
+    # The restored file is checked and opened in turn, then the same window asks again.
+    with qtbot.waitSignals([shown.restored, window.services_attached], timeout=20_000):
         click(qtbot, shown.confirm_button)
-
-    window = shown.main_window
-    qtbot.addWidget(window)
-    assert isinstance(window, MainWindow)
+    assert window.access.sign_in_dialog.isVisible()
     sign_in(window)
     assert window.patients.rowCount() == 1
     aside = list((recorded.parent / "backups").glob("damaged-*.sqlite3"))
@@ -268,13 +268,16 @@ def test_a_damaged_database_offers_the_newest_good_backup(qtbot, recorded):
 
 def test_a_text_file_is_said_to_be_no_database_and_quitting_changes_nothing(qtbot, db_path):
     db_path.write_text("Monday: Ana\n" * 100)
-    shown = main(["--db", str(db_path)], exec_=False)
-    qtbot.addWidget(shown)
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    wait_until_open(qtbot, window)
+    shown = window.opening.shown
     assert isinstance(shown, RestoreDialog)
     assert f"The file {db_path} is not a database" in shown.heading.text()
     assert "No good backup was found" in shown.heading.text()
     assert shown.cancel_button.text() == "Quit"
     click(qtbot, shown.cancel_button)
+    assert not window.isVisible()  # quitting closes the app
     assert db_path.read_text() == "Monday: Ana\n" * 100
     with DatabaseLock(db_path):  # let go on quitting
         pass

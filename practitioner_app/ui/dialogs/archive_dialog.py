@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from ...domain.errors import DomainError, Problem, ValidationError
 from ...domain.patient import Patient
-from ...services.patients import PatientService
 from ..widgets.form import MessageBoard, text_box
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.patients import PatientService
 
 
 class ArchivePatientDialog(QDialog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError
-from ...services.container import Services
 from ..widgets.tables import fill, read_only_table
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.container import Services
 
 COLUMNS = ("#", "Time", "User", "Action", "Patient no.", "Session", "Details")
 

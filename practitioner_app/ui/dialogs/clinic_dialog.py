@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QBuffer, QIODevice, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -19,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from ...domain.clinic import DEFAULT_AFTERCARE, ClinicProfile
 from ...domain.errors import Problem, ValidationError
-from ...services.clinic import ClinicService
 from ..widgets.form import MessageBoard, text_box
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.clinic import ClinicService
 
 LOGO_MAX_PIXELS = 400
 LOGO_PREVIEW_HEIGHT = 48

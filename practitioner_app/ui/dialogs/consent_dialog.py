@@ -4,6 +4,7 @@ text) or photo consent, dated and witnessed."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
 from ...domain.errors import DomainError, Problem, ValidationError
 from ...domain.patient import Patient
 from ...domain.signing import Consent
-from ...services.consents import ConsentService
 from ..widgets.fields import to_qdate
 from ..widgets.form import MessageBoard
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.consents import ConsentService
 
 KINDS = (("treatment", "Treatment consent"), ("photo", "Photo consent"))
 

@@ -4,6 +4,7 @@ and the endpoints per session; complete or stop a course."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,11 +27,13 @@ from ...domain.course import Course
 from ...domain.enums import Concern, FacialZone
 from ...domain.errors import DomainError, ValidationError
 from ...domain.patient import Patient
-from ...services.container import Services
 from ..widgets.depth_trend import DepthTrend
 from ..widgets.fields import FieldMessage, to_qdate
 from ..widgets.form import MessageBoard, text_box
 from ..widgets.tables import fill, read_only_table
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.container import Services
 
 
 def _endpoints(session) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,9 +23,11 @@ from ...domain.errors import DomainError, DuplicatePatientNumber, Problem, Valid
 from ...domain.ids import PatientId
 from ...domain.patient import Patient
 from ...domain.validation import fitzpatrick_cautions
-from ...services.patients import PatientService
 from ..widgets.fields import EnumCombo, FieldMessage, parse_date
 from ..widgets.form import MessageBoard, text_box
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.patients import PatientService
 
 _TEXT_AREAS = (
     ("address", "Address", "identity"),

@@ -3,6 +3,8 @@ set the idle lock. Accounts are never deleted: old records keep their author."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -17,10 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError, Problem, ValidationError
-from ...services.container import Services
 from ..widgets.fields import FieldMessage
 from ..widgets.form import MessageBoard
 from ..widgets.tables import fill, read_only_table
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.container import Services
 
 COLUMNS = ("Username", "Full name", "Role or title", "Registration", "Administrator", "Active")
 

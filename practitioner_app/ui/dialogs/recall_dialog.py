@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,9 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import ValidationError
-from ...services.container import Services
 from ...services.courses import recall_csv
 from ..widgets.tables import fill, read_only_table
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.container import Services
 
 COLUMNS = ("Patient no.", "Name", "Phone", "Email", "Session", "Date", "Used as", "Product",
            "Lot")

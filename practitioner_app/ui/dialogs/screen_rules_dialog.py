@@ -6,6 +6,8 @@ Past sessions keep the wording they were asked in; a change applies to new sessi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,11 +28,13 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import DomainError, PermissionDenied, Problem, ValidationError
 from ...domain.screening import ContraindicationRule, ScreenSeverity
-from ...services.consents import ConsentService
-from ...services.screening import ScreenService
 from ..widgets.fields import EnumCombo, FieldMessage
 from ..widgets.form import MessageBoard
 from ..widgets.zone_grid import INVALID_STYLE
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.consents import ConsentService
+    from ...services.screening import ScreenService
 
 COLUMNS = ("Question", "Severity", "Window", "Active")
 ITEM, SEVERITY, WINDOW, ACTIVE = range(4)

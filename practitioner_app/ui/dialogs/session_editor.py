@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
@@ -35,8 +36,6 @@ from ...domain.patient import Patient
 from ...domain.screening import ScreenAnswer
 from ...domain.session import STEPS, TreatmentSession
 from ...domain.validation import validate_session
-from ...services.courses import CourseService
-from ...services.sessions import SessionService
 from ..messages import message_box
 from ..widgets.course_box import CourseBox
 from ..widgets.fields import FieldMessage, OptionalDateEdit, OptionalTimeEdit, to_qdate
@@ -47,6 +46,10 @@ from ..widgets.signature_box import SignatureBox
 from .addendum_dialog import AddendumDialog
 from .previous_session_dialog import PreviousSessionDialog, taken_over
 from .sign_session_dialog import SignSessionDialog
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.courses import CourseService
+    from ...services.sessions import SessionService
 
 CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
                  "padding: 6px; font-weight: 600;")

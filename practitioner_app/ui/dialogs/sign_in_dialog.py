@@ -3,6 +3,8 @@ and unlocking after the idle lock, asks for username and password."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,9 +17,16 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError, SignInRefused, ValidationError
-from ...services.accounts import AccountService
 from ..widgets.fields import FieldMessage
 from ..widgets.form import MessageBoard
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.accounts import AccountService
+
+
+#: Shown when the answer is given before the database has finished opening (a second or
+#: less after the window appears).
+OPENING = "Opening the clinic database… your answer is checked as soon as it is open."
 
 
 def _password_box() -> QLineEdit:
@@ -35,10 +44,11 @@ class SignInDialog(QDialog):
 
     signed_in = Signal()
 
-    def __init__(self, accounts: AccountService, unlock_user: str | None = None,
+    def __init__(self, accounts: AccountService | None, unlock_user: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts = accounts
+        self._pending = False
         self._unlock_user = unlock_user
         self.setWindowTitle("Locked" if unlock_user else "Sign in")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -71,7 +81,22 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(440)
         (self.password if unlock_user else self.username).setFocus()
 
+    def set_accounts(self, accounts: AccountService) -> None:
+        """The database is open; an answer given before is checked now."""
+        self._accounts = accounts
+        if self._pending:
+            self._pending = False
+            self.sign_in_button.setEnabled(True)
+            self.attempt()
+
     def attempt(self) -> bool:
+        """Check the answer; True once signed in. Before the database is open the answer
+        is kept and checked as soon as it is (False until then)."""
+        if self._accounts is None:
+            self._pending = True
+            self.sign_in_button.setEnabled(False)
+            self.message.show_messages([], [OPENING])
+            return False
         try:
             if self._unlock_user:
                 self._accounts.confirm_password(self.password.text())
@@ -98,9 +123,11 @@ class FirstRunDialog(QDialog):
 
     signed_in = Signal()
 
-    def __init__(self, accounts: AccountService, parent: QWidget | None = None) -> None:
+    def __init__(self, accounts: AccountService | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts = accounts
+        self._pending = False
         self.setWindowTitle("Create the administrator's account")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         intro = QLabel(
@@ -126,20 +153,39 @@ class FirstRunDialog(QDialog):
             ("Password a&gain", self.password_again, "password_again"),
         ):
             self.board.add_row(form, label, widget, path)
+        self.message = FieldMessage()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create account")
+        self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.create_button.setText("Create account")
         self.buttons.accepted.connect(self.create)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
 
+    def set_accounts(self, accounts: AccountService) -> None:
+        """The database is open; an account asked for before is created now."""
+        self._accounts = accounts
+        if self._pending:
+            self._pending = False
+            self.create_button.setEnabled(True)
+            self.message.show_messages([], [])
+            self.create()
+
     def create(self) -> bool:
+        """Create the account; True once created and signed in. Before the database is
+        open the form is kept and acted on as soon as it is (False until then)."""
         from ...domain.errors import Problem
 
         if self.password.text() != self.password_again.text():
             self.board.show([Problem("password_again", "The two passwords differ.")])
+            return False
+        if self._accounts is None:
+            self._pending = True
+            self.create_button.setEnabled(False)
+            self.message.show_messages([], [OPENING])
             return False
         try:
             self._accounts.create_first_admin(

@@ -5,6 +5,7 @@ session sooner than the course's minimum interval, a lot past its expiry)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
@@ -12,7 +13,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 from ...domain.course import Course, CourseStatus, interval_problem
 from ...domain.errors import Problem
 from ...domain.session import TreatmentSession
-from ...services.courses import CourseService
+
+if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
+    from ...services.courses import CourseService
 
 
 class CourseBox(QWidget):
