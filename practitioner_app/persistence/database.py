@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .engine import make_engine
 from .migrator import migrate, needs_migration
@@ -27,6 +27,14 @@ class Database:
         self.engine = make_engine(self.path)
         translate_errors(self.engine)  # disk full, read-only, … as StorageError (safety.py)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def warm_up(self) -> None:
+        """Do now (on a worker thread, while the clinician types) what the first query
+        would otherwise do on the GUI thread: configure the ORM's mappers and open a
+        pooled connection with its PRAGMAs."""
+        configure_mappers()
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)

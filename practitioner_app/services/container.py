@@ -49,6 +49,12 @@ class Services:
     #: Held by the windows and writing commands: no second copy of the app writes here.
     _lock: DatabaseLock | None = None
 
+    def warm_up(self) -> None:
+        """Prepare, off the GUI thread, what signing in uses first (mappers, a pooled
+        connection, the accounts query), so the clinician's Enter waits for less."""
+        self._database.warm_up()
+        self.accounts.has_accounts()
+
     def close(self) -> None:
         """Close the database and release its lock; safe to call more than once."""
         self.backup.close()

@@ -31,9 +31,13 @@ def open_checked(db_path: Path, backups_dir: Path, lock: DatabaseLock,
     found it usable; otherwise that check's answer, saying why not. Raises whatever
     opening raises (a failed migration, a storage error). `lock` is held already and
     passes to the services, which release it on closing."""
+    # SQLAlchemy and the services are imported first, while the check may still be
+    # reading the file (it lets go of the GIL); importing opens nothing.
+    from .container import open_services
+
     found = assessment() if assessment is not None else assess(db_path)
     if not found.usable:
         return found
-    from .container import open_services  # SQLAlchemy: never on the way to the window
-
-    return open_services(db_path, backups_dir, lock=lock)
+    services = open_services(db_path, backups_dir, lock=lock)
+    services.warm_up()
+    return services

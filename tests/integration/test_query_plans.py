@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -152,3 +153,20 @@ def test_the_counted_place_in_the_series_matches_the_series_order(clinic):
         data = services.reports.session_report_data(session_id)
         assert (data.session_number, data.session_count) == (
             series.index(session_id) + 1, len(series))
+
+
+def test_the_due_list_looks_up_each_open_course_by_index(clinic):
+    """The due list fills the start window's dock at every sign-in: each open course's
+    sessions are sought through the patient index, never by reading every session."""
+    from tests.integration.test_courses import _course, _session
+
+    services, patient, _saved = clinic
+    course = services.courses.save(patient.id, _course())
+    services.sessions.save(patient.id, _session(date.today() - timedelta(days=30),
+                                                course=course.number))
+    found = plans(services, lambda: services.courses.due(7))
+    assert [row.patient_id for row in services.courses.due(7)] == [patient.id]
+    lines = [line for _sql, plan in found for line in plan]
+    assert not any(_SCAN.match(line) and "treatment_sessions" in line for line in lines), lines
+    assert any(line.startswith("SEARCH") and "treatment_sessions" in line
+               and "patient_id=?" in line for line in lines), lines
