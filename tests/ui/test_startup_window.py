@@ -1,0 +1,162 @@
+"""The window shows before its database is open: it asks who is there at once, opens the
+database on a worker thread, and checks an answer given sooner as soon as it can.
+
+Each test answers straight after `main()` returns, before the event loop has run once,
+so the database cannot have been handed over yet: the early path is taken every time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+from practitioner_app.app import main
+from practitioner_app.domain.audit import Action
+from practitioner_app.services.backup import DatabaseLock, StorageError
+from practitioner_app.services.container import open_services
+from practitioner_app.ui.dialogs.sign_in_dialog import OPENING, FirstRunDialog, SignInDialog
+from tests.factories import a_patient
+
+from .conftest import PASSWORD, USERNAME, ensure_admin
+from .helpers import click
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def lock_is_free(db_path: Path) -> bool:
+    """Whether another copy of the app could open the database for writing now."""
+    try:
+        with DatabaseLock(db_path):
+            return True
+    except StorageError:
+        return False
+
+
+def test_an_answer_given_before_the_database_is_open_is_checked_once_it_is(qtbot, db_path):
+    ensure_admin(db_path)
+    services = open_services(db_path)
+    services.accounts.sign_in(USERNAME, PASSWORD)
+    services.patients.register(a_patient(full_name="Zoë <Early> Ñame"))
+    services.close()
+
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    dialog = window.access.sign_in_dialog
+    # Shown at once, with nothing of the records and nothing to do but sign in or quit.
+    assert isinstance(dialog, SignInDialog) and dialog.isVisible()
+    assert window.services is None and not window.centralWidget().isVisible()
+    assert not window.new_patient_action.isEnabled() and window.quit_action.isEnabled()
+    dialog.username.setText(USERNAME)
+    dialog.password.setText(PASSWORD)
+    assert not dialog.attempt()  # kept, not refused
+    assert dialog.message.text() == OPENING and not dialog.sign_in_button.isEnabled()
+    assert window.patients.rowCount() == 0
+
+    with qtbot.waitSignal(dialog.signed_in, timeout=20_000):
+        pass
+    assert window.services.accounts.current_user.username == USERNAME
+    assert window.centralWidget().isVisible() and window.new_patient_action.isEnabled()
+    assert window.patients.row_data(0).full_name == "Zoë <Early> Ñame"
+    assert window.services.audit.find()[0].action == Action.SIGN_IN
+    window.close()
+
+
+def test_a_wrong_early_answer_is_refused_once_the_database_is_open(qtbot, db_path):
+    ensure_admin(db_path)
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    dialog = window.access.sign_in_dialog
+    dialog.username.setText(USERNAME)
+    dialog.password.setText("not the password")
+    dialog.attempt()
+    with qtbot.waitSignal(window.services_attached, timeout=20_000):
+        pass
+    assert "Wrong username or password" in dialog.message.text()
+    assert dialog.isVisible() and dialog.password.text() == ""
+    assert window.services.accounts.current_user is None
+    assert not window.centralWidget().isVisible()
+    window.close()
+
+
+def test_the_first_administrator_asked_for_early_is_created_once_open(qtbot, db_path):
+    window = main(["--db", str(db_path)], exec_=False)  # a database not yet made
+    qtbot.addWidget(window)
+    dialog = window.access.sign_in_dialog
+    assert isinstance(dialog, FirstRunDialog)
+    for box, text in ((dialog.username, "admin"), (dialog.full_name, "Dr Ödön Kovács"),
+                      (dialog.password, "long enough password"),
+                      (dialog.password_again, "long enough password")):
+        box.setText(text)
+    assert not dialog.create()
+    assert dialog.message.text() == OPENING and not dialog.create_button.isEnabled()
+    with qtbot.waitSignal(dialog.signed_in, timeout=20_000):
+        pass
+    assert window.services.accounts.current_user.full_name == "Dr Ödön Kovács"
+    assert window.centralWidget().isVisible()
+    window.close()
+
+
+def test_quitting_before_the_database_is_open_lets_go_of_it(qtbot, db_path):
+    ensure_admin(db_path)
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    task = window.opening.task
+    with qtbot.waitSignal(task.finished, timeout=20_000):
+        window.close()  # at once, while the worker thread is still opening
+    qtbot.waitUntil(lambda: lock_is_free(db_path), timeout=5_000)
+    assert window.services is None
+
+
+def test_a_database_from_a_newer_app_is_told_over_the_window_which_then_closes(qtbot,
+                                                                            db_path):
+    ensure_admin(db_path)
+    with sqlite3.connect(db_path) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    con.close()
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.opening.settled, timeout=20_000):
+        pass
+    box = window.opening.shown
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert "could not be opened" in box.text() and str(db_path) in box.text()
+    assert not window.access.sign_in_dialog.isVisible() and window.services is None
+    click(qtbot, box.button(QMessageBox.StandardButton.Ok))
+    assert not window.isVisible()
+    assert lock_is_free(db_path)
+
+
+def test_the_gui_thread_shows_the_window_without_sqlalchemy(tmp_path):
+    """What keeps the window quick: SQLAlchemy (~0.5 s to import) is imported by the
+    opening thread only, never by the thread that builds and shows the window."""
+    ensure_admin(tmp_path / "clinic.sqlite3")
+    script = textwrap.dedent(f"""
+        import importlib.abc, sys, threading
+        importers = []
+
+        class Watch(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name in ("sqlalchemy", "argon2") and name not in sys.modules:
+                    importers.append((name, threading.current_thread().name))
+                return None
+
+        sys.meta_path.insert(0, Watch())
+        from practitioner_app.app import main
+        from tests.benchmarks.child import run_loop_until
+        window = main(["--db", {str(tmp_path / "clinic.sqlite3")!r}], exec_=False)
+        shown = window.isVisible() and window.access.sign_in_dialog.isVisible()
+        assert run_loop_until(lambda: window.services is not None, 30)
+        print(shown, sorted(importers))
+        window.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    shown, _, importers = out.stdout.strip().partition(" ")
+    assert shown == "True"
+    assert "sqlalchemy" in importers and "MainThread" not in importers, importers
