@@ -173,20 +173,29 @@ def _subparser(commands, name: str, summary: str, description: str) -> argparse.
 # --- demo -------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, highest: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"must be from 1 to 1000000; got {value}")
+    if not 1 <= value <= highest:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {highest}; got {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole_number(text, 1_000_000)
+
+
+def _sessions_per_patient(text: str) -> int:
+    return _whole_number(text, 50)
 
 
 def _add_demo(commands) -> None:
     demo = _subparser(
         commands, "demo", "add synthetic demo patients and sessions",
-        "Add synthetic patients, each with 1-8 treatment sessions 4-6 weeks apart, for "
+        "Add synthetic patients, each with 1-8 treatment sessions 4-6 weeks apart (or M "
+        "on average with --sessions-per-patient M), for "
         "demonstrations, training and load tests. Names come in several scripts (accented "
         "Latin, Greek, Cyrillic); every device type and facial zone is used, with depths "
         "inside each zone's typical range; a few latest sessions are left as drafts. "
@@ -197,6 +206,9 @@ def _add_demo(commands) -> None:
         "example:\n  practitioner-app --db demo.sqlite3 demo --patients 200 --seed 7")
     demo.add_argument("--patients", type=_positive, required=True, metavar="N",
                       help="how many patients to add (1-1000000)")
+    demo.add_argument("--sessions-per-patient", type=_sessions_per_patient, metavar="M",
+                      help="average sessions per patient, 1-50 (each patient gets 1 to "
+                           "2M-1); default: 1-8 sessions, 5.1 on average")
     demo.add_argument("--seed", type=int, default=0, metavar="S",
                       help="random seed; the same seed gives the same records (default 0)")
     demo.set_defaults(handler=_demo, writes=True)
@@ -208,7 +220,7 @@ def _demo(services, args) -> int:
         services.accounts.create_first_admin(
             DEMO_USER, "Demo Practitioner", "Demo account", "", password)
         print(f"Created the demo account: user {DEMO_USER}, password {password}")
-    result = services.demo.generate(args.patients, args.seed)
+    result = services.demo.generate(args.patients, args.seed, args.sessions_per_patient)
     print(f"Added {result.patients:,} patients ({result.first_number}-{result.last_number}) "
           f"with {result.sessions:,} sessions and {result.zones:,} treated zones "
           f"in {result.seconds:.1f} s.")

@@ -210,16 +210,22 @@ _MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS = 28, 42
 def generate_records(
     count: int, seed: int, first_number: int, today: date,
     guidance: Sequence[ZoneGuidance] = DEFAULT_ZONE_GUIDANCE,
+    sessions_per_patient: int | None = None,
 ) -> Iterator[tuple[Patient, list[TreatmentSession]]]:
     """`count` patients numbered P{first_number:06d} upwards, each with its sessions
-    (oldest first, none after `today`). Deterministic for the same arguments."""
+    (oldest first, none after `today`). Deterministic for the same arguments.
+
+    Each patient has 1–8 sessions (5.1 on average), or, with `sessions_per_patient` M,
+    1 to 2M−1 sessions, M on average: a long-established clinic's archive."""
     rng = random.Random(seed)
     units = _device_units(rng)
     by_zone = {g.zone: g for g in guidance}
     for offset in range(count):
         patient = _patient(rng, f"P{first_number + offset:06d}", today)
         has_draft = offset % _DRAFT_EVERY == _DRAFT_EVERY // 2
-        yield patient, _series(rng, patient, today, units, by_zone, has_draft)
+        count = (_SESSION_COUNT.pick(rng) if sessions_per_patient is None
+                 else rng.randint(1, 2 * sessions_per_patient - 1))
+        yield patient, _series(rng, patient, today, units, by_zone, has_draft, count)
 
 
 def _device_units(rng: random.Random) -> list[tuple[_DeviceModel, str]]:
@@ -260,9 +266,8 @@ def _patient(rng: random.Random, number: str, today: date) -> Patient:
 def _series(
     rng: random.Random, patient: Patient, today: date,
     units: list[tuple[_DeviceModel, str]], by_zone: dict[FacialZone, ZoneGuidance],
-    has_draft: bool,
+    has_draft: bool, count: int,
 ) -> list[TreatmentSession]:
-    count = _SESSION_COUNT.pick(rng)
     last = today - timedelta(days=rng.randint(0, 3) if has_draft else rng.randint(0, 240))
     gaps = [rng.randint(_MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS) for _ in range(count)]
     dates = [last - timedelta(days=sum(gaps[k + 1:])) for k in range(count)]
@@ -404,20 +409,25 @@ class DemoResult:
 
 
 class DemoService(Service):
-    def generate(self, patients: int, seed: int = 0) -> DemoResult:
+    def generate(self, patients: int, seed: int = 0,
+                 sessions_per_patient: int | None = None) -> DemoResult:
         """Add `patients` synthetic patients with their sessions, all or nothing.
 
         Numbers continue from the repository's next free number, so they never collide
         with existing patients. The same seed on the same day gives the same records.
+        `sessions_per_patient` (1–50) sets the average series length (generate_records).
         """
         if patients < 1:
             raise ValueError("patients must be at least 1")
+        if sessions_per_patient is not None and not 1 <= sessions_per_patient <= 50:
+            raise ValueError("sessions per patient must be 1–50")
         self._require_admin()  # synthetic records must never slip into a clinic unnoticed
         started = clock_time.perf_counter()
         with self._uow() as uow:
             guidance = uow.settings.zone_guidance() or DEFAULT_ZONE_GUIDANCE
             first = int(uow.patients.next_number()[1:])  # "P000042" -> 42
-            records = generate_records(patients, seed, first, self._today(), guidance)
+            records = generate_records(patients, seed, first, self._today(), guidance,
+                                       sessions_per_patient)
             sessions, zones = _bulk_insert(uow.session, records, self._clock())
             self._audit(uow, Action.PATIENT_CREATED, demo=True, patients=patients,
                         sessions=sessions, first=f"P{first:06d}",

@@ -52,7 +52,8 @@ def test_options_refuse_nonsense():
     with pytest.raises(SystemExit):
         run.parse(["--patients", "0"])
     args = run.parse(["--patients", "300", "--out", "x.md"])
-    assert (args.patients, args.repeat, args.queries, args.series) == (300, 5, 100, 50)
+    assert (args.patients, args.sessions_per_patient, args.repeat, args.queries,
+            args.series) == (300, 10, 5, 100, 50)
 
 
 @pytest.mark.slow
@@ -60,7 +61,8 @@ def test_every_figure_is_measured_on_a_tiny_clinic(tmp_path, qapp):
     """The whole runner once, tiny: the demo build and its Core copy, the series patient
     and its saves, the app and a bare window started as processes, typing into the real
     search field, clicking a patient, the documents, export and import."""
-    options = run.Options(patients=12, repeat=1, queries=6, series=3, report_runs=1)
+    options = run.Options(patients=12, sessions_per_patient=3, repeat=1, queries=6, series=3,
+                          report_runs=1)
     figures, clinic, notes = run.run_all(tmp_path, options)
 
     assert len(figures) == 14

@@ -121,6 +121,18 @@ def test_demo_prints_a_one_line_summary(capsys, db_path):
     assert counts(db_path)["treatment_sessions"] == sessions
 
 
+def test_demo_takes_an_average_series_length_and_names_its_range(capsys, db_path):
+    status, out, _ = cli(capsys, db_path, "demo", "--patients", "20",
+                         "--sessions-per-patient", "12")
+    assert status == EXIT_OK
+    assert counts(db_path)["treatment_sessions"] == int(re.search(r"with (\d+) sessions",
+                                                                  out)[1]) > 20 * 8
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", str(db_path), "demo", "--patients", "2", "--sessions-per-patient", "0"])
+    assert exited.value.code == EXIT_USAGE
+    assert "--sessions-per-patient: must be from 1 to 50; got 0" in capsys.readouterr().err
+
+
 def test_patients_list_prints_number_name_and_date_of_birth(capsys, services, db_path):
     for n, name in enumerate(HOSTILE_NAMES[1:5], start=1):
         services.patients.register(a_patient(number=f"P00000{n}", full_name=name,

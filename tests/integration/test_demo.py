@@ -133,3 +133,15 @@ def test_every_zone_is_used_in_a_larger_run(services, db_path):
     services.demo.generate(200, seed=3)
     zones = {r[0] for r in query(db_path, "SELECT DISTINCT zone FROM zone_treatments")}
     assert zones == {z.value for z in FacialZone}
+
+
+def test_a_long_established_clinic_has_longer_series_on_request(services, db_path):
+    """The benchmark's ten-year archive: 10 sessions per patient on average."""
+    result = services.demo.generate(200, seed=2, sessions_per_patient=10)
+    per_patient = query(db_path, "SELECT count(*) FROM treatment_sessions GROUP BY patient_id")
+    counts = [n for (n,) in per_patient]
+    assert len(counts) == 200 and min(counts) >= 1 and max(counts) <= 19
+    assert 9.0 <= result.sessions / 200 <= 11.0
+    assert max(counts) > 8  # longer than the default series ever are
+    with pytest.raises(ValueError, match="1–50"):
+        services.demo.generate(1, sessions_per_patient=51)
