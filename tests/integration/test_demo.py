@@ -145,3 +145,21 @@ def test_a_long_established_clinic_has_longer_series_on_request(services, db_pat
     assert max(counts) > 8  # longer than the default series ever are
     with pytest.raises(ValueError, match="1–50"):
         services.demo.generate(1, sessions_per_patient=51)
+
+
+def test_what_the_demo_writes_reads_back_exactly_as_generated(services):
+    """The demo writes rows itself (an executemany per table, each value through its
+    column type); reading them back through the services gives the records generated."""
+    import dataclasses
+
+    from practitioner_app.services.demo import generate_records
+
+    services.demo.generate(15, seed=4, sessions_per_patient=3)
+    expected = list(generate_records(15, 4, 1, NOW.date(), sessions_per_patient=3))
+    for patient, sessions in expected:
+        stored_id = services.patients.search(patient.number)[0]
+        stored = services.patients.get(stored_id)
+        assert dataclasses.replace(stored, id=patient.id) == patient
+        read = services.sessions.for_patient(stored_id)
+        assert [dataclasses.replace(s, id=None, patient_id=None) for s in read] == [
+            dataclasses.replace(s, id=None, patient_id=None) for s in sessions]
