@@ -92,11 +92,14 @@ class Opening(QObject):
             self._opened, self._failed)
 
     def _opened(self, result: Services | Assessment) -> None:
+        if self.window.is_closing:  # quit before the database was open: let go of it
+            if isinstance(result, Assessment):
+                self.lock.release()
+            else:
+                result.close()  # releases the lock too
+            return
         if isinstance(result, Assessment):
             self._cannot_use(result)
-            return
-        if self.window.is_closing:  # quit before the database was open
-            result.close()
             return
         self.window.attach(result)
         self.settled.emit()
@@ -104,7 +107,8 @@ class Opening(QObject):
     def _failed(self, error: Exception) -> None:
         self.lock.release()
         log.warning("Cannot open %s: %s", self.db_path, error)
-        self._tell(f"The database could not be opened:\n\n{error}")
+        if not self.window.is_closing:
+            self._tell(f"The database could not be opened:\n\n{error}")
 
     def _cannot_use(self, found: Assessment) -> None:
         self.window.access.stand_down()
