@@ -42,6 +42,11 @@ if TYPE_CHECKING:  # annotations only: the window shows before SQLAlchemy is loa
     from .startup import Opening
 
 
+#: How long typing in the search must pause before the patient panel follows the list
+#: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
+PANEL_AFTER_TYPING_MS = 150
+
+
 class MainWindow(QMainWindow):
     """Dialogs open window-modal without blocking (`open()`), and the last one opened is
     kept in `active_dialog`, so the event loop (and tests) keep running.
@@ -63,6 +68,7 @@ class MainWindow(QMainWindow):
         self.active_dialog = None
         self.opening: Opening | None = None  # set by ui/startup.py
         self.is_closing = False
+        self._typing = False  # a key press in the search is being answered
         self.setWindowTitle(f"Practitioner — {database_path.name}")
 
         self.search = QLineEdit()
@@ -104,7 +110,7 @@ class MainWindow(QMainWindow):
             self.patient_view.setColumnWidth(c, width)
 
         self._build_actions()
-        self.search.textChanged.connect(self.patients.set_query)
+        self.search.textChanged.connect(self._search_for)
         self.patients.refreshed.connect(self._after_search)
         self.patient_view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._show_patient_at(current.row()))
@@ -172,6 +178,14 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
 
+    def _search_for(self, text: str) -> None:
+        """Answer a key press in the search: the list, then its first match selected."""
+        self._typing = True
+        try:
+            self.patients.set_query(text)
+        finally:
+            self._typing = False
+
     def _after_search(self) -> None:
         n = self.patients.rowCount()
         self.count_label.setText(f"{n:,} patient{'s' if n != 1 else ''}")
@@ -188,7 +202,19 @@ class MainWindow(QMainWindow):
         if row < 0:
             self.panel.show_patient(None, [])
             return
-        self.show_patient(self.patients.patient_id(row))
+        patient_id = self.patients.patient_id(row)
+        if not self._typing:
+            self.show_patient(patient_id)
+            return
+        # A key press in the search: the list answers at once; the panel follows once
+        # typing pauses (PANEL_AFTER_TYPING_MS), so the keys in between pay only for the
+        # list. Typing on often keeps the same first match, already shown as stored
+        # (every change re-shows it): then nothing is read at all.
+        shown = self.panel.shown_patient
+        if shown is not None and shown.id == patient_id:
+            self.panel.cancel_pending()
+            return
+        self.panel.show_later(lambda: self.show_patient(patient_id), PANEL_AFTER_TYPING_MS)
 
     def show_patient(self, patient_id: PatientId) -> None:
         try:
@@ -263,6 +289,8 @@ class MainWindow(QMainWindow):
             session = self.services.sessions.get(session_id)
         except DomainError as error:
             QMessageBox.warning(self, "Session not found", str(error))
+            return None
+        if patient is None or session.patient_id != patient.id:  # never under another name
             return None
         from .dialogs.session_editor import SessionEditorDialog
 

@@ -65,7 +65,8 @@ def test_every_figure_is_measured_on_a_tiny_clinic(tmp_path, qapp):
                           report_runs=1)
     figures, clinic, notes = run.run_all(tmp_path, options)
 
-    assert len(figures) == 14
+    # 14, and the panel's figure when a typed key changed the first match.
+    assert len(figures) - any("panel follows" in f.name for f in figures) == 14
     for figure in figures:
         assert figure.ours > 0 and figure.baseline > 0, figure
     names = " ".join(f.name for f in figures)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from practitioner_app.domain.enums import Fitzpatrick
 from practitioner_app.ui.models.patient_table_model import PatientTableModel
-from tests.factories import HOSTILE_NAMES, a_patient
+from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 
 from .helpers import click, type_text
 
@@ -92,7 +92,8 @@ def test_search_as_you_type_by_name_without_accents_and_by_number(qtbot, start_a
     window.search.clear()
     type_text(qtbot, window.search, "<script>")
     assert window.patients.rowCount() == 1
-    assert window.panel.name.text() == HOSTILE_NAMES[0]  # shown as typed, not as markup
+    # The panel follows the list once typing pauses, showing the name as typed.
+    qtbot.waitUntil(lambda: window.panel.name.text() == HOSTILE_NAMES[0], timeout=2_000)
 
     window.search.clear()
     type_text(qtbot, window.search, "nobody by this name")
@@ -123,3 +124,38 @@ def test_patient_table_model_is_a_well_behaved_model(qtmodeltester, services):
     qtmodeltester.check(model)
     assert model.rowCount() == 30
     assert model.data(model.index(29, 1)) == "Patient 29"
+
+
+def test_the_panel_follows_the_search_once_typing_pauses(qtbot, start_app):
+    """Key presses pay only for the list; the panel shows the first match once typing
+    pauses, and anything that acts on "the patient" gets the one selected, never the one
+    still on screen."""
+    window = start_app()
+    anna = window.services.patients.register(a_patient(number="P000001",
+                                                       full_name="Anna Alpha"))
+    window.services.patients.register(a_patient(number="P000002",
+                                                      full_name="Bea Beta"))
+    window.services.sessions.save(anna.id, a_full_session())
+    window.patients.reload()
+    assert window.panel.name.text() == "Anna Alpha"  # not typed: shown at once
+
+    type_text(qtbot, window.search, "bea")
+    assert window.patients.row_data(0).full_name == "Bea Beta"
+    assert window.panel.is_pending and window.panel.name.text() == "Anna Alpha"
+    qtbot.waitUntil(lambda: window.panel.name.text() == "Bea Beta", timeout=2_000)
+    assert not window.panel.is_pending
+
+    window.search.clear()  # Anna first again: a session of hers is on screen
+    qtbot.waitUntil(lambda: window.panel.name.text() == "Anna Alpha", timeout=2_000)
+    type_text(qtbot, window.search, "be")
+    assert window.panel.is_pending and window.panel.name.text() == "Anna Alpha"
+    window.panel._open_row(0)  # Anna's session, clicked before the panel followed
+    assert window.active_dialog is None  # not opened: the panel is brought up to date
+    assert window.panel.name.text() == "Bea Beta"
+
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.panel.name.text() == "Anna Alpha", timeout=2_000)
+    type_text(qtbot, window.search, "bea")
+    editor = window.edit_patient()  # an action reads the patient: the selected one
+    assert editor is not None and editor.full_name.text() == "Bea Beta"
+    editor.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -41,7 +42,11 @@ def _plain(text: str = "") -> QLabel:
 
 class PatientPanel(QWidget):
     """Shows one patient. Emits `session_opened(int)` (a session id) when the user opens
-    a session from the list, `new_session_requested` and `edit_requested` (no payload)."""
+    a session from the list, `new_session_requested` and `edit_requested` (no payload).
+
+    `patient` is always the patient the panel shows or is about to show: a change asked
+    for with `show_later` is carried out first when anything reads it, so no action can
+    work on a patient other than the one selected."""
 
     session_opened = Signal(int)
     new_session_requested = Signal()
@@ -53,7 +58,11 @@ class PatientPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.patient: Patient | None = None
+        self._patient: Patient | None = None
+        self._pending: Callable[[], None] | None = None
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.show_pending)
         self.name = _plain()
         self.name.setStyleSheet("font-size: 18pt; font-weight: 600;")
         self.caution = _plain()
@@ -128,9 +137,42 @@ class PatientPanel(QWidget):
         layout.addLayout(documents)
         self.show_patient(None, [])
 
+    @property
+    def patient(self) -> Patient | None:
+        self.show_pending()
+        return self._patient
+
+    @property
+    def shown_patient(self) -> Patient | None:
+        """The patient on screen now, even while another is about to be shown."""
+        return self._patient
+
+    @property
+    def is_pending(self) -> bool:
+        return self._pending is not None
+
+    def show_later(self, show: Callable[[], None], delay_ms: int) -> None:
+        """Run `show()` (which calls show_patient) after `delay_ms`, unless asked for
+        again sooner: the panel follows the search once typing pauses, and the key
+        presses in between pay only for the list."""
+        self._pending = show
+        self._later.start(delay_ms)
+
+    def cancel_pending(self) -> None:
+        self._pending = None
+        self._later.stop()
+
+    def show_pending(self) -> None:
+        """Carry out a change asked for with `show_later` now (nothing if none)."""
+        show, self._pending = self._pending, None
+        self._later.stop()
+        if show is not None:
+            show()
+
     def show_patient(self, patient: Patient | None, sessions: list[SessionRow],
                      today: date | None = None) -> None:
-        self.patient = patient
+        self.cancel_pending()
+        self._patient = patient
         has = patient is not None
         self.sessions.set_rows(sessions)
         for w in (self.edit_button, self.new_session_button, self.summary_button,
@@ -200,7 +242,17 @@ class PatientPanel(QWidget):
             f"Given on {photo[-1].consent_date.isoformat()}, witnessed by "
             f"{photo[-1].witnessed_by}" if photo else "Not recorded")
 
+    def _stale(self) -> bool:
+        """Whether another patient is about to be shown: a session of the one on screen
+        is then not acted on (the panel is brought up to date instead)."""
+        if self._pending is None:
+            return False
+        self.show_pending()
+        return True
+
     def _report_current(self, kind: str) -> None:
+        if self._stale():
+            return
         index = self.session_view.currentIndex()
         if index.isValid():
             self.report_requested.emit(kind, int(self.sessions.session_id(index.row())))
@@ -211,4 +263,6 @@ class PatientPanel(QWidget):
             self._open_row(index.row())
 
     def _open_row(self, row: int) -> None:
+        if self._stale():
+            return
         self.session_opened.emit(int(SessionId(self.sessions.session_id(row))))
