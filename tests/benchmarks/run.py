@@ -420,8 +420,8 @@ def start_up_figures(db: Path, workdir: Path,
         Figure("Cold start: launch → main window asking for sign-in", prompt_ms, bare_ms,
                "ms", 2.5, target_is_ratio=True, baseline_name=window),
         Figure(f"Sign-in: Enter → patient list filled (typed at "
-               f"{child.TYPING_KEYS_PER_S} keys/s)", sign_in_ms, argon2_ms, "ms", 1.5,
-               target_is_ratio=True, baseline_name="Argon2id check alone"),
+               f"{child.TYPING_KEYS_PER_S} keys/s)", sign_in_ms, argon2_ms, "ms",
+               baseline_name="Argon2id check alone"),
         Figure("Cold start, the clinician's wait: launch → sign-in prompt, plus Enter → "
                "list filled", prompt_ms + sign_in_ms, bare_ms + argon2_ms, "ms", 2.5,
                target_is_ratio=True, baseline_name=checked),
