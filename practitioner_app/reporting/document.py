@@ -52,11 +52,16 @@ def pdf_builder(build: Callable[[D], bytes]) -> Callable[[D], bytes]:
 
     @functools.wraps(build)
     def prepared(data: D) -> bytes:
-        register_fonts()
-        _configure_reportlab()
+        prepare_reportlab()
         return build(data)
 
     return prepared
+
+
+def prepare_reportlab() -> None:
+    """The fonts registered and ReportLab configured (cheap once done)."""
+    register_fonts()
+    _configure_reportlab()
 
 
 class NumberedCanvas(Canvas):

@@ -31,6 +31,10 @@ class ReportService(Service):
             position = uow.sessions.position_in_series(session)
         return patient, session, position
 
+    def warm_up(self) -> None:
+        """Load the document machinery ahead of the first document (reporting.prepare)."""
+        reporting.prepare()
+
     def session_report_data(self, session_id: SessionId) -> SessionReportData:
         """Everything the report prints; a signed session's digest is checked first."""
         patient, session, (number, count) = self._session_and_series(session_id)

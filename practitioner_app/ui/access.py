@@ -102,6 +102,7 @@ class AccessControl:
             f"Database: {self.services.database_path}")
         self.idle_lock = IdleLock(self.services.security.idle_minutes(), self._show_lock,
                                   self.window)
+        self.window.prepare_documents()
 
     # -- the idle lock -----------------------------------------------------------------------
     def lock_now(self) -> None:

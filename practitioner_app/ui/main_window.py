@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +43,11 @@ if TYPE_CHECKING:  # annotations only: the window shows before SQLAlchemy is loa
     from .startup import Opening
 
 
+log = logging.getLogger(__name__)
+
+#: After the first sign-in, how long to leave the clinician's first look alone before the
+#: document machinery (ReportLab, ~0.5 s of imports) loads on the worker thread.
+PREPARE_DOCUMENTS_AFTER_MS = 1500
 #: How long typing in the search must pause before the patient panel follows the list
 #: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
 PANEL_AFTER_TYPING_MS = 150
@@ -69,6 +75,9 @@ class MainWindow(QMainWindow):
         self.opening: Opening | None = None  # set by ui/startup.py
         self.is_closing = False
         self._typing = False  # a key press in the search is being answered
+        #: None until the first sign-in; then False, True once documents are prepared.
+        self.documents_prepared: bool | None = None
+        self.documents_task: BackgroundTask | None = None
         self.setWindowTitle(f"Practitioner — {database_path.name}")
 
         self.search = QLineEdit()
@@ -311,6 +320,24 @@ class MainWindow(QMainWindow):
         return self._open(dialog)
 
     # -- documents ---------------------------------------------------------------------------
+    def prepare_documents(self) -> None:
+        """A moment after the first sign-in, load the document machinery on the worker
+        thread, so the first document is as quick as the next; once per window."""
+        if self.documents_prepared is not None:
+            return
+        self.documents_prepared = False
+
+        def prepare() -> None:
+            if not self.is_closing:
+                self.documents_task = run_in_background(
+                    self.services.reports.warm_up, self._documents_ready,
+                    lambda error: log.warning("Preparing documents failed: %s", error))
+
+        QTimer.singleShot(PREPARE_DOCUMENTS_AFTER_MS, self, prepare)
+
+    def _documents_ready(self, _result) -> None:
+        self.documents_prepared = True
+
     def show_report(self, kind: str, session_id: int = 0) -> BackgroundTask | None:
         """Build a document off the GUI thread, then preview it (with Print and Save).
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtPrintSupport import QPrinter
 
 from practitioner_app.domain.clinic import ClinicProfile
+from practitioner_app.ui import main_window
 from practitioner_app.ui.dialogs.pdf_preview import PdfPreviewDialog
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 
@@ -108,3 +109,15 @@ def test_logo_is_chosen_in_the_app_and_printed_on_every_page(qtbot, window, tmp_
     summary = window.services.reports.patient_summary(window.panel.patient.id)
     for page in pypdf.PdfReader(io.BytesIO(summary)).pages:
         assert len(page.images) == 1
+
+
+def test_documents_are_prepared_a_moment_after_sign_in(qtbot, start_app, monkeypatch):
+    """The document machinery loads on the worker thread after the first sign-in (never
+    on the way to the window), once; a first document then needs nothing more."""
+    monkeypatch.setattr(main_window, "PREPARE_DOCUMENTS_AFTER_MS", 10)
+    window = start_app()
+    assert window.documents_prepared is False  # asked for, not yet done
+    qtbot.waitUntil(lambda: window.documents_prepared is True, timeout=20_000)
+    task = window.documents_task
+    window.prepare_documents()  # a later sign-in (after the idle lock) asks again
+    assert window.documents_task is task
