@@ -45,9 +45,9 @@ def prepare() -> None:
     its worker thread a moment after sign-in, never on the way to the first window."""
     for module in _BUILDERS.values():
         import_module(module, __name__)
-    from .document import prepare_reportlab
-
-    prepare_reportlab()
+    # Named at run time, like the builders, so that importing this package (which the
+    # windows do, through the services) never reaches ReportLab.
+    import_module(".document", __name__).prepare_reportlab()
 
 
 def __getattr__(name: str):
