@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 #: After the first sign-in, how long to leave the clinician's first look alone before the
 #: document machinery (ReportLab, ~0.5 s of imports) loads on the worker thread.
 PREPARE_DOCUMENTS_AFTER_MS = 1500
+#: The due list's starting height in pixels, below the patients.
+DUE_LIST_HEIGHT = 190
 #: How long typing in the search must pause before the patient panel follows the list
 #: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
 PANEL_AFTER_TYPING_MS = 150
@@ -133,6 +135,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        # The due list is a glance; the patient needs the height (at 800 px the panel
+        # was squeezed until its consent warning was cut off).
+        self.resizeDocks([self.course_actions.dock], [DUE_LIST_HEIGHT],
+                         Qt.Orientation.Vertical)
 
     def attach(self, services: Services) -> None:
         """The database is open and checked: from now on the window works on `services`

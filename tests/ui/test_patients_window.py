@@ -159,3 +159,22 @@ def test_the_panel_follows_the_search_once_typing_pauses(qtbot, start_app):
     editor = window.edit_patient()  # an action reads the patient: the selected one
     assert editor is not None and editor.full_name.text() == "Bea Beta"
     editor.close()
+
+
+def test_at_the_default_size_the_panel_shows_its_warnings_whole(qtbot, start_app):
+    """At 1280×800, a patient with the skin-type caution and no consent on file: every
+    line of the panel's warnings is on screen, none cut off by the due list below."""
+    from practitioner_app.domain.enums import Fitzpatrick
+
+    window = start_app()
+    window.resize(1280, 800)
+    window.services.patients.register(a_patient(fitzpatrick=Fitzpatrick.V,
+                                                medical_history="Hypothyroidism, stable"))
+    window.patients.reload()
+    labels = (window.panel.caution, window.panel.treatment_consent)
+    qtbot.waitUntil(lambda: all(label.isVisible() and label.text() for label in labels))
+
+    def whole() -> bool:  # once the layout has settled
+        return all(label.height() >= label.heightForWidth(label.width()) for label in labels)
+
+    qtbot.waitUntil(whole, timeout=2_000)
