@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..persistence.safety import Assessment, DatabaseLock, assess, has_accounts
+from ..persistence.safety import Assessment, DatabaseLock, StorageError, assess, has_accounts
 
 if TYPE_CHECKING:
     from .container import Services
 
-__all__ = ["has_accounts", "open_checked"]
+__all__ = ["Assessment", "DatabaseLock", "StorageError", "has_accounts", "open_checked"]
 
 
 def open_checked(db_path: Path, backups_dir: Path, lock: DatabaseLock,

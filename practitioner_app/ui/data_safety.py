@@ -20,10 +20,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..domain.errors import DomainError
-from ..services.backup import CheckReport, RestoreResult
 from .workers import BackgroundTask, run_in_background
 
-if TYPE_CHECKING:  # imported when first opened: the window shows sooner
+if TYPE_CHECKING:  # imported when first used: the window shows sooner
+    from ..services.backup import CheckReport, RestoreResult
     from .dialogs.recovery_dialog import RestoreDialog
 
 log = logging.getLogger(__name__)

@@ -29,8 +29,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..paths import backups_dir
-from ..services.backup import Assessment, BackupService, DatabaseLock, StorageError
-from ..services.opening import has_accounts, open_checked
+from ..services.opening import Assessment, DatabaseLock, StorageError, has_accounts, open_checked
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
@@ -128,7 +127,8 @@ class Opening(QObject):
         self.settled.emit()
 
     def _recovery(self, problem: str) -> RestoreDialog:
-        from .dialogs.recovery_dialog import RestoreDialog  # only for a damaged file
+        from ..services.backup import BackupService  # only for a damaged file
+        from .dialogs.recovery_dialog import RestoreDialog
 
         backup = BackupService(self.db_path, backups_dir(self.db_path))
         good = backup.newest_good_backup()

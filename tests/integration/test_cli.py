@@ -314,3 +314,23 @@ def test_the_real_entry_point_exports(services, recorded, db_path):
         cwd=ROOT, capture_output=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, b"")
     assert done.stdout == expected
+
+
+@pytest.mark.parametrize("argv", [[], ["--db", "clinic.sqlite3"], ["--db=clinic.sqlite3"],
+                                  ["--db", "Łódź clinic/ψ.sqlite3"]])
+def test_opening_the_windows_parses_as_the_full_parser_does(argv):
+    """No command: the arguments are read without building every command's parser (a
+    start-up cost), to the same answer."""
+    from practitioner_app.cli import build_parser, parse
+
+    quick, full = parse(argv), build_parser().parse_args(argv)
+    assert (quick.command, quick.db, quick.user) == (full.command, full.db, full.user)
+    assert quick.command is None
+
+
+@pytest.mark.parametrize("argv", [["--db"], ["--db="], ["--db", "x", "--user", "u"],
+                                  ["--help"], ["--version"]])
+def test_anything_else_goes_to_the_full_parser(argv):
+    from practitioner_app.cli import _window_arguments
+
+    assert _window_arguments(argv) is None
