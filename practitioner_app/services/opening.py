@@ -39,5 +39,9 @@ def open_checked(db_path: Path, backups_dir: Path, lock: DatabaseLock,
     if not found.usable:
         return found
     services = open_services(db_path, backups_dir, lock=lock)
-    services.warm_up()
+    try:
+        services.warm_up()
+    except BaseException:
+        services.close()
+        raise
     return services

@@ -32,7 +32,8 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
 
     With `exec_=False` returns the shown window (or the message saying why the database
     cannot be opened) without running the event loop; otherwise runs the loop and returns
-    the exit status: 1 when the database never opened.
+    the exit status: 1 when the user was told the database cannot be used, else the
+    loop's (0, also for quitting before the database had opened).
     """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("practitioner-app")
@@ -41,14 +42,19 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
     if not exec_:
         return shown
     previous_hook, sys.excepthook = sys.excepthook, _show_unexpected_error
+    opening = getattr(shown, "opening", None)
     try:
         status = app.exec()
     finally:
         sys.excepthook = previous_hook
+        if opening is not None:
+            opening.finish()  # quit while the database was still opening: let go of it
         window = main_window_of(shown)
         if window is not None:
             window.services.close()
-    return status if main_window_of(shown) is not None else 1
+    if opening is None or opening.problem:  # the database could not be used: said why
+        return 1
+    return status
 
 
 def _main_window(db_path: Path, has_accounts: bool) -> MainWindow:

@@ -398,4 +398,5 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.is_closing = True
+            self.panel.cancel_pending()  # typed just before closing: the panel stays
             self.data_safety.window_closed()  # backup if changed, then release the database

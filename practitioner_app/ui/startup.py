@@ -25,12 +25,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..paths import backups_dir
 from ..services.opening import Assessment, DatabaseLock, StorageError, has_accounts, open_checked
-from .workers import BackgroundTask, run_in_background
+from .workers import BackgroundTask, run_in_background, wait_for_background
 
 if TYPE_CHECKING:
     from ..services.container import Services
@@ -90,6 +90,19 @@ class Opening(QObject):
                     assessment),
             self._opened, self._failed)
 
+    @property
+    def problem(self) -> bool:
+        """Whether the user was told the database cannot be used (a message or the offer
+        to restore a backup)."""
+        return self.shown is not None
+
+    def finish(self) -> None:
+        """The app is quitting: wait for an opening still under way and let its answer in,
+        so the database is closed and its lock released before the process ends."""
+        if self.task is not None and not self.is_settled:
+            wait_for_background()
+            QCoreApplication.processEvents()
+
     def _opened(self, result: Services | Assessment) -> None:
         if self.window.is_closing:  # quit before the database was open: let go of it
             if isinstance(result, Assessment):
@@ -100,7 +113,13 @@ class Opening(QObject):
         if isinstance(result, Assessment):
             self._cannot_use(result)
             return
-        self.window.attach(result)
+        try:
+            self.window.attach(result)
+        except Exception as error:  # e.g. the backups folder cannot be watched
+            result.close()
+            log.warning("Cannot use %s: %s", self.db_path, error)
+            self._tell(f"The database could not be opened:\n\n{error}")
+            return
         self.settled.emit()
 
     def _failed(self, error: Exception) -> None:
@@ -110,13 +129,18 @@ class Opening(QObject):
             self._tell(f"The database could not be opened:\n\n{error}")
 
     def _cannot_use(self, found: Assessment) -> None:
-        self.window.access.stand_down()
         if found.can_restore:
-            self.shown = self._recovery(found.message())
+            self.window.access.stand_down()
+            try:
+                self.shown = self._recovery(found.message())
+            except Exception as error:  # e.g. the backups folder cannot be read
+                self.lock.release()
+                self._tell(f"{found.message()}\n\nThe backups could not be listed: {error}")
+                return
+            self.settled.emit()
         else:
             self.lock.release()
             self._tell(found.message())
-        self.settled.emit()
 
     def _tell(self, text: str) -> None:
         """Say why, over the (empty, locked) window; the app closes with the message."""

@@ -65,3 +65,10 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
     task.failed.connect(lambda _e: _running.discard(task))
     _serial_pool().start(_Runnable(task))
     return task
+
+
+def wait_for_background() -> None:
+    """Block until the worker thread has finished every task given to it (used only when
+    the app quits, so nothing is cut off half way)."""
+    if _pool is not None:
+        _pool.waitForDone()

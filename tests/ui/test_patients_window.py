@@ -160,6 +160,12 @@ def test_the_panel_follows_the_search_once_typing_pauses(qtbot, start_app):
     assert editor is not None and editor.full_name.text() == "Bea Beta"
     editor.close()
 
+    window.search.clear()
+    type_text(qtbot, window.search, "anna")
+    assert window.panel.is_pending
+    window.close()  # typed just before quitting: nothing is read after the database closed
+    assert not window.panel.is_pending and window.panel.shown_patient.full_name == "Bea Beta"
+
 
 def test_at_the_default_size_the_panel_shows_its_warnings_whole(qtbot, start_app):
     """At 1280×800, a patient with the skin-type caution and no consent on file: every

@@ -164,3 +164,44 @@ def test_the_gui_thread_shows_the_window_without_sqlalchemy(tmp_path):
     shown, _, importers = out.stdout.strip().partition(" ")
     assert shown == "True"
     assert "sqlalchemy" in importers and "MainThread" not in importers, importers
+
+
+def test_a_file_that_cannot_be_read_is_told_once(qtbot, db_path):
+    db_path.mkdir()  # a folder where the database should be: unreadable as a database
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    told = []
+    window.opening.settled.connect(lambda: told.append(window.opening.shown))
+    qtbot.waitUntil(lambda: window.opening.shown is not None, timeout=20_000)
+    assert len(told) == 1 and isinstance(told[0], QMessageBox)
+    assert str(db_path) in told[0].text() and window.opening.problem
+    assert lock_is_free(db_path)
+
+
+def test_quitting_the_app_while_the_database_opens_ends_cleanly(tmp_path):
+    """The real event loop, quit at its first turn (long before SQLAlchemy has loaded in
+    a new process): the app waits for the opening thread, closes what it opened, lets go
+    of the lock, and reports a normal exit."""
+    db = tmp_path / "clinic.sqlite3"
+    ensure_admin(db)
+    script = textwrap.dedent(f"""
+        from PySide6.QtCore import QTimer
+        from practitioner_app.app import main
+        from practitioner_app.services.backup import DatabaseLock
+        from practitioner_app.ui import application
+
+        opened = application.open_main_window
+        def open_and_quit(*args, **kwargs):
+            window = opened(*args, **kwargs)
+            QTimer.singleShot(0, window.close)
+            return window
+        application.open_main_window = open_and_quit
+        status = main(["--db", {str(db)!r}])
+        with DatabaseLock({str(db)!r}):  # refused if still held
+            print("status", status)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "status 0"
+    assert "Traceback" not in out.stderr and "Error calling" not in out.stderr, out.stderr
