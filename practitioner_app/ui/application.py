@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from .main_window import MainWindow
 from .settings import AppSettings
 from .startup import main_window_of, open_main_window
+from .workers import wait_for_background
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
         sys.excepthook = previous_hook
         if opening is not None:
             opening.finish()  # quit while the database was still opening: let go of it
+        wait_for_background()  # a document or backup under way ends before the process
         window = main_window_of(shown)
         if window is not None:
             window.services.close()
