@@ -77,6 +77,11 @@ class Opening(QObject):
         self.lock = lock
         self.shown: QWidget | None = None
         self.task: BackgroundTask | None = None
+        # The answer is delivered through plain functions that know whether this object
+        # still exists: were the window deleted (not merely closed) before the database
+        # opened, what was opened is still closed and the lock let go.
+        self._alive = [True]
+        window.destroyed.connect(lambda _object=None, alive=self._alive: alive.clear())
         self._start(assessment)
 
     @property
@@ -85,10 +90,26 @@ class Opening(QObject):
 
     def _start(self, assessment: Callable[[], Assessment] | None) -> None:
         self.window.statusBar().showMessage(f"Opening {self.db_path} …")
+        alive, lock, opened, failed = self._alive, self.lock, self._opened, self._failed
+
+        def on_opened(result: Services | Assessment) -> None:
+            if alive:
+                opened(result)
+            elif isinstance(result, Assessment):
+                lock.release()
+            else:
+                result.close()  # releases the lock too
+
+        def on_failed(error: Exception) -> None:
+            if alive:
+                failed(error)
+            else:
+                lock.release()
+
         self.task = run_in_background(
             partial(open_checked, self.db_path, backups_dir(self.db_path), self.lock,
                     assessment),
-            self._opened, self._failed)
+            on_opened, on_failed)
 
     @property
     def problem(self) -> bool:

@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 from practitioner_app.app import main
@@ -205,3 +206,11 @@ def test_quitting_the_app_while_the_database_opens_ends_cleanly(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "status 0"
     assert "Traceback" not in out.stderr and "Error calling" not in out.stderr, out.stderr
+
+
+def test_a_window_deleted_before_the_database_opens_still_lets_go_of_it(qtbot, db_path):
+    ensure_admin(db_path)
+    window = main(["--db", str(db_path)], exec_=False)
+    window.close()
+    shiboken6.delete(window)  # gone, not merely closed (tests and embedding do this)
+    qtbot.waitUntil(lambda: lock_is_free(db_path), timeout=20_000)
