@@ -35,7 +35,32 @@ def _password_box() -> QLineEdit:
     return box
 
 
-class SignInDialog(QDialog):
+class _AnsweredOnceOpen:
+    """For a dialog that may be answered before the database is open (its `_accounts` is
+    None until then): the answer is kept, its button disabled and OPENING shown, and
+    `set_accounts` acts on it. The dialog sets `_accounts`, `_pending`, `message` and
+    `_answer_button`, and names its action in `_answer`."""
+
+    def _keep_until_open(self) -> bool:
+        """Whether the database is not open yet (the answer is then kept)."""
+        if self._accounts is not None:
+            return False
+        self._pending = True
+        self._answer_button.setEnabled(False)
+        self.message.show_messages([], [OPENING])
+        return True
+
+    def set_accounts(self, accounts: AccountService) -> None:
+        """The database is open; an answer given before is acted on now."""
+        self._accounts = accounts
+        if self._pending:
+            self._pending = False
+            self._answer_button.setEnabled(True)
+            self.message.show_messages([], [])
+            self._answer()
+
+
+class SignInDialog(_AnsweredOnceOpen, QDialog):
     """Asks for username and password; with `unlock_user` set, only that user's password
     (the idle lock). Emits `signed_in` (no payload) once the account is confirmed.
 
@@ -68,6 +93,7 @@ class SignInDialog(QDialog):
         self.sign_in_button = self.buttons.addButton(
             "Unlock" if unlock_user else "Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in_button.setDefault(True)
+        self._answer_button = self.sign_in_button
         self.buttons.accepted.connect(self.attempt)
         # A child of the dialog, so it can never fire after the dialog is gone.
         self._retry = QTimer(self)
@@ -81,21 +107,10 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(440)
         (self.password if unlock_user else self.username).setFocus()
 
-    def set_accounts(self, accounts: AccountService) -> None:
-        """The database is open; an answer given before is checked now."""
-        self._accounts = accounts
-        if self._pending:
-            self._pending = False
-            self.sign_in_button.setEnabled(True)
-            self.attempt()
-
     def attempt(self) -> bool:
         """Check the answer; True once signed in. Before the database is open the answer
         is kept and checked as soon as it is (False until then)."""
-        if self._accounts is None:
-            self._pending = True
-            self.sign_in_button.setEnabled(False)
-            self.message.show_messages([], [OPENING])
+        if self._keep_until_open():
             return False
         try:
             if self._unlock_user:
@@ -114,11 +129,14 @@ class SignInDialog(QDialog):
         self.accept()
         return True
 
+    def _answer(self) -> None:
+        self.attempt()
+
     def reject(self) -> None:  # Escape never gets past the lock
         pass
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(_AnsweredOnceOpen, QDialog):
     """Creates the administrator's account on the first start. Emits `signed_in`."""
 
     signed_in = Signal()
@@ -157,6 +175,7 @@ class FirstRunDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.create_button.setText("Create account")
+        self._answer_button = self.create_button
         self.buttons.accepted.connect(self.create)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -164,15 +183,6 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(560)
-
-    def set_accounts(self, accounts: AccountService) -> None:
-        """The database is open; an account asked for before is created now."""
-        self._accounts = accounts
-        if self._pending:
-            self._pending = False
-            self.create_button.setEnabled(True)
-            self.message.show_messages([], [])
-            self.create()
 
     def create(self) -> bool:
         """Create the account; True once created and signed in. Before the database is
@@ -182,10 +192,7 @@ class FirstRunDialog(QDialog):
         if self.password.text() != self.password_again.text():
             self.board.show([Problem("password_again", "The two passwords differ.")])
             return False
-        if self._accounts is None:
-            self._pending = True
-            self.create_button.setEnabled(False)
-            self.message.show_messages([], [OPENING])
+        if self._keep_until_open():
             return False
         try:
             self._accounts.create_first_admin(
@@ -201,6 +208,9 @@ class FirstRunDialog(QDialog):
         self.signed_in.emit()
         self.accept()
         return True
+
+    def _answer(self) -> None:
+        self.create()
 
     def reject(self) -> None:  # the app cannot be used without an account
         pass
