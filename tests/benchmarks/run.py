@@ -525,26 +525,10 @@ def _type_character(widget, ch: str) -> None:
                            Qt.KeyboardModifier.NoModifier)
 
 
-@contextlib.contextmanager
-def sent_sql(services) -> Iterator[list[tuple[str, tuple]]]:
-    """Every statement (SQL, parameters) the services send while the block runs."""
-    from sqlalchemy import event
-
-    engine = services._database.engine
-    statements: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        statements.append((statement, tuple(parameters or ())))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def search_statement(services, query: str) -> tuple[str, tuple]:
     """The SQL (and parameters) the patient search sends for `query`."""
+    from tests.sql_capture import sent_sql
+
     with sent_sql(services) as statements:
         services.patients.search(query)
     return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])

@@ -10,39 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from tests.benchmarks.bench_reports import a_series
 from tests.factories import a_patient
+from tests.sql_capture import sent_sql
 
 #: `SCAN t ...` reads every row of t, in table or in index order; `SEARCH t ...` seeks.
 _SCAN = re.compile(r"^SCAN (\w+)\b")
 
 
-@contextmanager
-def captured(services):
-    """Every (SQL, parameters) the services send while the block runs."""
-    engine = services._database.engine
-    statements: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, executemany):
-        if not executemany and statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, tuple(parameters or ())))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def plans(services, call: Callable[[], object]) -> list[tuple[str, list[str]]]:
     """(SQL, query plan lines) of every SELECT that `call` makes."""
-    with captured(services) as statements:
+    with sent_sql(services, selects_only=True) as statements:
         call()
     assert statements, "the call sent no query"
     engine = services._database.engine
