@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from ..domain.audit import Action
+from .actions import action
 from .dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
 from .idle_lock import IdleLock
 
@@ -26,15 +27,11 @@ class AccessControl:
         self.idle_lock: IdleLock | None = None
         self.sign_in_dialog = None
         self.lock_dialog: SignInDialog | None = None
-        self.lock_action = QAction("&Lock now", window)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self.lock_now)
+        self.lock_action = action(window, "&Lock now", self.lock_now, "Ctrl+L")
         file_menu.insertAction(file_menu.actions()[0] if file_menu.actions() else None,
                                self.lock_action)
-        self.practitioners_action = QAction("&Practitioners…", window)
-        self.practitioners_action.triggered.connect(self.open_practitioners)
-        self.audit_action = QAction("&Audit trail…", window)
-        self.audit_action.triggered.connect(self.open_audit)
+        self.practitioners_action = action(window, "&Practitioners…", self.open_practitioners)
+        self.audit_action = action(window, "&Audit trail…", self.open_audit)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.practitioners_action)
         clinic_menu.addAction(self.audit_action)
@@ -84,13 +81,13 @@ class AccessControl:
         self.window.centralWidget().setVisible(is_open)
         for dock in self.window.findChildren(QDockWidget):
             dock.setVisible(is_open)
-        for action in self.window.findChildren(QAction):
-            if action is not self.window.quit_action:
-                action.setEnabled(is_open)
+        for each in self.window.findChildren(QAction):
+            if each is not self.window.quit_action:
+                each.setEnabled(is_open)
         user = self.services.accounts.current_user if self.services is not None else None
         is_admin = bool(is_open and user and user.is_admin)
-        for action in self.admin_actions:
-            action.setEnabled(is_admin)
+        for each in self.admin_actions:
+            each.setEnabled(is_admin)
 
     def _signed_in(self) -> None:
         user = self.services.accounts.current_user

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu
 
 from ..domain.ids import PatientId
+from .actions import action
 from .widgets.due_list import DueList
 
 if TYPE_CHECKING:  # imported when first opened: the window shows sooner
@@ -27,11 +27,9 @@ class CourseActions:
         self.dock.setObjectName("due_dock")
         self.dock.setWidget(self.due_list)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        self.courses_action = QAction("C&ourses of treatment…", window)
-        self.courses_action.triggered.connect(self.open_courses)
+        self.courses_action = action(window, "C&ourses of treatment…", self.open_courses)
         patient_menu.addAction(self.courses_action)
-        self.recall_action = QAction("&Lot recall…", window)
-        self.recall_action.triggered.connect(self.open_recall)
+        self.recall_action = action(window, "&Lot recall…", self.open_recall)
         clinic_menu.addAction(self.recall_action)
         window.access.admin_actions.append(self.recall_action)  # recall is an admin's task
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..domain.errors import DomainError
+from .actions import action
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:  # imported when first used: the window shows sooner
@@ -67,15 +67,10 @@ class DataSafety(QObject):
         self._auto_running = False
         self._told_auto_failure: str | None = None
 
-        def action(text: str, slot) -> QAction:
-            a = QAction(text, window)
-            a.triggered.connect(lambda _checked=False: slot())
-            return a
-
-        self.backup_action = action("&Back up now…", self.back_up_now)
-        self.restore_action = action("&Restore from backup…", self.restore_from_backup)
-        self.check_action = action("Chec&k database", self.check_database)
-        self.export_action = action("E&xport patient data…", self.export_patient_data)
+        self.backup_action = action(window, "&Back up now…", self.back_up_now)
+        self.restore_action = action(window, "&Restore from backup…", self.restore_from_backup)
+        self.check_action = action(window, "Chec&k database", self.check_database)
+        self.export_action = action(window, "E&xport patient data…", self.export_patient_data)
         before = window.quit_action
         for a in (self.backup_action, self.restore_action, self.check_action):
             file_menu.insertAction(before, a)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from .access import AccessControl
+from .actions import action
 from .course_actions import CourseActions
 from .data_safety import DataSafety
 from .models.patient_table_model import PatientTableModel
@@ -150,21 +151,16 @@ class MainWindow(QMainWindow):
         self.services_attached.emit()
 
     def _build_actions(self) -> None:
-        def action(text: str, shortcut, slot) -> QAction:
-            a = QAction(text, self)
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))
-            a.triggered.connect(slot)
-            return a
-
-        self.new_patient_action = action("&New patient…", QKeySequence.StandardKey.New,
-                                         self.new_patient)
-        self.edit_patient_action = action("&Edit patient…", "Ctrl+E", self.edit_patient)
-        self.new_session_action = action("New &session…", "Ctrl+Shift+N", self.new_session)
-        self.find_action = action("&Find patient", QKeySequence.StandardKey.Find,
-                                  self._focus_search)
-        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, self.close)
-        self.clinic_action = action("&Clinic details…", None, self.edit_clinic)
+        self.new_patient_action = action(self, "&New patient…", self.new_patient,
+                                         QKeySequence.StandardKey.New)
+        self.edit_patient_action = action(self, "&Edit patient…", self.edit_patient,
+                                          "Ctrl+E")
+        self.new_session_action = action(self, "New &session…", self.new_session,
+                                         "Ctrl+Shift+N")
+        self.find_action = action(self, "&Find patient", self._focus_search,
+                                  QKeySequence.StandardKey.Find)
+        self.quit_action = action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.clinic_action = action(self, "&Clinic details…", self.edit_clinic)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.quit_action)
         patient_menu = self.menuBar().addMenu("&Patient")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ..domain.audit import Action
 from ..domain.patient import Patient
+from .actions import action
 from .messages import message_box
 
 if TYPE_CHECKING:  # imported when first opened: the window shows sooner
@@ -33,14 +33,10 @@ class RecordKeeping(QObject):
         self.window = window
         self.message: QMessageBox | None = None
 
-        def action(text: str, slot) -> QAction:
-            a = QAction(text, window)
-            a.triggered.connect(lambda _checked=False: slot())
-            return a
-
-        self.consent_action = action("Record &consent…", self.record_consent)
-        self.archive_action = action("&Archive patient…", self.archive_patient)
-        self.screen_rules_action = action("Contraindication &screen…", self.edit_screen_rules)
+        self.consent_action = action(window, "Record &consent…", self.record_consent)
+        self.archive_action = action(window, "&Archive patient…", self.archive_patient)
+        self.screen_rules_action = action(window, "Contraindication &screen…",
+                                          self.edit_screen_rules)
         patient_menu.addSeparator()
         patient_menu.addAction(self.consent_action)
         patient_menu.addAction(self.archive_action)
