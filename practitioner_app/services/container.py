@@ -50,10 +50,9 @@ class Services:
     _lock: DatabaseLock | None = None
 
     def warm_up(self) -> None:
-        """Prepare, off the GUI thread, what signing in uses first (mappers, a pooled
-        connection, the accounts query), so the clinician's Enter waits for less."""
+        """Prepare, off the GUI thread, what the first query would do on it (mappers, a
+        pooled connection), so the clinician's Enter waits for less."""
         self._database.warm_up()
-        self.accounts.has_accounts()
 
     def close(self) -> None:
         """Close the database and release its lock; safe to call more than once."""

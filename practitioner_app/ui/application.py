@@ -48,9 +48,9 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
         status = app.exec()
     finally:
         sys.excepthook = previous_hook
+        wait_for_background()  # a document, backup or the opening ends before the process
         if opening is not None:
             opening.finish()  # quit while the database was still opening: let go of it
-        wait_for_background()  # a document or backup under way ends before the process
         window = main_window_of(shown)
         if window is not None:
             window.services.close()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..paths import backups_dir
 from ..services.opening import Assessment, DatabaseLock, StorageError, has_accounts, open_checked
-from .workers import BackgroundTask, run_in_background, wait_for_background
+from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
     from ..services.container import Services
@@ -118,10 +118,10 @@ class Opening(QObject):
         return self.shown is not None
 
     def finish(self) -> None:
-        """The app is quitting: wait for an opening still under way and let its answer in,
-        so the database is closed and its lock released before the process ends."""
+        """The app is quitting and its worker thread is done (workers.wait_for_background):
+        let an answer that came after the window closed in, so what it opened is closed
+        and the lock released before the process ends."""
         if self.task is not None and not self.is_settled:
-            wait_for_background()
             QCoreApplication.processEvents()
 
     def _opened(self, result: Services | Assessment) -> None:
