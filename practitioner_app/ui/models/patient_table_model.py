@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from ...domain.ids import PatientId
 from ...domain.patient import PatientRow
+from .columns import ColumnsModel
 
 COLUMNS = ("Patient no.", "Name", "Date of birth", "Skin type", "Last session")
 # Rows read per database round trip. A screenful is ~40; every key press in the search
@@ -15,7 +16,7 @@ COLUMNS = ("Patient no.", "Name", "Date of birth", "Skin type", "Last session")
 FETCH_BLOCK = 80
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(ColumnsModel):
     """Thin model over the patient search.
 
     Holds the ordered ids of all matches (cheap even for 10,000 patients) and a cache of
@@ -24,6 +25,7 @@ class PatientTableModel(QAbstractTableModel):
     """
 
     refreshed = Signal()  # the query result was replaced; no payload
+    columns = COLUMNS
 
     def __init__(self, search: Callable[[str], list[PatientId]],
                  rows: Callable[[list[PatientId]], list[PatientRow]], parent=None) -> None:
@@ -53,17 +55,8 @@ class PatientTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._ids) - 1, len(COLUMNS) - 1))
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def patient_id(self, row: int) -> PatientId:
         return self._ids[row]
