@@ -12,17 +12,11 @@ import pytest
 
 from practitioner_app.app import main
 from practitioner_app.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
+from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import counts, damage, integrity, records, sha256
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(capsys, db: Path, *args: str) -> tuple[int, str, str]:
-    status = main(["--db", str(db), *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return status, out, err
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -19,26 +18,11 @@ from practitioner_app.domain.enums import Fitzpatrick, SessionStatus
 from practitioner_app.domain.session import Needling
 from practitioner_app.paths import DB_ENV
 from practitioner_app.services.exchange import dumps
+from tests.cli_helpers import cli
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient, with_zone
+from tests.safety_helpers import counts
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def counts(path) -> dict[str, int]:
-    con = sqlite3.connect(path)
-    try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("patients", "treatment_sessions", "zone_treatments")}
-    finally:
-        con.close()
-
-
-def cli(capsys, db: Path, *args: str) -> tuple[int, str, str]:
-    """Run `practitioner-app --db db ARGS...`; (exit status, stdout, stderr)."""
-    status = main(["--db", str(db), *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return status, out, err
 
 
 @pytest.fixture

@@ -15,16 +15,7 @@ from practitioner_app.services.container import open_services
 from practitioner_app.services.exchange import FORMAT, InvalidDocument, dumps, parse_json
 from tests.conftest import NOW
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
-
-
-def counts(path) -> dict[str, int]:
-    con = sqlite3.connect(path)
-    try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("patients", "treatment_sessions", "zone_treatments")}
-    finally:
-        con.close()
-
+from tests.safety_helpers import counts
 
 EMPTY = {"patients": 0, "treatment_sessions": 0, "zone_treatments": 0}
 

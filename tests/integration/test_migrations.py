@@ -19,23 +19,11 @@ from practitioner_app.persistence.database import Database
 from practitioner_app.persistence.engine import make_engine
 from practitioner_app.persistence.models import Base
 from tests.factories import a_full_session, a_patient
+from tests.safety_helpers import counts, query
 
 TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
           "zone_guidance", "zone_treatments", "screen_answers", "addenda", "consents",
           "contraindication_rules", "users", "audit_log", "sqlite_sequence", "courses"}
-
-
-def query(path: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def counts(path: Path) -> dict[str, int]:
-    return {t: query(path, f"SELECT count(*) FROM {t}")[0][0]
-            for t in ("patients", "treatment_sessions", "zone_treatments")}
 
 
 @pytest.fixture
