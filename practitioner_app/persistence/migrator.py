@@ -57,6 +57,13 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
     revision = current_revision(path)
     if revision == HEAD_REVISION:
         return None
+    from .safety import known_revisions  # Alembic: only on the way to a migration
+
+    if revision is not None and revision not in known_revisions():
+        raise MigrationError(
+            f"It was last written by a newer version of the app (schema {revision}; this "
+            f"version knows up to {HEAD_REVISION}). Nothing was changed: update the app, "
+            "or restore a backup this version made.")
     backup = None
     if revision is not None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # never overwrite a backup

@@ -11,7 +11,15 @@ from practitioner_app.persistence import migrator
 from practitioner_app.persistence.database import Database
 from practitioner_app.services.backup import BackupError
 from tests.factories import a_full_session, a_patient
-from tests.safety_helpers import counts, damage, install_newer_migration, integrity, query, records
+from tests.safety_helpers import (
+    counts,
+    damage,
+    install_newer_migration,
+    integrity,
+    query,
+    records,
+    sha256,
+)
 
 
 @pytest.fixture
@@ -83,3 +91,18 @@ def test_a_damaged_database_is_not_migrated(populated, tmp_path, monkeypatch):
         migrator.migrate(populated, tmp_path / "backups")
     assert populated.read_bytes() == damaged
     assert not list((tmp_path / "backups").glob("*.sqlite3"))
+
+
+def test_a_database_from_a_newer_app_is_refused_in_plain_words_and_left_alone(populated):
+    """Opening a file a newer version of the app has written: refused, saying so, with
+    the file unchanged and no pre-migration copy made (there is nothing to migrate)."""
+    with sqlite3.connect(populated) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    con.close()
+    before = sha256(populated)
+    with pytest.raises(migrator.MigrationError, match="newer version of the app .schema "
+                       "9999_from_the_future; this version knows up to "
+                       f"{migrator.HEAD_REVISION}"):
+        Database(populated)
+    assert sha256(populated) == before
+    assert not list((populated.parent / "backups").glob("before-migration-*"))
