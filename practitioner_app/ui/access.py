@@ -6,37 +6,50 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
-
-from ..domain.audit import Action
-from .actions import action
 from .dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
-from .idle_lock import IdleLock
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu, QWidget
+
     from .dialogs.audit_viewer import AuditViewerDialog
     from .dialogs.practitioners_dialog import PractitionersDialog
+    from .idle_lock import IdleLock
 
 
 class AccessControl:
-    """Until someone signs in, the window shows no patient data and no action works."""
+    """Until someone signs in, the window shows no patient data and no action works.
 
-    def __init__(self, window, file_menu: QMenu, clinic_menu: QMenu) -> None:
+    Made with the window's frame, so the prompt shows at once; the menu items come with
+    the rest of the window (`add_actions`, then `built`)."""
+
+    def __init__(self, window) -> None:
         self.window = window
+        self.is_open = False
         self.idle_lock: IdleLock | None = None
         self.sign_in_dialog = None
         self.lock_dialog: SignInDialog | None = None
-        self.lock_action = action(window, "&Lock now", self.lock_now, "Ctrl+L")
+        #: Actions only an administrator may use; others may add theirs.
+        self.admin_actions: list[QAction] = []
+
+    def add_actions(self, file_menu: QMenu, clinic_menu: QMenu) -> None:
+        """File ▸ Lock now, Clinic ▸ Practitioners… and Audit trail…"""
+        from .actions import action
+
+        self.lock_action = action(self.window, "&Lock now", self.lock_now, "Ctrl+L")
         file_menu.insertAction(file_menu.actions()[0] if file_menu.actions() else None,
                                self.lock_action)
-        self.practitioners_action = action(window, "&Practitioners…", self.open_practitioners)
-        self.audit_action = action(window, "&Audit trail…", self.open_audit)
+        self.practitioners_action = action(self.window, "&Practitioners…",
+                                           self.open_practitioners)
+        self.audit_action = action(self.window, "&Audit trail…", self.open_audit)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.practitioners_action)
         clinic_menu.addAction(self.audit_action)
-        #: Actions only an administrator may use; others may add theirs.
-        self.admin_actions: list[QAction] = [self.practitioners_action, self.audit_action]
+        self.admin_actions += [self.practitioners_action, self.audit_action]
+
+    def built(self) -> None:
+        """The rest of the window is made: show and enable it as the sign-in allows."""
+        self._set_open(self.is_open)
 
     @property
     def services(self):
@@ -78,7 +91,13 @@ class AccessControl:
     def _set_open(self, is_open: bool) -> None:
         """Show or hide everything that shows patient data, and enable the actions the
         signed-in account may use."""
+        self.is_open = is_open
         self.window.centralWidget().setVisible(is_open)
+        if not self.window.is_built:  # no docks or actions yet: `built` comes back here
+            return
+        from PySide6.QtGui import QAction
+        from PySide6.QtWidgets import QDockWidget
+
         for dock in self.window.findChildren(QDockWidget):
             dock.setVisible(is_open)
         for each in self.window.findChildren(QAction):
@@ -90,6 +109,9 @@ class AccessControl:
             each.setEnabled(is_admin)
 
     def _signed_in(self) -> None:
+        from .idle_lock import IdleLock
+
+        self.window.build()  # signed in before the window's first paint (tests, a fast typist)
         user = self.services.accounts.current_user
         self._set_open(True)
         self.window.patients.set_query(self.window.search.text())
@@ -107,6 +129,8 @@ class AccessControl:
             self.idle_lock.lock_now()
 
     def _show_lock(self, unlock) -> None:
+        from ..domain.audit import Action
+
         user = self.services.accounts.current_user
         self.services.audit.log(Action.LOCKED)
         dialog = SignInDialog(self.services.accounts, unlock_user=user.username)

@@ -7,7 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
 from .settings import AppSettings
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 def _show_unexpected_error(exc_type, exc, tb) -> None:
     """Last resort for a bug: log it and tell the user, instead of failing silently.
     Saves are all-or-nothing, so nothing was half-saved."""
+    from PySide6.QtWidgets import QMessageBox
+
     log.error("Unexpected error\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
     QMessageBox.critical(
         QApplication.activeWindow(), "Unexpected error",

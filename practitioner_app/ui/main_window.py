@@ -7,41 +7,28 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QProgressDialog,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from .access import AccessControl
-from .actions import action
-from .course_actions import CourseActions
-from .data_safety import DataSafety
-from .models.patient_table_model import PatientTableModel
-from .record_keeping import RecordKeeping
 from .settings import AppSettings
-from .widgets.patient_panel import PatientPanel
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window shows before SQLAlchemy is loaded
+    from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QTableView
+
     from ..services.container import Services
+    from .course_actions import CourseActions
+    from .data_safety import DataSafety
     from .dialogs.clinic_dialog import ClinicDialog
     from .dialogs.patient_editor import PatientEditorDialog
     from .dialogs.session_editor import SessionEditorDialog
+    from .models.patient_table_model import PatientTableModel
+    from .record_keeping import RecordKeeping
     from .startup import Opening
+    from .widgets.patient_panel import PatientPanel
 
 
 log = logging.getLogger(__name__)
@@ -60,13 +47,28 @@ class MainWindow(QMainWindow):
     """Dialogs open window-modal without blocking (`open()`), and the last one opened is
     kept in `active_dialog`, so the event loop (and tests) keep running.
 
-    The window is built before its database is open, so it shows at once: it asks who is
-    there while ui/startup.py opens the database on a worker thread, then hands the
-    services over with `attach` (which emits `services_attached`). Until then `services`
-    is None and every action but Quit is disabled; dialogs are imported when first opened.
+    The window shows before its database is open, and before most of itself is built:
+    the constructor makes the frame and the sign-in prompt with PySide6 alone, and
+    `build` (the search, the list, the patient panel, the menus) runs once the prompt has
+    been painted, while the clinician types; ui/startup.py opens the database on a worker
+    thread meanwhile and hands the services over with `attach` (which builds first if
+    need be, then emits `services_attached`). Until then `services` is None and every
+    action but Quit is disabled; dialogs are imported when first opened.
     """
 
     services_attached = Signal()
+    built = Signal()  # `build` has made the rest of the window
+
+    # Made by `build`; annotated here so readers (and type checkers) see the whole window.
+    search: QLineEdit
+    show_archived: QCheckBox
+    patients: PatientTableModel
+    patient_view: QTableView
+    count_label: QLabel
+    panel: PatientPanel
+    data_safety: DataSafety
+    records: RecordKeeping
+    course_actions: CourseActions
 
     def __init__(self, settings: AppSettings, database_path: Path,
                  has_accounts: bool) -> None:
@@ -77,11 +79,51 @@ class MainWindow(QMainWindow):
         self.active_dialog = None
         self.opening: Opening | None = None  # set by ui/startup.py
         self.is_closing = False
+        self.is_built = False
         self._typing = False  # a key press in the search is being answered
         #: None until the first sign-in; then False, True once documents are prepared.
         self.documents_prepared: bool | None = None
         self.documents_task: BackgroundTask | None = None
         self.setWindowTitle(f"Practitioner — {database_path.name}")
+        # The frame and the prompt only: the rest (about 0.2 s of imports and widgets,
+        # Qt's own enumerations among them) would double the wait for the first window.
+        self.setCentralWidget(QSplitter())  # hidden until someone signs in; filled by build
+        self.quit_action = None
+        self.access = AccessControl(self)
+        geometry = settings.geometry("main")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self.access.begin(has_accounts)  # the patient list loads once someone signed in
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if not self.is_built:  # the prompt is on screen now: build the rest behind it
+            QTimer.singleShot(0, self, self.build)
+
+    def build(self) -> None:
+        """The rest of the window, behind the prompt: the search and the patient list,
+        the patient panel, the due list, the menus and the toolbar. Runs once, at the
+        first turn of the event loop after the window was painted, or sooner when
+        something needs it (`attach`)."""
+        if self.is_built:
+            return
+        self.is_built = True
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import (
+            QAbstractItemView,
+            QCheckBox,
+            QHeaderView,
+            QLabel,
+            QLineEdit,
+            QTableView,
+            QVBoxLayout,
+            QWidget,
+        )
+
+        from .models.patient_table_model import PatientTableModel
+        from .widgets.patient_panel import PatientPanel
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or patient number")
@@ -111,13 +153,12 @@ class MainWindow(QMainWindow):
         column.addWidget(self.patient_view, 1)
         column.addWidget(self.count_label)
         self.panel = PatientPanel()
-        splitter = QSplitter()
+        splitter = self.centralWidget()
         splitter.addWidget(left)
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([520, 760])
-        self.setCentralWidget(splitter)
         for c, width in enumerate((90, 240, 100, 80)):
             self.patient_view.setColumnWidth(c, width)
 
@@ -130,20 +171,17 @@ class MainWindow(QMainWindow):
         self.panel.edit_requested.connect(self.edit_patient)
         self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
         self.panel.report_requested.connect(self.show_report)
-        self.access.begin(has_accounts)  # the patient list loads once someone signed in
-        geometry = settings.geometry("main")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
         # The due list is a glance; the patient needs the height (at 800 px the panel
         # was squeezed until its consent warning was cut off).
         self.resizeDocks([self.course_actions.dock], [DUE_LIST_HEIGHT],
                          Qt.Orientation.Vertical)
+        self.access.built()  # what is shown and enabled follows whoever is signed in
+        self.built.emit()
 
     def attach(self, services: Services) -> None:
         """The database is open and checked: from now on the window works on `services`
         (a sign-in already submitted is carried out now)."""
+        self.build()
         self.services = services
         self.statusBar().showMessage(f"Database: {services.database_path}")
         self.data_safety.start()
@@ -151,6 +189,13 @@ class MainWindow(QMainWindow):
         self.services_attached.emit()
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence
+
+        from .actions import action
+        from .course_actions import CourseActions
+        from .data_safety import DataSafety
+        from .record_keeping import RecordKeeping
+
         self.new_patient_action = action(self, "&New patient…", self.new_patient,
                                          QKeySequence.StandardKey.New)
         self.edit_patient_action = action(self, "&Edit patient…", self.edit_patient,
@@ -175,7 +220,7 @@ class MainWindow(QMainWindow):
         # Consent, archiving, the screen's rules, the audit of prints: record_keeping.py
         self.records = RecordKeeping(self, patient_menu, clinic_menu)
         # Sign-in, the idle lock and the administrator's items: access.py
-        self.access = AccessControl(self, file_menu, clinic_menu)
+        self.access.add_actions(file_menu, clinic_menu)
         self.access.admin_actions.append(self.records.screen_rules_action)
         # The due list, a patient's courses, lot recall: course_actions.py
         self.course_actions = CourseActions(self, patient_menu, clinic_menu)
@@ -228,6 +273,8 @@ class MainWindow(QMainWindow):
         self.panel.show_later(lambda: self.show_patient(patient_id), PANEL_AFTER_TYPING_MS)
 
     def show_patient(self, patient_id: PatientId) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             patient = self.services.patients.get(patient_id)
         except DomainError as error:
@@ -242,6 +289,8 @@ class MainWindow(QMainWindow):
             self.search.clear()
             row = self.patients.row_of(patient_id)
         if row >= 0:
+            from PySide6.QtCore import QItemSelectionModel
+
             self.patient_view.selectionModel().setCurrentIndex(
                 self.patients.index(row, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -273,6 +322,8 @@ class MainWindow(QMainWindow):
     def new_session(self) -> SessionEditorDialog | None:
         patient = self.panel.patient
         if patient is None:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.information(self, "New session", "Select or register a patient first.")
             return None
         from .dialogs.session_editor import SessionEditorDialog
@@ -295,6 +346,8 @@ class MainWindow(QMainWindow):
                 "courses": self.services.courses}
 
     def open_session(self, session_id: SessionId) -> SessionEditorDialog | None:
+        from PySide6.QtWidgets import QMessageBox
+
         patient = self.panel.patient
         try:
             session = self.services.sessions.get(session_id)
@@ -345,6 +398,8 @@ class MainWindow(QMainWindow):
 
         kind is "session", "aftercare" (of `session_id`) or "summary" (of the patient shown).
         """
+        from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
         patient = self.panel.patient
         if patient is None:
             return None
@@ -383,6 +438,8 @@ class MainWindow(QMainWindow):
         return self._open(ClinicDialog(self.services.clinic, self))
 
     def _open(self, dialog):
+        from PySide6.QtCore import Qt
+
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.active_dialog = dialog
         dialog.open()
@@ -394,5 +451,6 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.is_closing = True
-            self.panel.cancel_pending()  # typed just before closing: the panel stays
-            self.data_safety.window_closed()  # backup if changed, then release the database
+            if self.is_built:  # else nothing was typed, and no services were attached
+                self.panel.cancel_pending()  # typed just before closing: the panel stays
+                self.data_safety.window_closed()  # backup if changed, release the database

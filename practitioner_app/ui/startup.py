@@ -25,14 +25,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..paths import backups_dir
 from ..services.opening import Assessment, DatabaseLock, StorageError, has_accounts, open_checked
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
     from ..services.container import Services
     from .dialogs.recovery_dialog import RestoreDialog
     from .main_window import MainWindow
@@ -172,6 +173,8 @@ class Opening(QObject):
         self.settled.emit()
 
     def _recovery(self, problem: str) -> RestoreDialog:
+        from PySide6.QtCore import Qt
+
         from ..services.backup import BackupService  # only for a damaged file
         from .dialogs.recovery_dialog import RestoreDialog
 
@@ -210,6 +213,9 @@ class Opening(QObject):
 
 
 def problem_box(db_path: Path, text: str, parent: QWidget | None = None) -> QMessageBox:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open the clinic database",
                       f"{text}\n\nDatabase: {db_path}", QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)

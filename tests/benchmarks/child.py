@@ -112,7 +112,9 @@ def run_app(db: str, typed: bool) -> int:
     from practitioner_app.app import main
 
     window = main(["--db", db], exec_=False)
-    if not hasattr(window, "patients"):  # no main window: the database could not be used
+    from practitioner_app.ui.main_window import MainWindow
+
+    if not isinstance(window, MainWindow):  # a message: the database could not be used
         return 4
     from PySide6.QtWidgets import QApplication
 
@@ -120,7 +122,7 @@ def run_app(db: str, typed: bool) -> int:
     app.processEvents()
     print("PROMPT", flush=True)  # the window is up, asking who is there
     entered = type_sign_in(window) if typed else sign_in_at_once(window)
-    if not run_loop_until(lambda: window.patients.rowCount() > 0):
+    if not run_loop_until(lambda: window.is_built and window.patients.rowCount() > 0):
         print(f"not signed in: {window.access.sign_in_dialog.message.text()}",
               file=sys.stderr)
         return 3

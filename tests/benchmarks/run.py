@@ -445,6 +445,7 @@ def main_window(db: Path) -> Iterator:
     from PySide6.QtCore import QCoreApplication, QEvent, qInstallMessageHandler
 
     from practitioner_app.app import main
+    from practitioner_app.ui.main_window import MainWindow
     from tests.benchmarks.child import run_loop_until, sign_in_at_once
 
     def quiet(_mode, _context, message: str) -> None:
@@ -456,10 +457,10 @@ def main_window(db: Path) -> Iterator:
     window = None
     try:
         window = main(["--db", str(db)], exec_=False)
-        if not hasattr(window, "patients"):
+        if not isinstance(window, MainWindow):
             raise RuntimeError(f"the app could not open {db}")
         sign_in_at_once(window)  # checked once the database is open (a worker thread)
-        if not run_loop_until(lambda: window.patients.rowCount() > 0):
+        if not run_loop_until(lambda: window.is_built and window.patients.rowCount() > 0):
             raise RuntimeError("not signed in after a minute: "
                                + window.access.sign_in_dialog.message.text())
         yield window

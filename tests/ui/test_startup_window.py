@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from practitioner_app.app import main
 from practitioner_app.domain.audit import Action
@@ -24,7 +25,7 @@ from practitioner_app.services.container import open_services
 from practitioner_app.ui.dialogs.sign_in_dialog import OPENING, FirstRunDialog, SignInDialog
 from tests.factories import a_patient
 
-from .conftest import PASSWORD, USERNAME, ensure_admin
+from .conftest import PASSWORD, USERNAME, ensure_admin, wait_until_open
 from .helpers import click
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,15 +50,15 @@ def test_an_answer_given_before_the_database_is_open_is_checked_once_it_is(qtbot
     window = main(["--db", str(db_path)], exec_=False)
     qtbot.addWidget(window)
     dialog = window.access.sign_in_dialog
-    # Shown at once, with nothing of the records and nothing to do but sign in or quit.
+    # Shown at once, with nothing of the records (the rest of the window is built once
+    # the prompt has painted).
     assert isinstance(dialog, SignInDialog) and dialog.isVisible()
     assert window.services is None and not window.centralWidget().isVisible()
-    assert not window.new_patient_action.isEnabled() and window.quit_action.isEnabled()
+    assert not window.is_built
     dialog.username.setText(USERNAME)
     dialog.password.setText(PASSWORD)
     assert not dialog.attempt()  # kept, not refused
     assert dialog.message.text() == OPENING and not dialog.sign_in_button.isEnabled()
-    assert window.patients.rowCount() == 0
 
     with qtbot.waitSignal(dialog.signed_in, timeout=20_000):
         pass
@@ -65,6 +66,24 @@ def test_an_answer_given_before_the_database_is_open_is_checked_once_it_is(qtbot
     assert window.centralWidget().isVisible() and window.new_patient_action.isEnabled()
     assert window.patients.row_data(0).full_name == "Zoë <Early> Ñame"
     assert window.services.audit.find()[0].action == Action.SIGN_IN
+    window.close()
+
+
+def test_the_rest_of_the_window_is_built_behind_the_prompt_with_only_quit_enabled(
+        qtbot, db_path):
+    ensure_admin(db_path)
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    assert window.access.sign_in_dialog.isVisible() and not window.is_built
+    with qtbot.waitSignal(window.built, timeout=20_000):  # once the prompt has painted
+        pass
+    assert window.menuBar().actions() and window.patient_view.model() is window.patients
+    assert not window.centralWidget().isVisible()
+    assert not any(dock.isVisible() for dock in window.findChildren(QDockWidget))
+    enabled = [a.text() for a in window.findChildren(QAction) if a.isEnabled()]
+    assert enabled == [window.quit_action.text()]
+    assert window.patients.rowCount() == 0 and window.access.sign_in_dialog.isVisible()
+    wait_until_open(qtbot, window)
     window.close()
 
 

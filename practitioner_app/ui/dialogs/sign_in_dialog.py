@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -76,7 +76,7 @@ class SignInDialog(_AnsweredOnceOpen, QDialog):
         self._pending = False
         self._unlock_user = unlock_user
         self.setWindowTitle("Locked" if unlock_user else "Sign in")
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.setModal(True)  # application-modal, without loading Qt's enumerations (~30 ms)
         heading = QLabel(
             f"The app was locked. Enter the password of {unlock_user} to continue; "
             "nothing you had entered is lost." if unlock_user else
@@ -147,7 +147,7 @@ class FirstRunDialog(_AnsweredOnceOpen, QDialog):
         self._accounts = accounts
         self._pending = False
         self.setWindowTitle("Create the administrator's account")
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.setModal(True)  # application-modal, without loading Qt's enumerations (~30 ms)
         intro = QLabel(
             "This is the first start on this database. Create the administrator's account: "
             "the administrator adds the other practitioners. Names, roles and registration "

@@ -190,8 +190,19 @@ class FieldMessage(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setTextFormat(self.textFormat().PlainText)  # user text is never markup
+        self._plain = False
         self.hide()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        """User text is never markup. Plain text is set with the first text, not when
+        made: the sign-in prompt has one of these, and the first use of a Qt enumeration
+        loads all of Qt's (~30 ms before the window could show)."""
+        if not self._plain:
+            from PySide6.QtCore import Qt
+
+            self.setTextFormat(Qt.TextFormat.PlainText)
+            self._plain = True
+        super().setText(text)
 
     def show_messages(self, errors: list[str], warnings: list[str]) -> None:
         if errors:
