@@ -7,12 +7,9 @@ non-zero without writing anything. Handlers only parse, call one service and pri
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
-import secrets
 import sqlite3
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -56,6 +53,8 @@ class _HelpFormatter(argparse.HelpFormatter):
     printed, so an ordinary start-up does not pay for it."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # here, like getpass and secrets: the windows never need them
+
         text = text.replace(_DEFAULT_DB, str(database_path()))
         return "\n\n".join(
             "\n".join(indent + line for line in block.splitlines())
@@ -167,6 +166,8 @@ def _sign_in(services, args) -> int | None:
         if not sys.stdin.isatty():
             return _fail(EXIT_DENIED, f"no password given: set ${PASSWORD_ENV} or run the "
                                       "command in a terminal")
+        import getpass
+
         password = getpass.getpass(f"Password for {args.user}: ")
     try:
         services.accounts.sign_in(args.user, password)
@@ -232,6 +233,8 @@ def _add_demo(commands) -> None:
 
 def _demo(services, args) -> int:
     if not services.accounts.has_accounts():
+        import secrets
+
         password = secrets.token_urlsafe(12)
         services.accounts.create_first_admin(
             DEMO_USER, "Demo Practitioner", "Demo account", "", password)

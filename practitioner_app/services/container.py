@@ -50,9 +50,24 @@ class Services:
     _lock: DatabaseLock | None = None
 
     def warm_up(self) -> None:
-        """Prepare, off the GUI thread, what the first query would do on it (mappers, a
-        pooled connection), so the clinician's Enter waits for less."""
+        """Prepare, off the GUI thread and while the clinician types, what signing in
+        then does on it, so Enter waits for the password check and little else: the
+        ORM's mappers, a pooled connection, and the SQL of the first screen compiled and
+        cached by reading it once (the account lookup, the idle-lock setting, the due
+        list, the patient list and its first patient). Reads only: nothing is written,
+        shown or audited, and no result is kept."""
         self._database.warm_up()
+        with self._database.unit_of_work() as uow:
+            uow.users.record("")
+        self.security.idle_minutes()
+        self.courses.due(0)  # the SQL is the same whatever the window
+        ids = self.patients.search("")
+        if ids:
+            self.patients.rows(ids[:1])
+            self.patients.get(ids[0])
+            self.sessions.rows_for_patient(ids[0])
+            self.consents.for_patient(ids[0])
+            self.consents.current_version()
 
     def close(self) -> None:
         """Close the database and release its lock; safe to call more than once."""

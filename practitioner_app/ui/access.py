@@ -48,7 +48,11 @@ class AccessControl:
         self.admin_actions += [self.practitioners_action, self.audit_action]
 
     def built(self) -> None:
-        """The rest of the window is made: show and enable it as the sign-in allows."""
+        """The rest of the window is made: show and enable it as the sign-in allows, and
+        watch for idleness (armed at sign-in)."""
+        from .idle_lock import IdleLock
+
+        self.idle_lock = IdleLock(self._show_lock, self.window)
         self._set_open(self.is_open)
 
     @property
@@ -62,6 +66,8 @@ class AccessControl:
         Before the database is open `has_accounts` (the first look) chooses the dialog,
         which takes the answer and carries it out once `services_ready` is called."""
         self._set_open(False)
+        if self.idle_lock is not None:  # asked again (after a restore): nothing to lock
+            self.idle_lock.disarm()
         if self.services is not None:
             has_accounts = self.services.accounts.has_accounts()
         accounts = self.services.accounts if self.services is not None else None
@@ -109,8 +115,6 @@ class AccessControl:
             each.setEnabled(is_admin)
 
     def _signed_in(self) -> None:
-        from .idle_lock import IdleLock
-
         self.window.build()  # signed in before the window's first paint (tests, a fast typist)
         user = self.services.accounts.current_user
         self._set_open(True)
@@ -119,8 +123,7 @@ class AccessControl:
         self.window.statusBar().showMessage(
             f"Signed in as {user.full_name} ({user.username}) · "
             f"Database: {self.services.database_path}")
-        self.idle_lock = IdleLock(self.services.security.idle_minutes(), self._show_lock,
-                                  self.window)
+        self.idle_lock.set_minutes(self.services.security.idle_minutes())
         self.window.prepare_documents()
 
     # -- the idle lock -----------------------------------------------------------------------

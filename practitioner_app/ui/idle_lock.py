@@ -17,6 +17,11 @@ _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Whe
 class IdleLock(QObject):
     """Watches the application's input. Emits `locked` and `unlocked` (no payload).
 
+    Made disarmed, when the window is (before anyone signs in): watching every event
+    from then on makes PySide load the Python side of all of Qt's widget classes (~25
+    ms) while the clinician types, rather than after Enter. `set_minutes` arms it at
+    each sign-in; `disarm` when the app asks who is there again.
+
     `show_lock` is called with a callback to run once the user has unlocked; the app
     passes a function that opens the sign-in dialog in unlock mode.
     """
@@ -24,28 +29,35 @@ class IdleLock(QObject):
     locked = Signal()
     unlocked = Signal()
 
-    def __init__(self, minutes: int, show_lock, parent: QObject | None = None) -> None:
+    def __init__(self, show_lock, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._show_lock = show_lock
         self._hidden: list[QWidget] = []
         self.is_locked = False
+        self.is_armed = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.lock_now)
-        self.set_minutes(minutes)
         QApplication.instance().installEventFilter(self)
 
     def set_minutes(self, minutes: int) -> None:
+        """Lock after `minutes` (at least 1) without input, counted from now."""
+        self.is_armed = True
         self.timer.setInterval(max(1, minutes) * 60_000)
         self.timer.start()
 
+    def disarm(self) -> None:
+        """Nobody is signed in: nothing to lock."""
+        self.is_armed = False
+        self.timer.stop()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
-        if event.type() in _ACTIVITY and not self.is_locked:
+        if self.is_armed and not self.is_locked and event.type() in _ACTIVITY:
             self.timer.start()  # any input restarts the countdown
         return False
 
     def lock_now(self) -> None:
-        if self.is_locked:
+        if self.is_locked or not self.is_armed:
             return
         self.is_locked = True
         self._hidden = [w for w in QApplication.topLevelWidgets()

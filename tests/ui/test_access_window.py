@@ -3,9 +3,12 @@ windows, through the real widgets."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from practitioner_app.domain.audit import Action
 from practitioner_app.services.container import open_services
 from practitioner_app.ui.dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
+from practitioner_app.ui.widgets.fields import FieldMessage
 from tests.factories import a_patient
 
 from .conftest import PASSWORD, USERNAME, ensure_admin
@@ -57,6 +60,30 @@ def test_later_starts_ask_for_username_and_password_before_showing_records(
     dialog.password.setText(PASSWORD)
     assert dialog.attempt()
     assert window.patients.rowCount() == 1 and window.centralWidget().isVisible()
+
+
+def test_the_idle_lock_waits_for_a_sign_in_and_then_counts_the_clinics_minutes(
+        qtbot, start_app, db_path):
+    ensure_admin(db_path)
+    window = start_app(signed_in=False)
+    lock = window.access.idle_lock  # watching input from the start, but not armed
+    assert not lock.is_armed and not lock.timer.isActive()
+    lock.lock_now()  # nobody signed in: nothing to lock
+    assert not lock.is_locked and window.access.sign_in_dialog.isVisible()
+    dialog = window.access.sign_in_dialog
+    dialog.username.setText(USERNAME)
+    dialog.password.setText(PASSWORD)
+    assert dialog.attempt()
+    assert lock.is_armed and lock.timer.isActive()
+    assert lock.timer.interval() == window.services.security.idle_minutes() * 60_000
+
+
+def test_a_message_under_a_field_shows_markup_exactly_as_typed(qtbot):
+    message = FieldMessage()  # plain text is set with the first text, not when made
+    qtbot.addWidget(message)
+    message.show_messages(["<b>Zoë</b> &amp; <i>Ñame"], [])
+    assert message.textFormat() == Qt.TextFormat.PlainText
+    assert message.text() == "<b>Zoë</b> &amp; <i>Ñame" and not message.isHidden()
 
 
 def test_idle_lock_hides_everything_and_keeps_unsaved_input(qtbot, start_app):

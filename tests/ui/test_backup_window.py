@@ -160,9 +160,12 @@ def test_restore_names_the_file_and_date_then_reopens_the_database(qtbot, window
     assert counts(services.database_path)["patients"] == 1
     assert "restored from" in window.active_dialog.text()
     assert "before-restore-" in window.active_dialog.text()
+    lock = window.access.idle_lock
+    assert not lock.is_armed and not lock.timer.isActive()  # asking again: nothing to lock
     sign_in(window)  # the restored database's accounts: sign in again
     assert window.patients.rowCount() == 1
     assert window.panel.patient.number == "P000101"
+    assert window.access.idle_lock is lock and lock.is_armed  # one lock, armed again
 
 
 def test_cancelling_the_confirmation_changes_nothing(qtbot, window):

@@ -1,0 +1,116 @@
+"""What the opening thread prepares while the clinician types (`Services.warm_up`): the
+SQL of the first screen compiled, so Enter waits for the password check and little else;
+and nothing read is written, kept or audited."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import CacheStats
+
+from practitioner_app.services.container import open_services
+from tests.factories import a_full_session, a_patient
+
+USER, PASSWORD = "jroe", "correct horse battery"
+
+
+def _every_row(path) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def compiled_anew(services) -> Iterator[list[str]]:
+    """The SELECTs sent while the block runs whose SQL had to be compiled (not cached)."""
+    engine = services._database.engine
+    compiled: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, context, _executemany) -> None:
+        if (statement.lstrip().upper().startswith("SELECT")
+                and context.cache_hit == CacheStats.CACHE_MISS):
+            compiled.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield compiled
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def a_clinic(db_path) -> None:
+    services = open_services(db_path)
+    try:
+        services.accounts.create_first_admin(USER, "Dr Jane Roe", "Nurse", "NMC 1", PASSWORD)
+        services.accounts.sign_in(USER, PASSWORD)
+        patient = services.patients.register(a_patient(full_name="Zoë <Warm> Ñame"))
+        services.sessions.save(patient.id, a_full_session())
+    finally:
+        services.close()
+
+
+def the_first_screen(services) -> None:
+    """What the window reads on signing in: the account, the idle-lock setting, the due
+    list, the patient list and the first patient with their sessions and consents."""
+    with services._database.unit_of_work() as uow:
+        uow.users.record(USER)
+    services.security.idle_minutes()
+    services.courses.due(7)
+    ids = services.patients.search("")
+    services.patients.rows(ids)
+    services.patients.get(ids[0])
+    services.sessions.rows_for_patient(ids[0])
+    services.consents.for_patient(ids[0])
+    services.consents.current_version()
+
+
+def test_after_warm_up_the_first_screen_sends_only_sql_compiled_already(db_path):
+    a_clinic(db_path)
+    services = open_services(db_path)
+    try:
+        services.warm_up()
+        with compiled_anew(services) as compiled:
+            the_first_screen(services)
+        assert compiled == []
+    finally:
+        services.close()
+
+
+def test_without_warm_up_the_first_screen_compiles_its_sql(db_path):
+    """The test above can fail: the same reads on a cold engine compile their SQL."""
+    a_clinic(db_path)
+    services = open_services(db_path)
+    try:
+        with compiled_anew(services) as compiled:
+            the_first_screen(services)
+        assert len(compiled) >= 5
+    finally:
+        services.close()
+
+
+def test_warm_up_writes_nothing(db_path):
+    a_clinic(db_path)
+    before = _every_row(db_path)
+    services = open_services(db_path)
+    try:
+        services.warm_up()
+        assert services.accounts.current_user is None
+    finally:
+        services.close()
+    assert _every_row(db_path) == before  # the audit trail included
+
+
+def test_warm_up_on_a_new_clinic_with_no_patients_or_accounts(db_path):
+    services = open_services(db_path)
+    try:
+        services.warm_up()
+        assert not services.accounts.has_accounts() and services.patients.search("") == []
+    finally:
+        services.close()
