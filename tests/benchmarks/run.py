@@ -425,6 +425,9 @@ def start_up_figures(db: Path, workdir: Path,
         Figure("Cold start, the clinician's wait: launch → sign-in prompt, plus Enter → "
                "list filled", prompt_ms + sign_in_ms, bare_ms + argon2_ms, "ms", 2.5,
                target_is_ratio=True, baseline_name=checked),
+        Figure("Cold start as the issue states it: the same wait against the bare window "
+               "alone", prompt_ms + sign_in_ms, bare_ms, "ms", 2.5, target_is_ratio=True,
+               baseline_name=window),
         Figure("Cold start, password given the instant the window asks: launch → list "
                "filled", _median_ms([a.marks["READY"] for a in at_once]),
                bare_ms + argon2_ms, "ms", baseline_name=checked),
