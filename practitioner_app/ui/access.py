@@ -115,7 +115,6 @@ class AccessControl:
             each.setEnabled(is_admin)
 
     def _signed_in(self) -> None:
-        self.window.build()  # signed in before the window's first paint (tests, a fast typist)
         user = self.services.accounts.current_user
         self._set_open(True)
         self.window.patients.set_query(self.window.search.text())

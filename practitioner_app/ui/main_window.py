@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.opening: Opening | None = None  # set by ui/startup.py
         self.is_closing = False
         self.is_built = False
+        self._build_asked = False  # by the first paint
         self._typing = False  # a key press in the search is being answered
         #: None until the first sign-in; then False, True once documents are prepared.
         self.documents_prepared: bool | None = None
@@ -99,14 +100,15 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
-        if not self.is_built:  # the prompt is on screen now: build the rest behind it
+        if not self._build_asked:  # the prompt is on screen now: build the rest behind it
+            self._build_asked = True
             QTimer.singleShot(0, self, self.build)
 
     def build(self) -> None:
         """The rest of the window, behind the prompt: the search and the patient list,
         the patient panel, the due list, the menus and the toolbar. Runs once, at the
         first turn of the event loop after the window was painted, or sooner when
-        something needs it (`attach`)."""
+        something needs it (`attach`, which comes before any sign-in can)."""
         if self.is_built:
             return
         self.is_built = True

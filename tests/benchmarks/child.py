@@ -77,6 +77,11 @@ def run_loop_until(done, timeout_s: float = TIMEOUT_S) -> bool:
     return done()
 
 
+def list_filled(window) -> bool:
+    """Whether the main window is signed in with its patient list filled."""
+    return window.is_built and window.patients.rowCount() > 0
+
+
 def sign_in_at_once(window) -> None:
     """Give the answer to the window's sign-in dialog the instant it asks (before the
     database has finished opening, the dialog keeps it and checks it once it has)."""
@@ -122,7 +127,7 @@ def run_app(db: str, typed: bool) -> int:
     app.processEvents()
     print("PROMPT", flush=True)  # the window is up, asking who is there
     entered = type_sign_in(window) if typed else sign_in_at_once(window)
-    if not run_loop_until(lambda: window.is_built and window.patients.rowCount() > 0):
+    if not run_loop_until(lambda: list_filled(window)):
         print(f"not signed in: {window.access.sign_in_dialog.message.text()}",
               file=sys.stderr)
         return 3

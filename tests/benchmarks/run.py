@@ -449,7 +449,7 @@ def main_window(db: Path) -> Iterator:
 
     from practitioner_app.app import main
     from practitioner_app.ui.main_window import MainWindow
-    from tests.benchmarks.child import run_loop_until, sign_in_at_once
+    from tests.benchmarks.child import list_filled, run_loop_until, sign_in_at_once
 
     def quiet(_mode, _context, message: str) -> None:
         # The offscreen platform says so on every resize; anything else is shown.
@@ -463,7 +463,7 @@ def main_window(db: Path) -> Iterator:
         if not isinstance(window, MainWindow):
             raise RuntimeError(f"the app could not open {db}")
         sign_in_at_once(window)  # checked once the database is open (a worker thread)
-        if not run_loop_until(lambda: window.is_built and window.patients.rowCount() > 0):
+        if not run_loop_until(lambda: list_filled(window)):
             raise RuntimeError("not signed in after a minute: "
                                + window.access.sign_in_dialog.message.text())
         yield window
