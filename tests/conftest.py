@@ -39,10 +39,10 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch):
     """Every account service built in a test (also by the real app's start-up) hashes
-    cheaply; the product keeps argon2-cffi's defaults."""
+    cheaply; the product keeps accounts.PASSWORD_HASHING."""
     import practitioner_app.services.accounts as accounts
 
-    monkeypatch.setattr(accounts, "PasswordHasher", lambda: CHEAP_HASHER)
+    monkeypatch.setattr(accounts, "password_hasher", lambda: CHEAP_HASHER)
 
 
 @pytest.fixture

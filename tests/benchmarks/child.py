@@ -171,9 +171,9 @@ def run_bare() -> int:
     print("READY", flush=True)
     print(f"RSS {_peak_rss_kb()}", flush=True)
     window.close()
-    from argon2 import PasswordHasher  # the app's parameters: the library's defaults
+    from practitioner_app.services.accounts import password_hasher  # the app's parameters
 
-    hasher = PasswordHasher()
+    hasher = password_hasher()
     stored = hasher.hash(PASSWORD)
     start = time.perf_counter()
     hasher.verify(stored, PASSWORD)
