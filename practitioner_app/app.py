@@ -46,4 +46,5 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     db_path = database_path(args.db)
     if exec_:  # a real run; tests keep pytest's own log capture
         configure_logging(db_path)
-    return start(db_path, exec_=exec_, assessment=assessment.result)
+    return start(db_path, exec_=exec_, assessment=assessment.result,
+                 first_look=assessment.has_accounts)

@@ -273,19 +273,34 @@ def has_accounts(path: Path) -> bool:
 class BackgroundAssessment:
     """`assess(path)` started now on a thread and collected with `result()`: the app's
     start-up check reads the file while the windows' code is imported (sqlite3 lets go of
-    the GIL while SQLite works), so it costs next to nothing in start-up time."""
+    the GIL while SQLite works), so it costs next to nothing in start-up time.
+
+    The same thread first takes `has_accounts(path)`, the window's first question, and
+    `has_accounts()` gives it: asked on the window's thread while the check runs, that
+    look took 5-7 ms instead of 1 (two connections reading the file at once)."""
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         self._answer: Assessment | BaseException | None = None
+        self._has_accounts = False
+        self._looked = threading.Event()
         self._thread = threading.Thread(target=self._run, name="start-up check", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
+            self._has_accounts = has_accounts(self._path)  # never raises
+        finally:
+            self._looked.set()
+        try:
             self._answer = assess(self._path)
         except BaseException as error:  # handed to the caller of result()
             self._answer = error
+
+    def has_accounts(self) -> bool:
+        """`has_accounts(path)`, looked at before the check began."""
+        self._looked.wait()
+        return self._has_accounts
 
     def result(self) -> Assessment:
         self._thread.join()

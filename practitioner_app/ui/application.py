@@ -29,7 +29,7 @@ def _show_unexpected_error(exc_type, exc, tb) -> None:
         f"half-saved.\n\n{exc_type.__name__}: {exc}")
 
 
-def start(db_path: Path, exec_: bool = True, assessment=None):
+def start(db_path: Path, exec_: bool = True, assessment=None, first_look=None):
     """Show the main window on `db_path`; it asks who is there while the database opens
     on a worker thread (ui/startup.py).
 
@@ -41,7 +41,7 @@ def start(db_path: Path, exec_: bool = True, assessment=None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("practitioner-app")
     app.setApplicationDisplayName("Practitioner")
-    shown = open_main_window(db_path, _main_window, assessment)
+    shown = open_main_window(db_path, _main_window, assessment, first_look)
     if not exec_:
         return shown
     previous_hook, sys.excepthook = sys.excepthook, _show_unexpected_error

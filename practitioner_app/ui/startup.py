@@ -45,20 +45,22 @@ MakeWindow = Callable[[Path, bool], "MainWindow"]
 
 
 def open_main_window(db_path: Path, make_window: MakeWindow,
-                     assessment: Callable[[], Assessment] | None = None) -> QWidget:
+                     assessment: Callable[[], Assessment] | None = None,
+                     first_look: Callable[[], bool] | None = None) -> QWidget:
     """The main window on `db_path`, asking who is there while the database opens; or
     the (shown) message saying why the database cannot be opened at all.
 
-    `assessment` gives the start-up check's answer when it was started earlier (app.main
-    runs it while the windows' code is imported); by default it is made on the worker
-    thread. The window's `opening` follows the rest (see `Opening`).
+    `assessment` gives the start-up check's answer and `first_look` whether the file has
+    accounts, when they were started earlier (app.main runs both while the windows' code
+    is imported); by default the check is made on the worker thread and the look here.
+    The window's `opening` follows the rest (see `Opening`).
     """
     lock = DatabaseLock(db_path)
     try:
         lock.acquire()
     except StorageError as error:  # in use by another copy, or a read-only folder
         return problem_box(db_path, str(error))
-    window = make_window(db_path, has_accounts(db_path))
+    window = make_window(db_path, first_look() if first_look else has_accounts(db_path))
     window.opening = Opening(window, db_path, lock, assessment)
     return window
 
