@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from practitioner_app.domain.audit import Action
 from practitioner_app.services.container import open_services
 from practitioner_app.ui.dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
-from practitioner_app.ui.widgets.fields import FieldMessage
+from practitioner_app.ui.widgets.field_message import FieldMessage
 from tests.factories import a_patient
 
 from .conftest import PASSWORD, USERNAME, ensure_admin

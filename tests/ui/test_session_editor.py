@@ -17,7 +17,7 @@ from practitioner_app.domain.enums import (
     Tolerance,
 )
 from practitioner_app.domain.screening import ScreenSeverity
-from practitioner_app.ui.widgets.fields import FieldMessage
+from practitioner_app.ui.widgets.field_message import FieldMessage
 from tests.factories import a_full_session, a_patient
 
 from .helpers import answer_screen, click, type_text

@@ -186,6 +186,36 @@ def test_the_gui_thread_shows_the_window_without_sqlalchemy(tmp_path):
     assert "sqlalchemy" in importers and "MainThread" not in importers, importers
 
 
+#: Parts of the window the prompt does not need; `build` loads these behind it, while the
+#: clinician types (each costs milliseconds a clinician would wait for).
+BUILT_BEHIND_THE_PROMPT = ("practitioner_app.ui.data_safety",
+                           "practitioner_app.ui.models.patient_table_model",
+                           "practitioner_app.ui.widgets.patient_panel")
+#: ... and these load later still: the input widgets with the first form, ReportLab with
+#: the document machinery after sign-in.
+NOT_AT_THE_PROMPT = (*BUILT_BEHIND_THE_PROMPT, "practitioner_app.ui.widgets.fields",
+                     "reportlab")
+
+
+def test_the_prompt_shows_before_the_rest_of_the_window_is_imported(tmp_path):
+    ensure_admin(tmp_path / "clinic.sqlite3")
+    script = textwrap.dedent(f"""
+        import sys
+        from practitioner_app.app import main
+        from tests.benchmarks.child import run_loop_until
+        window = main(["--db", {str(tmp_path / "clinic.sqlite3")!r}], exec_=False)
+        at_prompt = sorted(set({NOT_AT_THE_PROMPT!r}) & set(sys.modules))
+        assert run_loop_until(lambda: window.is_built, 30)
+        built = sorted(set({BUILT_BEHIND_THE_PROMPT!r}) & set(sys.modules))
+        print(window.access.sign_in_dialog.isVisible(), at_prompt, built)
+        window.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"True [] {sorted(BUILT_BEHIND_THE_PROMPT)}"
+
+
 def test_a_file_that_cannot_be_read_is_told_once(qtbot, db_path):
     db_path.mkdir()  # a folder where the database should be: unreadable as a database
     window = main(["--db", str(db_path)], exec_=False)

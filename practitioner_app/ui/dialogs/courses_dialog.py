@@ -28,7 +28,8 @@ from ...domain.enums import Concern, FacialZone
 from ...domain.errors import DomainError, ValidationError
 from ...domain.patient import Patient
 from ..widgets.depth_trend import DepthTrend
-from ..widgets.fields import FieldMessage, to_qdate
+from ..widgets.field_message import FieldMessage
+from ..widgets.fields import to_qdate
 from ..widgets.form import MessageBoard, text_box
 from ..widgets.tables import fill, read_only_table
 

@@ -23,7 +23,8 @@ from ...domain.errors import DomainError, DuplicatePatientNumber, Problem, Valid
 from ...domain.ids import PatientId
 from ...domain.patient import Patient
 from ...domain.validation import fitzpatrick_cautions
-from ..widgets.fields import EnumCombo, FieldMessage, parse_date
+from ..widgets.field_message import FieldMessage
+from ..widgets.fields import EnumCombo, parse_date
 from ..widgets.form import MessageBoard, text_box
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded

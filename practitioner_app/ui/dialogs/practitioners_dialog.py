@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError, Problem, ValidationError
-from ..widgets.fields import FieldMessage
+from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard
 from ..widgets.tables import fill, read_only_table
 

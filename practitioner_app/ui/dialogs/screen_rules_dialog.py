@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import DomainError, PermissionDenied, Problem, ValidationError
 from ...domain.screening import ContraindicationRule, ScreenSeverity
-from ..widgets.fields import EnumCombo, FieldMessage
+from ..widgets.field_message import FieldMessage
+from ..widgets.fields import EnumCombo
 from ..widgets.form import MessageBoard
 from ..widgets.zone_grid import INVALID_STYLE
 

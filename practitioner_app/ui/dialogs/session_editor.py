@@ -38,7 +38,8 @@ from ...domain.session import STEPS, TreatmentSession
 from ...domain.validation import validate_session
 from ..messages import message_box
 from ..widgets.course_box import CourseBox
-from ..widgets.fields import FieldMessage, OptionalDateEdit, OptionalTimeEdit, to_qdate
+from ..widgets.field_message import FieldMessage
+from ..widgets.fields import OptionalDateEdit, OptionalTimeEdit, to_qdate
 from ..widgets.form import MessageBoard
 from ..widgets.screen_page import ScreenPage
 from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError, SignInRefused, ValidationError
-from ..widgets.fields import FieldMessage
+from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded

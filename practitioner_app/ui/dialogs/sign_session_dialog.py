@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets.fields import FieldMessage
+from ..widgets.field_message import FieldMessage
 
 
 class SignSessionDialog(QDialog):

@@ -1,4 +1,4 @@
-"""Input widgets for values that may be "not recorded", and labels for field messages.
+"""Input widgets for values that may be "not recorded".
 
 A clinical record distinguishes "not recorded" from zero or midnight, so optional times,
 dates and numbers carry an explicit empty state instead of a magic default.
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QTimeEdit,
@@ -179,38 +178,3 @@ class EnumCombo(QComboBox):
 
     def set_value(self, member) -> None:
         self.setCurrentIndex(self._members.index(member) if member in self._members else 0)
-
-
-class FieldMessage(QLabel):
-    """A message under a field: red for an error, amber for a caution, hidden when empty."""
-
-    ERROR_STYLE = "color: #b00020; font-weight: 600;"
-    WARNING_STYLE = "color: #8a5300; background: #fff4e0; padding: 2px 4px;"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self._plain = False
-        self.hide()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        """User text is never markup. Plain text is set with the first text, not when
-        made: the sign-in prompt has one of these, and the first use of a Qt enumeration
-        loads all of Qt's (~30 ms before the window could show)."""
-        if not self._plain:
-            from PySide6.QtCore import Qt
-
-            self.setTextFormat(Qt.TextFormat.PlainText)
-            self._plain = True
-        super().setText(text)
-
-    def show_messages(self, errors: list[str], warnings: list[str]) -> None:
-        if errors:
-            self.setStyleSheet(self.ERROR_STYLE)
-            self.setText("\n".join(errors + warnings))
-        elif warnings:
-            self.setStyleSheet(self.WARNING_STYLE)
-            self.setText("\n".join(warnings))
-        self.setVisible(bool(errors or warnings))
-        if not (errors or warnings):
-            self.clear()

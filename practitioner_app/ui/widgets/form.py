@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ...domain.errors import Problem
-from .fields import FieldMessage
+from .field_message import FieldMessage
 
 
 class MessageBoard:

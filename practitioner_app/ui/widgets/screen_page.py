@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.screening import ScreenAnswer, ScreenSeverity
-from .fields import FieldMessage, OptionalDateEdit
+from .field_message import FieldMessage
+from .fields import OptionalDateEdit
 from .form import MessageBoard
 
 SEVERITY_STYLE = {

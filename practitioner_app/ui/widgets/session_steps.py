@@ -28,7 +28,8 @@ from ...domain.session import (
     Serum,
     Sunscreen,
 )
-from .fields import EnumCombo, FieldMessage, OptionalDateEdit, OptionalIntSpin, OptionalTimeEdit
+from .field_message import FieldMessage
+from .fields import EnumCombo, OptionalDateEdit, OptionalIntSpin, OptionalTimeEdit
 from .form import MessageBoard, text_box
 from .zone_grid import ZoneGrid
 
