@@ -149,7 +149,11 @@ class AccessControl:
     def open_practitioners(self) -> PractitionersDialog:
         from .dialogs.practitioners_dialog import PractitionersDialog
 
-        return self.window._open(PractitionersDialog(self.services, self.window))
+        dialog = PractitionersDialog(self.services, self.window)
+        # What the dialog says ("now locks after N idle minutes") holds at once: the
+        # countdown restarts with the new minutes, not only from the next sign-in.
+        dialog.idle_minutes_saved.connect(self.idle_lock.set_minutes)
+        return self.window._open(dialog)
 
     def open_audit(self) -> AuditViewerDialog:
         from .dialogs.audit_viewer import AuditViewerDialog

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -30,6 +31,11 @@ COLUMNS = ("Username", "Full name", "Role or title", "Registration", "Administra
 
 
 class PractitionersDialog(QDialog):
+    """The administrator's accounts and security settings. Emits `idle_minutes_saved`
+    (the new minutes) once the clinic's idle-lock minutes are saved."""
+
+    idle_minutes_saved = Signal(int)
+
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._services = services
@@ -74,11 +80,11 @@ class PractitionersDialog(QDialog):
         self.idle_minutes.setRange(0, 999)
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setValue(services.security.idle_minutes())
-        save_idle = QPushButton("Save")
-        save_idle.clicked.connect(self.save_idle_minutes)
+        self.save_idle_button = QPushButton("Save")
+        self.save_idle_button.clicked.connect(self.save_idle_minutes)
         idle_row = QHBoxLayout()
         idle_row.addWidget(self.idle_minutes)
-        idle_row.addWidget(save_idle)
+        idle_row.addWidget(self.save_idle_button)
         idle_row.addStretch(1)
         security_form.addRow("Lock after idle", idle_row)
 
@@ -160,4 +166,5 @@ class PractitionersDialog(QDialog):
         except DomainError as error:
             self._say(error)
             return
+        self.idle_minutes_saved.emit(self.idle_minutes.value())
         self._say(None, f"The app now locks after {self.idle_minutes.value()} idle minutes.")
