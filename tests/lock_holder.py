@@ -2,7 +2,9 @@
 the app does, prints `locked <pid>`, and lets go when its standard input closes (or dies
 with it when killed).
 
-usage: python -m tests.lock_holder DB
+usage: python -m tests.lock_holder DB [--as-on-windows]
+
+With --as-on-windows the lock is taken as on Windows (tests/fake_msvcrt.py).
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import os
 import sys
 from pathlib import Path
 
+from practitioner_app.persistence import safety
 from practitioner_app.persistence.safety import DatabaseLock
 
 
 def main(argv: list[str]) -> int:
+    if "--as-on-windows" in argv[1:]:
+        from tests import fake_msvcrt
+
+        fake_msvcrt.use_in(safety)
     lock = DatabaseLock(Path(argv[0])).acquire()
     print(f"locked {os.getpid()}", flush=True)
     sys.stdin.read()

@@ -12,9 +12,10 @@ unless a backup has to be migrated.
   database, or not one of ours; `has_accounts` the window's first question.
 - `translate_errors` turns SQLite's "disk full", "read-only", "busy" and "corrupt" codes
   into `StorageError`s whose text a clinician can act on.
-- `DatabaseLock` is `<db>.lock` beside the database: taken with `fcntl.flock` (released by
-  the kernel when the holder dies, so a lock left by a crash is never in the way) and
-  holding the holder's pid, host and start time for the message the second copy shows.
+- `DatabaseLock` is `<db>.lock` beside the database: taken with `fcntl.flock` on POSIX
+  and a byte-range lock (`msvcrt.locking`) on Windows, both released by the system when
+  the holder dies, so a lock left by a crash or a power cut is never in the way; the file
+  holds the holder's pid, host and start time for the message the second copy shows.
 """
 
 from __future__ import annotations
@@ -34,10 +35,14 @@ from pathlib import Path
 
 from ..domain.errors import DomainError
 
-try:  # POSIX; elsewhere an O_EXCL lock file with a stale-pid check stands in
+try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -474,6 +479,10 @@ class LockHolder:
             return None  # empty (being written) or not ours
 
 
+#: Where the Windows lock is taken in the lock file (see DatabaseLock._acquire_byte_range).
+_LOCK_BYTE = 1 << 20
+
+
 def lock_path(database: Path) -> Path:
     return Path(database).with_name(Path(database).name + ".lock")
 
@@ -502,7 +511,12 @@ class DatabaseLock:
         me = LockHolder(os.getpid(), socket.gethostname(), datetime.now().replace(microsecond=0))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = self._acquire_flock(me) if fcntl is not None else self._acquire_excl(me)
+            if fcntl is not None:
+                self._fd = self._acquire_flock(me)
+            elif msvcrt is not None:
+                self._fd = self._acquire_byte_range(me)
+            else:
+                self._fd = self._acquire_excl(me)
         except OSError as error:
             raise os_storage_error(error, f"the folder {self.path.parent}") from error
         return self
@@ -532,6 +546,27 @@ class DatabaseLock:
             os.pwrite(fd, me.to_json().encode(), 0)
             return fd
 
+    def _acquire_byte_range(self, me: LockHolder) -> int:
+        """Windows: lock one byte at _LOCK_BYTE. A locked range can be neither read nor
+        written by another process, so the byte lies far past the holder's details,
+        which a refused copy still reads to say who holds the database."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+        fd = os.open(self.path, flags, 0o644)
+        try:
+            os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as error:
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = LockHolder.from_json(os.read(fd, 4096).decode("utf-8", "replace"))
+            os.close(fd)
+            if error.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)):
+                raise _in_use(self.database, holder) from None
+            raise
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, me.to_json().encode())
+        return fd
+
     def _acquire_excl(self, me: LockHolder) -> int:
         """Where flock is missing: create the file exclusively; a file left by a process
         of this host that no longer runs is stale and taken over."""
@@ -556,6 +591,17 @@ class DatabaseLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        if fcntl is None and msvcrt is not None:
+            # Windows deletes no open file: let go, then remove it unless another copy
+            # has opened it meanwhile (that copy then keeps it).
+            try:
+                os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            finally:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+            return
         try:
             self.path.unlink(missing_ok=True)  # while still holding it: see _acquire_flock
         finally:
@@ -570,7 +616,7 @@ class DatabaseLock:
 
 def _in_use(database: Path, holder: LockHolder | None) -> DatabaseInUse:
     who = holder.describe() if holder else "details unknown"
-    hint = "" if fcntl is not None else (
+    hint = "" if fcntl is not None or msvcrt is not None else (
         f" If that copy no longer runs, delete {lock_path(database)}.")
     return DatabaseInUse(
         f"This database is already open in another copy of the app ({who}). Close that "

@@ -270,31 +270,68 @@ def test_two_locks_in_one_process_exclude_each_other(db_path):
         pass
 
 
-def test_the_lock_from_a_separate_process(db_path):
-    holder = subprocess.Popen([sys.executable, "-m", "tests.lock_holder", str(db_path)],
-                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+@pytest.fixture(params=["posix", "windows"])
+def lock_kind(request, monkeypatch) -> list[str]:
+    """The lock as taken on POSIX (flock) and as on Windows (a byte-range lock, here
+    through tests/fake_msvcrt.py); the extra arguments tests.lock_holder needs for it."""
+    if request.param == "posix":
+        return []
+    from tests import fake_msvcrt
+
+    monkeypatch.setattr(safety, "fcntl", None)
+    monkeypatch.setattr(safety, "msvcrt", fake_msvcrt)
+    return ["--as-on-windows"]
+
+
+def _holder(db_path, lock_kind: list[str]) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.lock_holder", str(db_path), *lock_kind],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == f"locked {holder.pid}\n"
+    return holder
+
+
+def test_the_lock_from_a_separate_process(db_path, lock_kind):
+    holder = _holder(db_path, lock_kind)
     try:
-        assert holder.stdout.readline() == f"locked {holder.pid}\n"
         with pytest.raises(DatabaseInUse) as refused:
             DatabaseLock(db_path).acquire()
         assert refused.value.holder.pid == holder.pid
+        assert f"pid {holder.pid} on host {socket.gethostname()}" in str(refused.value)
+        assert "delete" not in str(refused.value)  # nothing for the user to clear up
         holder.stdin.close()  # the holder lets go
         assert holder.wait(timeout=30) == 0
+        assert not lock_path(db_path).exists()
         with DatabaseLock(db_path):
             assert lock_holder_pid(db_path) == os.getpid()
+        assert not lock_path(db_path).exists()
     finally:
         holder.kill()
         holder.wait()
         holder.stdout.close()
 
 
-class TestWithoutFlock:
-    """Where flock is missing the lock file is created exclusively; a file left by a
-    process of this host that no longer runs is stale and taken over."""
+def test_a_lock_whose_holder_was_killed_is_taken_over(db_path, lock_kind):
+    """A crash or a power cut leaves the lock file behind, with the dead holder's details:
+    the system let go of the lock itself, so the next copy opens without anyone having
+    to delete anything."""
+    holder = _holder(db_path, lock_kind)
+    holder.kill()
+    holder.wait()
+    holder.stdout.close()
+    assert lock_holder_pid(db_path) == holder.pid  # left behind
+    with DatabaseLock(db_path):
+        assert lock_holder_pid(db_path) == os.getpid()
+
+
+class TestWithoutFileLocks:
+    """Where neither flock nor msvcrt is there, the lock file is created exclusively; a
+    file left by a process of this host that no longer runs is stale and taken over."""
 
     @pytest.fixture(autouse=True)
     def _no_flock(self, monkeypatch):
         monkeypatch.setattr(safety, "fcntl", None)
+        monkeypatch.setattr(safety, "msvcrt", None)
 
     def _left_by(self, db_path, pid: int, host: str) -> None:
         lock_path(db_path).write_text(json.dumps(
