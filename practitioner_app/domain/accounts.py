@@ -10,6 +10,9 @@ from . import guidance as g
 from .errors import Problem
 
 PASSWORD_MIN = 10
+#: Minutes without input after which the app locks: the default, and what may be set.
+DEFAULT_IDLE_MINUTES = 10
+IDLE_MINUTES_RANGE = (1, 240)
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,31}")
 
 

@@ -28,7 +28,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -294,10 +294,10 @@ class BackgroundAssessment:
 
     def _run(self) -> None:
         try:
-            self._has_accounts = has_accounts(self._path)  # never raises
-        finally:
-            self._looked.set()
-        try:
+            try:
+                self._has_accounts = has_accounts(self._path)
+            finally:
+                self._looked.set()
             self._answer = assess(self._path)
         except BaseException as error:  # handed to the caller of result()
             self._answer = error
@@ -500,6 +500,7 @@ class DatabaseLock:
         self.database = Path(database)
         self.path = lock_path(self.database)
         self._fd: int | None = None
+        self._let_go: Callable[[int], None] = self._release_unlinking
 
     @property
     def held(self) -> bool:
@@ -515,6 +516,7 @@ class DatabaseLock:
                 self._fd = self._acquire_flock(me)
             elif msvcrt is not None:
                 self._fd = self._acquire_byte_range(me)
+                self._let_go = self._release_byte_range
             else:
                 self._fd = self._acquire_excl(me)
         except OSError as error:
@@ -542,8 +544,7 @@ class DatabaseLock:
             if not same:
                 os.close(fd)
                 continue
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, me.to_json().encode(), 0)
+            _write_holder(fd, me)
             return fd
 
     def _acquire_byte_range(self, me: LockHolder) -> int:
@@ -562,9 +563,7 @@ class DatabaseLock:
             if error.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)):
                 raise _in_use(self.database, holder) from None
             raise
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, me.to_json().encode())
+        _write_holder(fd, me)
         return fd
 
     def _acquire_excl(self, me: LockHolder) -> int:
@@ -583,7 +582,7 @@ class DatabaseLock:
                     self.path.unlink(missing_ok=True)  # stale: its holder died
                     continue
                 raise _in_use(self.database, holder) from None
-            os.write(fd, me.to_json().encode())
+            _write_holder(fd, me)
             return fd
         raise _in_use(self.database, None)
 
@@ -591,19 +590,23 @@ class DatabaseLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        if fcntl is None and msvcrt is not None:
-            # Windows deletes no open file: let go, then remove it unless another copy
-            # has opened it meanwhile (that copy then keeps it).
-            try:
-                os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-            finally:
-                os.close(fd)
-            with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
-            return
+        self._let_go(fd)
+
+    def _release_unlinking(self, fd: int) -> None:
         try:
             self.path.unlink(missing_ok=True)  # while still holding it: see _acquire_flock
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _release_byte_range(fd: int) -> None:
+        """Windows: let go and leave the file. Deleting it could leave it "delete
+        pending" while another program (a virus scanner, a backup agent) has it open,
+        and a copy starting then would be refused as if the folder were read-only; the
+        details in it are overwritten by the next holder."""
+        try:
+            os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         finally:
             os.close(fd)
 
@@ -612,6 +615,18 @@ class DatabaseLock:
 
     def __exit__(self, *_exc) -> None:
         self.release()
+
+
+def _write_holder(fd: int, me: LockHolder) -> None:
+    """Put `me` in the lock file just locked on `fd`; on failure (a full disk) the file
+    is closed, so the lock is not kept by a copy that was told it could not open."""
+    try:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, me.to_json().encode())
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _in_use(database: Path, holder: LockHolder | None) -> DatabaseInUse:

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 
 from ..domain import guidance as g
+from ..domain.accounts import DEFAULT_IDLE_MINUTES, IDLE_MINUTES_RANGE
 from ..domain.audit import Action
 from ..domain.clinic import DEFAULT_AFTERCARE, LOGO_MAX_BYTES, PNG_SIGNATURE, ClinicProfile
 from ..domain.errors import Problem, ValidationError
@@ -70,8 +71,6 @@ class ClinicService(Service):
 
 
 IDLE_MINUTES_KEY = "security.idle_minutes"
-DEFAULT_IDLE_MINUTES = 10
-IDLE_MINUTES_RANGE = (1, 240)
 
 
 class SecuritySettings(Service):

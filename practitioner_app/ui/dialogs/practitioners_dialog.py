@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.accounts import IDLE_MINUTES_RANGE
 from ...domain.errors import DomainError, Problem, ValidationError
 from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard
@@ -77,7 +78,7 @@ class PractitionersDialog(QDialog):
         security = QGroupBox("Security")
         security_form = QFormLayout(security)
         self.idle_minutes = QSpinBox()
-        self.idle_minutes.setRange(0, 999)
+        self.idle_minutes.setRange(*IDLE_MINUTES_RANGE)  # nothing else can be chosen
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setValue(services.security.idle_minutes())
         self.save_idle_button = QPushButton("Save")
