@@ -34,6 +34,14 @@ def records(path: Path) -> dict[str, list[tuple]]:
     return {t: query(path, f"SELECT * FROM {t} ORDER BY id") for t in RECORD_TABLES}
 
 
+def every_row(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table (the audit trail and settings included), in stored
+    order: for proving that something wrote nothing at all."""
+    tables = [r[0] for r in query(
+        path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {t: query(path, f'SELECT * FROM "{t}"') for t in tables}
+
+
 def integrity(path: Path) -> list[str]:
     return [r[0] for r in query(path, "PRAGMA integrity_check")]
 

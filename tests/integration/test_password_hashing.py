@@ -3,25 +3,20 @@ other parameters brought up to them at its next sign-in."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from argon2 import PasswordHasher, Type, extract_parameters
 
 # Taken before tests/conftest.py swaps the module's factory for a cheap one.
 from practitioner_app.services.accounts import PASSWORD_HASHING
 from practitioner_app.services.accounts import password_hasher as product_hasher
 from practitioner_app.services.container import open_services
+from tests.safety_helpers import query
 
 USER, PASSWORD = "jroe", "correct horse battery"
 
 
 def _stored_hash(db_path) -> str:
-    con = sqlite3.connect(db_path)
-    try:
-        return con.execute("SELECT password_hash FROM users WHERE username = ?",
-                           (USER,)).fetchone()[0]
-    finally:
-        con.close()
+    [(stored,)] = query(db_path, f"SELECT password_hash FROM users WHERE username = '{USER}'")
+    return stored
 
 
 def test_passwords_are_hashed_with_argon2id_64_mib_3_passes_in_2_lanes():

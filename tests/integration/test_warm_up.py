@@ -5,7 +5,6 @@ and nothing read is written, kept or audited."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
 
 from sqlalchemy import event
@@ -13,18 +12,9 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from practitioner_app.services.container import open_services
 from tests.factories import a_full_session, a_patient
+from tests.safety_helpers import every_row
 
 USER, PASSWORD = "jroe", "correct horse battery"
-
-
-def _every_row(path) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
-    finally:
-        con.close()
 
 
 @contextlib.contextmanager
@@ -97,14 +87,14 @@ def test_without_warm_up_the_first_screen_compiles_its_sql(db_path):
 
 def test_warm_up_writes_nothing(db_path):
     a_clinic(db_path)
-    before = _every_row(db_path)
+    before = every_row(db_path)
     services = open_services(db_path)
     try:
         services.warm_up()
         assert services.accounts.current_user is None
     finally:
         services.close()
-    assert _every_row(db_path) == before  # the audit trail included
+    assert every_row(db_path) == before  # the audit trail included
 
 
 def test_warm_up_on_a_new_clinic_with_no_patients_or_accounts(db_path):
