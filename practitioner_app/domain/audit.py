@@ -28,6 +28,7 @@ class Action:
     SESSION_CREATED = "session created"
     SESSION_CHANGED = "session changed"
     SESSION_SIGNED = "session signed"
+    SIGNATURE_REFUSED = "signature refused"
     ADDENDUM_ADDED = "addendum added"
     DIGEST_MISMATCH = "digest mismatch"
     CONSENT_RECORDED = "consent recorded"
@@ -38,6 +39,7 @@ class Action:
     ACCOUNT_CREATED = "account created"
     ACCOUNT_CHANGED = "account changed"
     RULES_CHANGED = "rules changed"
+    COURSE_VOIDED = "course voided"
 
 
 @dataclass(frozen=True, slots=True)

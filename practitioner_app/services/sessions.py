@@ -9,7 +9,7 @@ from ..domain.audit import Action
 from ..domain.codec import to_plain
 from ..domain.course import interval_problem
 from ..domain.enums import SessionStatus
-from ..domain.errors import NotFound, Problem, RecordSigned, ValidationError
+from ..domain.errors import NotFound, Problem, RecordSigned, SignInRefused, ValidationError
 from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
 from ..domain.screening import screen_problems
@@ -147,7 +147,11 @@ class SessionService(Service):
         then on the database refuses any change. Raises SignInRefused (wrong password),
         ValidationError (what is missing, in procedure order) or RecordSigned.
         """
-        user = self._accounts.confirm_password(password)
+        try:
+            user = self._accounts.confirm_password(password)
+        except SignInRefused as refused:
+            self._audit_refused_signature(session_id, str(refused))
+            raise
         problems = self.signing_problems(session_id)
         if problems:
             if problems[0].path == "signature":
@@ -164,6 +168,16 @@ class SessionService(Service):
                         session_id=session_id, digest=signature.digest)
             uow.commit()
         return self.get(session_id)
+
+    def _audit_refused_signature(self, session_id: SessionId, reason: str) -> None:
+        """A signature refused for its password is recorded against the session (the
+        account's failed check is recorded too, without saying what it was for)."""
+        with self._uow() as uow:
+            session = uow.sessions.get(session_id)
+            self._audit(uow, Action.SIGNATURE_REFUSED,
+                        patient_id=session.patient_id if session else None,
+                        session_id=session_id if session else None, reason=reason)
+            uow.commit()
 
     def add_addendum(self, session_id: SessionId, reason: str, text: str) -> TreatmentSession:
         """Append a correction to a signed session; the signed record stays as it was."""

@@ -47,15 +47,23 @@ class SignSessionDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_button = self.buttons.addButton("&Sign",
                                                   QDialogButtonBox.ButtonRole.AcceptRole)
-        self.sign_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        # Only once the button is inside the dialog: made default before, it is not the
+        # dialog's default, and the dialog then makes Cancel its default on showing, so
+        # Enter in the password field closed the dialog without signing.
+        self.sign_button.setDefault(True)
+        self.password.setFocus()
 
     def submit(self) -> None:
+        """Sign with the typed password (Enter or Sign); an empty one is refused here."""
+        if not self.password.text():
+            self.refuse("Type your password to sign, or press Cancel (Esc).")
+            return
         self.message.show_messages([], [])
         self.password_entered.emit(self.password.text())
 
