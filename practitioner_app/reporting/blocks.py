@@ -21,8 +21,8 @@ from practitioner_app.domain.patient import Patient
 
 from . import styles
 from .fonts import REGULAR
-from .layout import CONTENT_WIDTH
-from .text import clean, escape_text, fmt_date, markup, or_dash
+from .layout import CONTENT_WIDTH, FRAME_HEIGHT
+from .text import clean, escape_text, fmt_date, or_dash
 
 #: A (label, value) pair of a field grid; a value may be a ready flowable (e.g. a
 #: highlighted "No") or text, which is escaped.
@@ -49,25 +49,121 @@ def cell(value: str | Flowable, style: ParagraphStyle, width: float) -> str | Fl
     return para(text, style)
 
 
+#: The tallest piece of one value or note: a table breaks only between rows, so a long
+#: text is cut into pieces of at most this height, one row each.
+PIECE_HEIGHT = FRAME_HEIGHT / 8
+
+
+def text_pieces(text: str, style: ParagraphStyle, width: float, *, lead: str = "",
+                height: float = PIECE_HEIGHT) -> list[Paragraph]:
+    """`text` (escaped, line breaks kept) as consecutive paragraphs `width` wide, each at
+    most `height` tall, that together print it exactly; `lead` is our own markup put
+    before the first piece (e.g. a bold label).
+
+    Lines are grouped whole; only a single line taller than `height` is cut, between its
+    wrapped lines, by ReportLab (an unbroken word wraps by character: splitLongWords).
+    """
+    lines = [escape_text(line) for line in clean(text).split("\n")]
+    lines[0] = lead + lines[0]
+    if _surely_shorter(lines, style, width, height):
+        return [Paragraph("<br/>".join(lines), style)]
+    pieces: list[Paragraph] = []
+    group: list[str] = []
+    used = 0.0
+
+    def flush() -> None:
+        nonlocal group, used
+        if group:
+            pieces.append(Paragraph("<br/>".join(group), style))
+        group, used = [], 0.0
+
+    for line in lines:
+        one = Paragraph(line, style)
+        line_height = max(one.wrap(width, height)[1], style.leading)
+        if line_height > height:
+            flush()
+            pieces += split_to_height(one, width, height)
+            continue
+        if used + line_height > height:
+            flush()
+        group.append(line)
+        used += line_height
+    flush()
+    return pieces
+
+
+def _surely_shorter(lines: list[str], style: ParagraphStyle, width: float,
+                    height: float) -> bool:
+    """True when `lines` cannot wrap taller than `height`, even if every character were
+    as wide as the font size (saves laying out the common short value twice)."""
+    per_line = max(1, int(width // style.fontSize))
+    wrapped = sum(1 + len(line) // per_line for line in lines)
+    return wrapped * style.leading <= height
+
+
+def _grid_lines(row_count: int, continued_rows: Sequence[int]) -> list[tuple]:
+    """The grid of a data table, without the rule above each row in `continued_rows`."""
+    lines: list[tuple] = [("BOX", (0, 0), (-1, -1), 0.4, styles.GRID),
+                          ("LINEAFTER", (0, 0), (-2, -1), 0.4, styles.GRID)]
+    start = 0
+    for row in [*continued_rows, row_count]:
+        if row - 2 >= start:  # a rule below each row from `start` to the one above `row`'s
+            lines.append(("LINEBELOW", (0, start), (-1, row - 2), 0.4, styles.GRID))
+        start = row
+    return lines
+
+
+def split_to_height(flowable: Flowable, width: float, height: float) -> list[Flowable]:
+    """`flowable` cut into consecutive pieces no taller than `height` at `width` (a
+    paragraph is cut between lines; one that cannot be cut is returned whole)."""
+    pieces: list[Flowable] = []
+    rest = flowable
+    while rest.wrap(width, height)[1] > height:
+        parts = rest.split(width, height)
+        if len(parts) < 2:
+            break
+        pieces.append(parts[0])
+        rest = parts[1]
+    pieces.append(rest)
+    return pieces
+
+
+def _value_pieces(value: str | Flowable, style: ParagraphStyle,
+                  width: float) -> list[str | Flowable]:
+    """A field value as table cells: one plain string or flowable, or, for text that does
+    not fit on one line, its `text_pieces`."""
+    single = cell(value, style, width)
+    if isinstance(value, Flowable) or isinstance(single, str):
+        return [single]
+    return list(text_pieces(or_dash(value), style, width))
+
+
 def field_grid(fields: Sequence[Field], *, columns: int = 2) -> Table:
     """Label/value pairs laid out `columns` pairs per row across the content width.
 
-    Labels are our own short constants and always fit `LABEL_WIDTH`.
+    Labels are our own short constants and always fit `LABEL_WIDTH`. A value taller than
+    `PIECE_HEIGHT` continues on further rows below its label, so any length prints.
     """
     value_width = CONTENT_WIDTH / columns - LABEL_WIDTH
     text_width = value_width - styles.FIELD_GAP
     rows = []
+    continued: list[int] = []
     for start in range(0, len(fields), columns):
-        row: list[Flowable | str] = []
-        for label, value in fields[start:start + columns]:
-            row += [label, cell(value, styles.VALUE, text_width)]
-        row += [""] * (2 * columns - len(row))
-        rows.append(row)
-    # splitInRow: a single value longer than a page (pasted notes) must split, not fail.
-    table = Table(rows, colWidths=[LABEL_WIDTH, value_width] * columns, hAlign="LEFT",
-                  splitInRow=1)
+        group = fields[start:start + columns]
+        values = [_value_pieces(value, styles.VALUE, text_width) for _, value in group]
+        for number in range(max(len(pieces) for pieces in values)):
+            row: list[Flowable | str] = []
+            for (label, _), pieces in zip(group, values, strict=True):
+                row += [label if number == 0 else "",
+                        pieces[number] if number < len(pieces) else ""]
+            row += [""] * (2 * columns - len(row))
+            if number:
+                continued.append(len(rows))
+            rows.append(row)
+    table = Table(rows, colWidths=[LABEL_WIDTH, value_width] * columns, hAlign="LEFT")
     table.setStyle(styles.FIELD_TABLE + tuple(
-        command for col in range(0, 2 * columns, 2) for command in styles.label_column(col)))
+        command for col in range(0, 2 * columns, 2) for command in styles.label_column(col))
+        + tuple(("TOPPADDING", (0, row), (-1, row), 0) for row in continued))
     return table
 
 
@@ -81,30 +177,48 @@ def data_table(
     rows: Sequence[Sequence[str | Flowable]],
     col_widths: Sequence[float],
     *,
-    notes: Sequence[str] = (),
+    notes: Sequence[Sequence[tuple[str, str]]] = (),
     long: bool = False,
 ) -> Table:
     """A gridded table whose header row repeats on every page it spans.
 
-    `notes[i]`, when not blank, prints under row i across the full width, kept on the
-    same page as its row. `long=True` uses LongTable, which lays out many rows faster.
+    `notes[i]` are (label, text) pairs printed under row i across the full width (blank
+    texts skipped), the first kept on the same page as its row; a long text continues
+    on further rows, overleaf if need be.
+    `long=True` uses LongTable, which lays out many rows faster.
     """
     body: list[list[str | Flowable]] = [[para(h, styles.CELL_HEAD) for h in header]]
-    commands = list(styles.GRID_TABLE)
+    commands = [command for command in styles.GRID_TABLE if command[0] != "GRID"]
+    continued_rows: list[int] = []
+    note_width = sum(col_widths) - 2 * styles.GRID_PADDING
     for index, row in enumerate(rows):
         first = len(body)
         body.append([cell(value, styles.CELL, width - 2 * styles.GRID_PADDING)
                      for value, width in zip(row, col_widths, strict=True)])
-        note = notes[index] if index < len(notes) else ""
-        if note.strip():
-            body.append([Paragraph(markup("<b>Note:</b> %s", note), styles.CELL)]
-                        + [""] * (len(header) - 1))
-            commands += [("SPAN", (0, first + 1), (-1, first + 1)),
-                         ("NOSPLIT", (0, first), (-1, first + 1))]
+        # A long note (a page of text is within the rules) comes in pieces, one row
+        # each, so the table can break between them; the first stays with its row.
+        pieces: list[tuple[Paragraph, bool]] = []
+        for label, text in (notes[index] if index < len(notes) else ()):
+            if text.strip():
+                pieces += [(piece, number > 0) for number, piece in enumerate(text_pieces(
+                    text, styles.CELL, note_width, lead=f"<b>{escape_text(label)}:</b> "))]
+        if pieces:
+            for piece, continued in pieces:
+                row_index = len(body)
+                body.append([piece] + [""] * (len(header) - 1))
+                commands.append(("SPAN", (0, row_index), (-1, row_index)))
+                if continued:  # one text, not several: no rule or gap between its pieces
+                    continued_rows.append(row_index)
+                    commands += [("TOPPADDING", (0, row_index), (-1, row_index), 0),
+                                 ("BOTTOMPADDING", (0, row_index - 1), (-1, row_index - 1), 0)]
+            commands.append(("NOSPLIT", (0, first), (-1, first + 1)))
         if index % 2:
             commands.append(("BACKGROUND", (0, first), (-1, len(body) - 1), styles.ZEBRA_FILL))
+    commands += _grid_lines(len(body), continued_rows)
     cls = LongTable if long else Table
-    table = cls(body, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT", splitInRow=1)
+    # Every row is shorter than a page (cells hold short fields; long text comes in
+    # pieces), so rows are never split: a split row leaves a sliver at a page's foot.
+    table = cls(body, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(commands)
     return table
 

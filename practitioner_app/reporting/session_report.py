@@ -94,11 +94,13 @@ def _screen(session: TreatmentSession) -> list[Flowable]:
         else:
             answer = para(f"Yes — {a.severity.label.lower()}", styles.VALUE_ALERT)
         rows.append([a.item, a.window, answer, fmt_date(a.last_occurrence)
-                     if a.last_occurrence else "", a.override_reason])
-    widths = [w * mm for w in (62, 18, 22, 22)]
-    widths.append(CONTENT_WIDTH - sum(widths))
-    table = data_table(["Item", "Window", "Answer", "Last", "Override reason"], rows,
-                       widths, notes=[a.note for a in session.screen])
+                     if a.last_occurrence else ""])
+    # The reason for going ahead and the note are free text of any length: they print
+    # across the full width under their item, not in a narrow column.
+    widths = [w * mm for w in (18, 22, 22)]
+    widths.insert(0, CONTENT_WIDTH - sum(widths))
+    table = data_table(["Item", "Window", "Answer", "Last"], rows, widths, notes=[
+        (("Override reason", a.override_reason), ("Note", a.note)) for a in session.screen])
     return [Spacer(1, 3.5 * mm), StepHeading("Contraindication screen", ""), table]
 
 
@@ -233,7 +235,7 @@ def _zone_table(session: TreatmentSession) -> Table:
             row += [z.rf_energy, fmt_number(z.rf_pulse_ms)]
         rows.append(row)
     return data_table(["Zone"] + [h for h, _ in columns], rows, widths,
-                      notes=[z.note for z in zones])
+                      notes=[(("Note", z.note),) for z in zones])
 
 
 def _serum(session: TreatmentSession) -> tuple[str, list[Flowable]]:
