@@ -113,19 +113,24 @@ def _grid_lines(row_count: int, continued_rows: Sequence[int]) -> list[tuple]:
     return lines
 
 
-def split_to_height(flowable: Flowable, width: float, height: float) -> list[Flowable]:
-    """`flowable` cut into consecutive pieces no taller than `height` at `width` (a
-    paragraph is cut between lines; one that cannot be cut is returned whole)."""
-    pieces: list[Flowable] = []
-    rest = flowable
-    while rest.wrap(width, height)[1] > height:
-        parts = rest.split(width, height)
-        if len(parts) < 2:
-            break
-        pieces.append(parts[0])
-        rest = parts[1]
-    pieces.append(rest)
-    return pieces
+def split_to_height(paragraph: Paragraph, width: float, height: float) -> list[Paragraph]:
+    """`paragraph` cut between its lines into consecutive pieces no taller than `height`
+    at `width` (one that cannot be cut is returned whole).
+
+    Cut in halves, not piece by piece: each cut lays out the rest of the text again, so
+    a 20,000-character note took 0.3 s one piece at a time.
+    """
+    total = paragraph.wrap(width, height)[1]
+    leading = paragraph.style.leading
+    per_piece = max(1, int(height // leading))
+    lines = round(total / leading)
+    if lines <= per_piece:
+        return [paragraph]
+    first_lines = (lines + per_piece - 1) // per_piece // 2 * per_piece
+    parts = paragraph.split(width, (first_lines + 0.5) * leading)
+    if len(parts) < 2:
+        return [paragraph]
+    return split_to_height(parts[0], width, height) + split_to_height(parts[1], width, height)
 
 
 def _value_pieces(value: str | Flowable, style: ParagraphStyle,
