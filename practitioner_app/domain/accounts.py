@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from . import guidance as g
 from .errors import Problem
@@ -73,3 +74,14 @@ def failed_sign_in_delay(failures: int) -> float:
     if failures < 3:
         return 0.0
     return float(min(2 ** (failures - 2), 300))
+
+
+def sign_in_wait(earlier_failures: int, last_failed_at: datetime | None,
+                 now: datetime) -> float:
+    """Seconds left before an attempt that follows `earlier_failures` counted attempts may
+    have its password checked; 0.0 when it may be checked now. The wait runs from the last
+    attempt whose password was checked (`last_failed_at`)."""
+    wait = failed_sign_in_delay(earlier_failures)
+    if not wait or last_failed_at is None:
+        return 0.0
+    return max(0.0, (last_failed_at + timedelta(seconds=wait) - now).total_seconds())

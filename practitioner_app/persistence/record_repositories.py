@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..domain.accounts import User
@@ -17,6 +17,7 @@ from ..domain.signing import Addendum, Consent, Signature
 from .models import (
     AddendumRecord,
     AuditRecord,
+    ClinicSettingRecord,
     ConsentRecord,
     ContraindicationRuleRecord,
     CourseRecord,
@@ -24,6 +25,10 @@ from .models import (
     SessionRecord,
     UserRecord,
 )
+
+#: Settings key of the sign-in attempts made with names that are no account: "COUNT" or
+#: "COUNT LAST-CHECKED-FAILURE" (ISO time).
+UNKNOWN_ACCOUNT_ATTEMPTS_KEY = "security.unknown_account_attempts"
 
 
 def _user(r: UserRecord) -> User:
@@ -64,6 +69,64 @@ class UserRepository:
     def active_admins(self) -> int:
         return self._s.scalar(select(func.count(UserRecord.id)).where(
             UserRecord.is_admin, UserRecord.active)) or 0
+
+    # -- sign-in attempts: counted before the password is checked -------------------------
+    # Every method below starts with a write, so the transaction holds SQLite's write lock
+    # before it reads: parallel attempts queue (busy_timeout) instead of reading the same
+    # count, and a transaction that read first is never refused at its first write
+    # because another process wrote in between (SQLITE_BUSY_SNAPSHOT in WAL mode).
+
+    def count_attempt(self, username: str) -> tuple[int, int, datetime | None] | None:
+        """Add one to the failed attempts of the account `username` in one statement:
+        (account id, attempts counted before this one, last checked failure), or None when
+        there is no such account (the statement still took the write lock)."""
+        users = UserRecord.__table__.c
+        row = self._s.execute(
+            update(UserRecord.__table__).where(users.username == username)
+            .values(failed_attempts=users.failed_attempts + 1)
+            .returning(users.id, users.failed_attempts, users.last_failed_at)).first()
+        return None if row is None else (row[0], row[1] - 1, row[2])
+
+    def count_unknown_attempt(self) -> tuple[int, datetime | None]:
+        """Add one to the attempts made with names that are no account, all counted
+        together so that no typed name is kept: (attempts before this one, last checked
+        failure). Call after `count_attempt`, which took the write lock."""
+        earlier, last = self._unknown_attempts()
+        self._put_unknown_attempts(earlier + 1, last)
+        return earlier, last
+
+    def note_check(self, user_id: int | None, now: datetime) -> None:
+        """The attempt about to be checked starts the wait of the next one (`user_id`
+        None: the attempts with unknown names). Call after a `count_...` method."""
+        if user_id is None:
+            count, _last = self._unknown_attempts()
+            self._put_unknown_attempts(count, now)
+        else:
+            users = UserRecord.__table__.c
+            self._s.execute(update(UserRecord.__table__).where(users.id == user_id)
+                            .values(last_failed_at=now))
+
+    def reset_attempts(self, user_id: int) -> UserRecord | None:
+        """The right password: the account's count starts again. Returns its record."""
+        users = UserRecord.__table__.c
+        self._s.execute(update(UserRecord.__table__).where(users.id == user_id)
+                        .values(failed_attempts=0))
+        return self._s.get(UserRecord, user_id)
+
+    def hold_writes(self) -> None:
+        """Take the write lock now with a write that changes nothing."""
+        users = UserRecord.__table__.c
+        self._s.execute(update(UserRecord.__table__).where(false())
+                        .values(failed_attempts=users.failed_attempts))
+
+    def _unknown_attempts(self) -> tuple[int, datetime | None]:
+        record = self._s.get(ClinicSettingRecord, UNKNOWN_ACCOUNT_ATTEMPTS_KEY)
+        count, _, last = (record.value if record else "0").partition(" ")
+        return int(count), datetime.fromisoformat(last) if last else None
+
+    def _put_unknown_attempts(self, count: int, last: datetime | None) -> None:
+        value = f"{count} {last.isoformat()}" if last else str(count)
+        self._s.merge(ClinicSettingRecord(key=UNKNOWN_ACCOUNT_ATTEMPTS_KEY, value=value))
 
     @staticmethod
     def as_user(r: UserRecord) -> User:

@@ -2,19 +2,29 @@
 
 Passwords are hashed with Argon2id (argon2-cffi) and never stored or logged in plain text.
 Failed attempts are counted in the database, so restarting the app does not reset the
-growing wait between attempts.
+growing wait between attempts. A sign-in with a name that is no account is answered like
+one with a wrong password, at the same cost, and the name is not recorded: people type
+their password into the username field.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
-from datetime import timedelta
+import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-from ..domain.accounts import User, failed_sign_in_delay, password_problems, validate_account
+from ..domain.accounts import (
+    User,
+    failed_sign_in_delay,
+    password_problems,
+    sign_in_wait,
+    validate_account,
+)
 from ..domain.audit import Action
 from ..domain.errors import NotFound, PermissionDenied, Problem, SignInRefused, ValidationError
 from .base import Service
@@ -41,6 +51,7 @@ class AccountService(Service):
         kwargs = {} if clock is None else {"clock": clock}
         super().__init__(uow, actor=actor, **kwargs)
         self._hasher = hasher or password_hasher()
+        self._dummy_hash: str | None = None
 
     @property
     def current_user(self) -> User | None:
@@ -142,35 +153,47 @@ class AccountService(Service):
 
     def _check(self, username: str, password: str, *, log_success: bool) -> User:
         """Failures are always logged; a success only for a sign-in (an unlock or a
-        signature is logged by what it was for)."""
+        signature is logged by what it was for).
+
+        The attempt is counted, in its own committed transaction, before its password is
+        checked, so attempts made at the same instant by several programs each count and
+        each sees the others'; one made while the wait runs is counted (the wait grows)
+        and refused without a check. A name that is no account costs the same: its
+        attempts are counted together (the name is neither stored nor logged) and a hash
+        with the product's parameters is checked, so neither the answer nor its time says
+        whether the account exists.
+        """
         now = self._clock()
         with self._uow() as uow:
-            record = uow.users.record(username)
-            if record is None:
-                self._audit(uow, Action.SIGN_IN_FAILED, account=username, reason="unknown")
+            counted = uow.users.count_attempt(username)  # first: takes the write lock
+            if counted is None:
+                user_id = None
+                earlier, last_failed_at = uow.users.count_unknown_attempt()
+                stored_hash = self._unknown_account_hash()
+            else:
+                user_id, earlier, last_failed_at = counted
+                stored_hash = uow.users.record_by_id(user_id).password_hash
+            remaining = sign_in_wait(earlier, last_failed_at, now)
+            if not remaining:
+                uow.users.note_check(user_id, now)
+            uow.commit()
+        if remaining:
+            raise SignInRefused(
+                f"Too many wrong passwords. Try again in {int(remaining) + 1} s.", remaining)
+        try:
+            self._hasher.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            with self._uow() as uow:
+                uow.users.hold_writes()
+                account = ({"reason": "unknown account"} if user_id is None
+                           else {"account": username})
+                self._audit(uow, Action.SIGN_IN_FAILED, **account, attempt=earlier + 1)
                 uow.commit()
-                raise SignInRefused(WRONG_CREDENTIALS)
-            wait = failed_sign_in_delay(record.failed_attempts)
-            if wait and record.last_failed_at is not None:
-                remaining = (record.last_failed_at + timedelta(seconds=wait) - now
-                             ).total_seconds()
-                if remaining > 0:
-                    raise SignInRefused(
-                        f"Too many wrong passwords. Try again in {int(remaining) + 1} s.",
-                        remaining)
-            try:
-                self._hasher.verify(record.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                record.failed_attempts += 1
-                record.last_failed_at = now
-                self._audit(uow, Action.SIGN_IN_FAILED, account=username,
-                            attempt=record.failed_attempts)
-                uow.commit()
-                raise SignInRefused(WRONG_CREDENTIALS,
-                                    failed_sign_in_delay(record.failed_attempts)) from None
+            raise SignInRefused(WRONG_CREDENTIALS, failed_sign_in_delay(earlier + 1)) from None
+        with self._uow() as uow:
+            record = uow.users.reset_attempts(user_id)
             if not record.active:
                 raise SignInRefused("This account is deactivated; ask an administrator.")
-            record.failed_attempts = 0
             if self._hasher.check_needs_rehash(record.password_hash):
                 record.password_hash = self._hasher.hash(password)
             user = uow.users.as_user(record)
@@ -182,5 +205,22 @@ class AccountService(Service):
             uow.commit()
         return user
 
+    def _unknown_account_hash(self) -> str:
+        """A hash in the hasher's format and parameters that no password matches: checking
+        it costs what checking a real account's hash costs. Written out rather than made
+        by hashing, which would cost a second hash on the first unknown name."""
+        if self._dummy_hash is None:
+            h = self._hasher
+            self._dummy_hash = (
+                f"$argon2{h.type.name.lower()}$v={ARGON2_VERSION}$m={h.memory_cost},"
+                f"t={h.time_cost},p={h.parallelism}${_b64(os.urandom(h.salt_len))}"
+                f"${_b64(bytes(h.hash_len))}")
+        return self._dummy_hash
+
     def sign_out(self) -> None:
         self._actor.user = None
+
+
+def _b64(raw: bytes) -> str:
+    """Base64 without padding, as in Argon2's hash strings."""
+    return base64.b64encode(raw).decode("ascii").rstrip("=")
