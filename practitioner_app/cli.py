@@ -275,12 +275,12 @@ def _export_patient(services, args) -> int:
     if args.output in (None, "-"):
         _write_stdout(text)
         return EXIT_OK
-    try:
-        # newline="" keeps \n on every platform, so the file's bytes match the document.
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-    except OSError as error:
-        return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error.strerror}")
+    from .services.files import StorageError, write_file
+
+    try:  # the app's one writer: owner-only, never half a document over a good one
+        write_file(Path(args.output), text)  # \n kept: the bytes match the document
+    except StorageError as error:
+        return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error}")
     print(f"Exported patient {args.number} to {args.output}.", file=sys.stderr)
     return EXIT_OK
 
@@ -449,7 +449,7 @@ def _report(services, args) -> int:
     else:
         pdf = reports.aftercare_sheet(args.target)
     from .domain.audit import Action
-    from .persistence.safety import write_file
+    from .services.files import write_file
 
     target = write_file(Path(args.output), pdf)  # never half a PDF; StorageError exits 1
 
@@ -706,10 +706,12 @@ def _recall(services, args) -> int:
     rows = services.courses.recall(args.lot, args.product)
     text = recall_csv(rows)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8", newline="")
-        except OSError as error:
-            return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error.strerror}")
+        from .services.files import StorageError, write_file
+
+        try:  # the app's one writer: owner-only, never a truncated CSV over a good one
+            write_file(Path(args.output), text)
+        except StorageError as error:
+            return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error}")
         print(f"{len(rows)} use(s) of lot {args.lot} written to {args.output}.",
               file=sys.stderr)
     else:

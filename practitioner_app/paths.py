@@ -15,14 +15,29 @@ CONFIG_ENV = "PRACTITIONER_APP_CONFIG_DIR"
 DB_FILENAME = "practitioner.sqlite3"
 
 
+LOG_FILENAME = "practitioner-app.log"
+
+
 def database_path(cli_value: str | os.PathLike | None = None) -> Path:
     if cli_value:
         return Path(cli_value).expanduser().resolve()
     if os.environ.get(DB_ENV):
         return Path(os.environ[DB_ENV]).expanduser().resolve()
+    return default_data_folder() / DB_FILENAME
+
+
+def default_data_folder() -> Path:
+    """The app's own data folder (the database's unless --db or the environment says
+    otherwise): created owner-only, and tightened at start if an older version left it
+    open to other users."""
     from platformdirs import user_data_path
 
-    return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def log_path(db_path: Path) -> Path:
+    """Warnings and errors are logged beside the database (never patient values)."""
+    return db_path.parent / LOG_FILENAME
 
 
 def backups_dir(db_path: Path) -> Path:

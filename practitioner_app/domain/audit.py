@@ -40,6 +40,9 @@ class Action:
     ACCOUNT_CHANGED = "account changed"
     RULES_CHANGED = "rules changed"
     COURSE_VOIDED = "course voided"
+    #: Files or folders of the clinic that other users of the computer could read were
+    #: made owner-only at start; its details name them.
+    FILES_TIGHTENED = "file permissions tightened"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,12 @@ unless a backup has to be migrated.
   and a byte-range lock (`msvcrt.locking`) on Windows, both released by the system when
   the holder dies, so a lock left by a crash or a power cut is never in the way; the file
   holds the holder's pid, host and start time for the message the second copy shows.
+- Files on disk: `write_file` is the one way the app writes a file (beside, flushed,
+  renamed); what it and the backups write, and the folders they create, are owner-only
+  on POSIX (`PRIVATE_FILE`, `PRIVATE_FOLDER`); `prepare_database_files` tightens an older
+  clinic's files and `clean_leftovers` removes what a killed backup, restore or export
+  left behind. Nothing here ever opens the live database files except through SQLite:
+  on POSIX, closing any other descriptor of them would drop SQLite's locks.
 """
 
 from __future__ import annotations
@@ -25,9 +31,13 @@ import enum
 import errno
 import json
 import os
+import shutil
 import socket
 import sqlite3
+import stat
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -321,20 +331,23 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     """Copy the (possibly live) database `source` to `destination` with SQLite's online
     backup API, in rollback-journal mode so the copy is one self-contained file.
 
-    The copy is written beside `destination` as `*.part`, checked with `PRAGMA
+    The copy is written beside `destination` as `<name>.unfinished-XXXXXXXX` (owner-only,
+    claimed with a lock while written; see `unfinished_file`), checked with `PRAGMA
     integrity_check`, flushed to disk and only then given its name, so a file with the
-    final name is always a complete, checked backup. An existing `destination` is never
-    replaced unless `overwrite`. Raises BackupError (the copy fails its check),
+    final name is always a complete, checked backup. What an earlier, killed backup left
+    in that folder is removed first (`clean_leftovers`). An existing `destination` is
+    never replaced unless `overwrite`. Raises BackupError (the copy fails its check),
     StorageError (disk full, read-only, ...) or FileExistsError.
     """
     source, destination = Path(source), Path(destination)
     if not overwrite and destination.exists():
         raise FileExistsError(f"{destination} already exists")
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(destination.parent)
+        clean_leftovers(destination.parent)
+        partial, claim = unfinished_file(destination)
     except OSError as error:
         raise os_storage_error(error, f"the backup folder {destination.parent}") from error
-    partial = destination.with_name(destination.name + ".part")
     try:
         _copy(source, partial)
         try:
@@ -346,20 +359,20 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
             raise BackupError(
                 f"The backup of {source} failed its integrity check ({'; '.join(problems[:3])}),"
                 " so it was not kept. The database itself may be damaged: check it.")
-        _fsync(partial)
+        os.fsync(claim)
         _place(partial, destination, overwrite)
     except FileExistsError:
         raise
     except OSError as error:
         raise os_storage_error(error, f"the backup {destination}") from error
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_unfinished(partial, claim)
     _fsync_dir(destination.parent)
     return destination
 
 
 def _copy(source: Path, target: Path) -> None:
-    target.unlink(missing_ok=True)
+    """Copy `source` into the (empty) file `target` through SQLite."""
     try:
         src = sqlite3.connect(uri(source, "ro"), uri=True, timeout=5)
     except sqlite3.Error as error:
@@ -374,7 +387,7 @@ def _copy(source: Path, target: Path) -> None:
                 where = "the backup" if getattr(error, "sqlite_errorname", "") in (
                     {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN"} | _WRITE_ERRORS
                 ) else "the database"
-                name = target.name.removesuffix(".part") if where == "the backup" else source
+                name = target.name.split(_UNFINISHED)[0] if where == "the backup" else source
                 raise storage_error(error, f"{where} {name}", _NO_BACKUP) or BackupError(
                     f"Cannot back up {source}: {error}") from error
             dst.execute("PRAGMA journal_mode=DELETE")
@@ -398,14 +411,6 @@ def _place(partial: Path, destination: Path, overwrite: bool) -> None:
         if destination.exists():
             raise FileExistsError(f"{destination} already exists") from None
         os.replace(partial, destination)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -511,7 +516,7 @@ class DatabaseLock:
             return self
         me = LockHolder(os.getpid(), socket.gethostname(), datetime.now().replace(microsecond=0))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             if fcntl is not None:
                 self._fd = self._acquire_flock(me)
             elif msvcrt is not None:
@@ -525,7 +530,8 @@ class DatabaseLock:
 
     def _acquire_flock(self, me: LockHolder) -> int:
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                         PRIVATE_FILE)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -552,7 +558,7 @@ class DatabaseLock:
         written by another process, so the byte lies far past the holder's details,
         which a refused copy still reads to say who holds the database."""
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
-        fd = os.open(self.path, flags, 0o644)
+        fd = os.open(self.path, flags, PRIVATE_FILE)
         try:
             os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -571,7 +577,7 @@ class DatabaseLock:
         of this host that no longer runs is stale and taken over."""
         for _attempt in range(3):
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
             except FileExistsError:
                 try:
                     holder = LockHolder.from_json(self.path.read_text("utf-8"))
@@ -650,15 +656,240 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def write_file(target: Path, data: bytes) -> Path:
-    """Write `data` to `target` beside it first and rename it into place, so a failure
-    (disk full, folder gone) never leaves half a file; raises StorageError in plain words."""
-    partial = target.with_name(target.name + ".part")
+# --- files on disk: one writer, owner-only modes, no leftovers ----------------------------
+
+#: Modes of every file and folder the app creates on POSIX: health data is for this user
+#: only. Windows ignores them; there a file inherits the permissions of its folder.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+#: Part of the name of every file still being written: `<final name>.unfinished-XXXXXXXX`,
+#: so a copy a crash left behind says what it is and whose it is.
+_UNFINISHED = ".unfinished-"
+#: A restore's working folder in the backups folder (`BackupService.restore`).
+UNFINISHED_RESTORE = "unfinished-restore-"
+#: What older versions left: `<backup>.part`, its `-journal`, `.restoring-*` folders.
+_LEGACY_BACKUP = (".sqlite3.part", ".sqlite3.part-journal")
+_LEGACY_RESTORE = ".restoring-"
+_SIDE_FILES = ("-journal", "-wal", "-shm")
+
+#: Databases opened by this process (`prepare_database_files`): their files are never
+#: written over by `write_file`, nor offered in the windows' file choosers.
+_live: set[Path] = set()
+
+
+def live_database_files() -> set[Path]:
+    """Every file of the databases this process has opened: the database, its -wal,
+    -shm, -journal and lock file. Opening and closing any of them other than through
+    SQLite would drop SQLite's locks on POSIX, so nothing must."""
+    return {db.with_name(db.name + suffix)
+            for db in _live for suffix in ("", *_SIDE_FILES, ".lock")}
+
+
+def _is_live(path: Path) -> bool:
     try:
-        partial.write_bytes(data)
-        partial.replace(target)
+        resolved = Path(path).resolve()
+    except OSError:
+        return False
+    return resolved in live_database_files()
+
+
+def private_folder(folder: Path) -> Path:
+    """`folder`, created (with missing parents) if needed; the folder itself is created
+    owner-only (0700 on POSIX). An existing folder is left as it is."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    return folder
+
+
+def make_private(path: Path) -> bool:
+    """Take the group's and others' permissions off `path` (POSIX): 0644 becomes 0600,
+    0755 0700. True when its mode was changed; False when there was nothing to take
+    (or no such file, or Windows). chmod never opens the file, so it is safe on a live
+    database and its journal."""
+    if os.name != "posix":
+        return False
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    if not mode & 0o077:
+        return False
+    os.chmod(path, mode & ~0o077)
+    return True
+
+
+def prepare_database_files(database: Path, backups: Path) -> list[Path]:
+    """Before the database at `database` is opened: its folder exists (made owner-only
+    when created here; the backups folder is made so by the first backup); a missing database file is created empty and
+    owner-only, because SQLite gives its -wal, -shm and -journal the database's mode;
+    what an older version left readable by others (the database, its side files, its
+    lock, the log, the backups folder and every file in it) is made owner-only; and
+    what a killed backup, restore or export left in both folders is removed.
+
+    Returns the files and folders whose mode was changed (the caller records them in
+    the audit trail). The data folder itself is tightened only when it is the app's own
+    (`paths.default_data_folder`): a folder chosen with --db may be shared with other
+    files, and the files in it are owner-only anyway."""
+    from ..paths import default_data_folder, log_path
+
+    database, backups = Path(database).resolve(), Path(backups)
+    _live.add(database)
+    tightened: list[Path] = []
+
+    def tighten(path: Path) -> None:
+        try:
+            if make_private(path):
+                tightened.append(path)
+        except OSError:  # another user's file: the app can do nothing about it
+            pass
+
+    if database.parent.is_dir() and database.parent == default_data_folder().resolve():
+        tighten(database.parent)
+    private_folder(database.parent)
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except OSError:  # there already; or a read-only folder, which SQLite then reports
+        pass
+    for path in (database, *(database.with_name(database.name + s) for s in _SIDE_FILES),
+                 lock_path(database), log_path(database)):
+        tighten(path)
+    try:
+        if backups.is_dir():
+            tighten(backups)
+            for entry in sorted(backups.iterdir()):
+                tighten(entry)
+    except OSError:  # a read-only medium: the backup itself will say so, in plain words
+        pass
+    for folder in (database.parent, backups):
+        with contextlib.suppress(OSError):
+            clean_leftovers(folder)
+    return tightened
+
+
+def unfinished_file(target: Path) -> tuple[Path, int]:
+    """A new, empty, owner-only file beside `target` named `<target name>.unfinished-
+    XXXXXXXX`, and its open descriptor, which holds a lock on it (POSIX) so that
+    `clean_leftovers` never removes it while it is being written. Close it with
+    `_remove_unfinished` once the file was renamed or is to be given up."""
+    target = Path(target)
+    fd, name = tempfile.mkstemp(prefix=target.name + _UNFINISHED, dir=target.parent)
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new and unshared: never waits
+    return Path(name), fd
+
+
+def _remove_unfinished(partial: Path, fd: int) -> None:
+    """Remove `partial` (gone already once renamed) and its side files, then let go of
+    its lock."""
+    try:
+        for name in (partial, *(partial.with_name(partial.name + s) for s in _SIDE_FILES)):
+            with contextlib.suppress(OSError):
+                name.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def claim_folder(folder: Path) -> int | None:
+    """Lock `folder` while this process works in it (POSIX), so `clean_leftovers` in
+    another copy of the app leaves it alone; close the descriptor to let go. None where
+    there are no such locks (Windows: there an hour-old folder counts as abandoned)."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _abandoned(path: Path) -> bool:
+    """Whether nobody is writing the unfinished file or restore folder `path` any more:
+    its writer's lock is gone (it was killed, or the machine went down). Where locks
+    are missing (Windows), a file that is still open cannot be removed anyway; a
+    restore folder counts as abandoned after an hour."""
+    if fcntl is None:
+        return path.is_file() or time.time() - path.stat().st_mtime > 3600
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True  # closing the descriptor releases the lock again
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(folder: Path, prefix: str = "") -> list[Path]:
+    """Remove from `folder` what a killed backup, restore or write left behind: files
+    named `*.unfinished-*` (with their -journal, -wal and -shm), `unfinished-restore-*`
+    folders, and what older versions left (`*.sqlite3.part`, `*.sqlite3.part-journal`,
+    `.restoring-*`). Anything still being written (its writer holds its lock) is left
+    alone, and so are the live database's files. `prefix` limits the look to names
+    starting with it. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = sorted(Path(folder).iterdir())
+    except OSError:
+        return removed
+    live = live_database_files()
+    side_files = []
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or entry in live or entry.is_symlink():
+            continue
+        try:
+            if name.startswith((UNFINISHED_RESTORE, _LEGACY_RESTORE)) and entry.is_dir():
+                if _abandoned(entry):
+                    shutil.rmtree(entry)
+                    removed.append(entry)
+            elif _UNFINISHED in name and name.endswith(_SIDE_FILES) \
+                    or name.endswith(_LEGACY_BACKUP[1]):
+                side_files.append(entry)
+            elif (_UNFINISHED in name or name.endswith(_LEGACY_BACKUP[0])) \
+                    and entry.is_file() and _abandoned(entry):
+                entry.unlink()
+                removed.append(entry)
+        except OSError:  # in use (Windows), removed meanwhile, or not ours to remove
+            continue
+    for entry in side_files:  # a journal goes with its file, once that is gone
+        main = entry.name.removesuffix("-journal").removesuffix("-wal").removesuffix("-shm")
+        if not entry.with_name(main).exists():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
+def write_file(target: Path, data: bytes | str) -> Path:
+    """The one way the app writes a file (exports, CSVs, PDFs; backups go the same way
+    through `backup_database`): `data` (text is written as UTF-8, line ends as given)
+    goes to an owner-only `<name>.unfinished-XXXXXXXX` beside `target`, is flushed to
+    disk and only then renamed over `target`, and the rename is flushed too. On any
+    failure (disk full, folder gone, read-only) the unfinished file is removed and an
+    existing `target` is left exactly as it was; StorageError says what happened in
+    plain words. A file of a database this process has open is never written over."""
+    target = Path(target)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if _is_live(target):
+        raise StorageReadOnly(f"{target} is a file of the clinic database itself; choose "
+                              "another name. Nothing was written.")
+    with contextlib.suppress(OSError):
+        clean_leftovers(target.parent, prefix=target.name + _UNFINISHED)
+    try:
+        partial, fd = unfinished_file(target)
     except OSError as error:
-        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing to tidy
-            partial.unlink(missing_ok=True)
         raise os_storage_error(error, f"the file {target}") from error
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.replace(partial, target)
+    except OSError as error:
+        raise os_storage_error(error, f"the file {target}") from error
+    finally:
+        _remove_unfinished(partial, fd)
+    _fsync_dir(target.parent)
     return target

@@ -20,7 +20,7 @@ from practitioner_app.domain.enums import PIH_CAUTION
 from practitioner_app.domain.patient import Patient
 
 from . import styles
-from .fonts import REGULAR
+from .fonts import REGULAR, needs_fallback
 from .layout import CONTENT_WIDTH, FRAME_HEIGHT
 from .text import clean, escape_text, fmt_date, or_dash
 
@@ -44,7 +44,9 @@ def cell(value: str | Flowable, style: ParagraphStyle, width: float) -> str | Fl
     if isinstance(value, Flowable):
         return value
     text = clean(or_dash(value))
-    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+    # A table draws a string in one font: text that needs a fallback font is a paragraph.
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width \
+            and not needs_fallback(text, style.fontName):
         return text
     return para(text, style)
 

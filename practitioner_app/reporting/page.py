@@ -21,7 +21,7 @@ from practitioner_app.domain.clinic import ClinicProfile
 from practitioner_app.domain.patient import Patient
 
 from . import layout, styles
-from .fonts import BOLD, REGULAR
+from .fonts import BOLD, REGULAR, draw_string, string_width
 from .text import fmt_date, fmt_datetime, one_line
 
 _MIN_FONT_SIZE = 6.0
@@ -32,18 +32,19 @@ NO_CLINIC_NAME = "Clinic name not set (Clinic ▸ Clinic details…)"
 
 
 def fit_text(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """`text` and a font size at which it fits `width`: shrunk first, then cut with "…"."""
-    natural = stringWidth(text, font, size)
+    """`text` and a font size at which it fits `width`: shrunk first, then cut with "…".
+    Widths are measured as `fonts.draw_string` draws (fallback fonts included)."""
+    natural = string_width(text, font, size)
     if natural <= width:
         return text, size
     size = max(_MIN_FONT_SIZE, size * width / natural)
-    if stringWidth(text, font, size) <= width:
+    if string_width(text, font, size) <= width:
         return text, size
     # The longest prefix that fits with its ellipsis (binary search: text may be long).
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
-        if stringWidth(text[:middle] + "…", font, size) <= width:
+        if string_width(text[:middle] + "…", font, size) <= width:
             low = middle
         else:
             high = middle - 1
@@ -119,16 +120,14 @@ class PageFurniture:
         clinic_name = one_line(self.clinic.name) or NO_CLINIC_NAME
         name, size = fit_text(clinic_name, BOLD, 12, right - left - title_width - _GAP)
         canv.setFillColor(styles.INK if self.clinic.name.strip() else styles.DRAFT_INK)
-        canv.setFont(BOLD, size)
-        canv.drawString(left, layout.CLINIC_NAME_BASELINE, name)
+        draw_string(canv, left, layout.CLINIC_NAME_BASELINE, name, BOLD, size)
 
         contact = " · ".join(part for part in (
             one_line(self.clinic.address), one_line(self.clinic.phone),
             one_line(self.clinic.email)) if part)
         contact, size = fit_text(contact, REGULAR, 7.5, right - left)
         canv.setFillColor(styles.MUTED)
-        canv.setFont(REGULAR, size)
-        canv.drawString(left, layout.CLINIC_CONTACT_BASELINE, contact)
+        draw_string(canv, left, layout.CLINIC_CONTACT_BASELINE, contact, REGULAR, size)
         self._rule(canv, layout.HEADER_RULE_1)
 
     def _patient_line(self, canv: Canvas) -> None:
@@ -142,7 +141,7 @@ class PageFurniture:
         # Lay out the fixed-width fields first; the first (the name) gets the rest.
         labels = [label + " " for label, _ in self.patient_fields]
         values = [one_line(value) for _, value in self.patient_fields]
-        widths = [stringWidth(lab, REGULAR, 8) + stringWidth(val, BOLD, 9.5)
+        widths = [stringWidth(lab, REGULAR, 8) + string_width(val, BOLD, 9.5)
                   for lab, val in zip(labels, values, strict=True)]
         name_room = (right - left) - sum(widths[1:]) - _GAP * (len(widths) - 1) \
             - stringWidth(labels[0], REGULAR, 8)
@@ -156,9 +155,7 @@ class PageFurniture:
             canv.drawString(x, layout.PATIENT_LINE_BASELINE, label)
             x += stringWidth(label, REGULAR, 8)
             canv.setFillColor(styles.INK)
-            canv.setFont(BOLD, size)
-            canv.drawString(x, layout.PATIENT_LINE_BASELINE, value)
-            x += stringWidth(value, BOLD, size) + _GAP
+            x += draw_string(canv, x, layout.PATIENT_LINE_BASELINE, value, BOLD, size) + _GAP
         self._rule(canv, layout.HEADER_RULE_2)
 
     def _footer(self, canv: Canvas) -> None:

@@ -4,7 +4,8 @@ Two kinds of output live here and must not be mixed up:
 
 - `escape_text` / `markup` give Paragraph *markup*: user text is always escaped, so a
   name like ``O'Neil <script>`` or ``<img src=...>`` prints literally and can never be
-  obeyed as a tag (PITFALLS 1).
+  obeyed as a tag (PITFALLS 1); characters DejaVu lacks (CJK, emoji) are then put in a
+  fallback font (fonts.with_fallbacks).
 - `one_line` and the `fmt_*` helpers give plain strings, for the canvas (which does not
   parse markup) and as inputs to the above.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from xml.sax.saxutils import escape
+
+from .fonts import with_fallbacks
 
 #: Printed wherever a value was not recorded; never "0" or an empty cell.
 NOT_RECORDED = "—"
@@ -38,8 +41,9 @@ def clean(text: str) -> str:
 
 
 def escape_text(text: str) -> str:
-    """User text as Paragraph markup that prints exactly as typed, line breaks kept."""
-    return escape(clean(text)).replace("\n", "<br/>")
+    """User text as Paragraph markup that prints exactly as typed, line breaks kept, in
+    fonts that have its characters."""
+    return with_fallbacks(escape(clean(text)).replace("\n", "<br/>"))
 
 
 def markup(template: str, *values: str) -> str:

@@ -13,6 +13,7 @@ No Qt here: the windows call these methods from a worker thread, the CLI directl
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..persistence import migrator
 from ..persistence.safety import (
+    UNFINISHED_RESTORE,
     Assessment,
     BackupError,
     DatabaseInUse,
@@ -33,11 +35,13 @@ from ..persistence.safety import (
     StorageError,
     assess,
     backup_database,
+    claim_folder,
     connect,
     copy_into,
     foreign_key_problems,
     integrity_problems,
     known_revisions,
+    private_folder,
     schema_revision,
     uri,
 )
@@ -392,8 +396,11 @@ class BackupService:
             current = assess(self.db_path)
             if current.state is State.UNREADABLE:
                 raise StorageError(current.message() + " Nothing was restored.")
-            self.backups_dir.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=".restoring-", dir=self.backups_dir))
+            private_folder(self.backups_dir)
+            # An owner-only working folder, named for what it is and locked while in use,
+            # so a restore that is killed leaves nothing the next start does not remove.
+            stage = Path(tempfile.mkdtemp(prefix=UNFINISHED_RESTORE, dir=self.backups_dir))
+            claim = claim_folder(stage)
             try:
                 staged = backup_database(source, stage / "restoring.sqlite3")
                 migrated_from = None
@@ -416,6 +423,8 @@ class BackupService:
                     shutil.move(staged, self.db_path)
             finally:
                 shutil.rmtree(stage, ignore_errors=True)
+                if claim is not None:
+                    os.close(claim)
             after = assess(self.db_path)
             if after.state is not State.OK:
                 raise BackupError(f"After restoring, {after.message()}")

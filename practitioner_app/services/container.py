@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +11,7 @@ from argon2 import PasswordHasher
 
 from ..domain.audit import Action
 from ..persistence.database import Database
-from ..persistence.safety import DatabaseLock
+from ..persistence.safety import DatabaseLock, StorageError, prepare_database_files
 from .accounts import AccountService
 from .audit import AuditService
 from .backup import BackupService
@@ -96,11 +97,14 @@ def open_services(db_path: Path, backups_dir: Path | None = None,
     `lock`, when given, is held already; `Services.close()` releases it.
     `password_hasher` replaces the Argon2id defaults (cheap parameters in tests only);
     `actor_fallback` names the actor in the audit log while nobody is signed in."""
+    # Owner-only files, an older version's loose modes tightened and a killed backup's
+    # leftovers removed, before SQLite creates anything (its journals copy the file's mode).
+    tightened = prepare_database_files(db_path, backups_dir or Path(db_path).parent / "backups")
     database = Database(db_path, backups_dir)
     actor = Actor(actor_fallback)
     kwargs = {"actor": actor} if clock is None else {"clock": clock, "actor": actor}
     accounts = AccountService(database.unit_of_work, hasher=password_hasher, **kwargs)
-    return Services(
+    services = Services(
         accounts=accounts,
         audit=AuditService(database.unit_of_work, **kwargs),
         screening=ScreenService(database.unit_of_work, **kwargs),
@@ -121,3 +125,15 @@ def open_services(db_path: Path, backups_dir: Path | None = None,
         _database=database,
         _lock=lock,
     )
+    if tightened:
+        _record_tightened(services, tightened)
+    return services
+
+
+def _record_tightened(services: Services, tightened: list[Path]) -> None:
+    """Say in the audit trail which files other users could read until now; a database
+    that cannot be written still opens (the failure is logged instead)."""
+    try:
+        services.audit.log(Action.FILES_TIGHTENED, files=[str(p) for p in tightened])
+    except StorageError as error:
+        logging.getLogger(__name__).warning("Could not record tightened files: %s", error)

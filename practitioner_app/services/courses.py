@@ -115,13 +115,31 @@ class CourseService(Service):
         return rows
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+#: Injection"), and the quote that marks such a cell as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+
+
 def recall_csv(rows: list[RecallRow]) -> str:
-    """The recall as CSV text (header row first), for a spreadsheet or a mail merge."""
+    """The recall as CSV text (header row first), for a spreadsheet or a mail merge.
+
+    Every field is quoted, so commas, quotes, CR and LF inside a name stay in their cell
+    (Python's `csv` reads each row back into its columns). A cell a spreadsheet would take
+    as a formula is neutralised as OWASP advises: a cell that begins with = + - @, a tab,
+    a carriage return, or the mark ' itself gets one ' in front; removing a leading ' from
+    any cell gives back exactly what was typed.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(["patient_number", "full_name", "phone", "email", "session_id",
                      "session_date", "used_as", "product", "lot"])
     for r in rows:
-        writer.writerow([r.patient_number, r.full_name, r.phone, r.email, r.session_id,
-                         r.session_date.isoformat(), r.used_as, r.product, r.lot])
+        writer.writerow([_as_text_cell(str(value)) for value in (
+            r.patient_number, r.full_name, r.phone, r.email, r.session_id,
+            r.session_date.isoformat(), r.used_as, r.product, r.lot)])
     return out.getvalue()
+
+
+def _as_text_cell(value: str) -> str:
+    return TEXT_MARK + value if value.startswith((*FORMULA_STARTS, TEXT_MARK)) else value

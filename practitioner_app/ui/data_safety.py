@@ -19,7 +19,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..domain.errors import DomainError
+from ..services.files import private_folder
 from .actions import action
+from .file_dialogs import FileDialog
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:  # imported when first used: the window shows sooner
@@ -132,11 +134,11 @@ class DataSafety(QObject):
         stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
         folder = self.services.backup.backups_dir
         try:
-            folder.mkdir(parents=True, exist_ok=True)  # so the chooser opens there
+            private_folder(folder)  # so the chooser opens there
         except OSError:
             pass  # the chooser offers another place; writing there says what went wrong
         suggested = folder / f"{self.services.database_path.stem}-{stamp}.sqlite3"
-        chooser = QFileDialog(self.window, "Back up the clinic database to", str(suggested))
+        chooser = FileDialog(self.window, "Back up the clinic database to", suggested)
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         chooser.setDefaultSuffix("sqlite3")
         chooser.setNameFilter("Database backups (*.sqlite3)")
@@ -260,7 +262,7 @@ class DataSafety(QObject):
         if self.window.panel.patient is None:
             self.tell("Export patient data", "Select a patient first.")
             return None
-        chooser = QFileDialog(self.window, "Export the patient's data to the folder")
+        chooser = FileDialog(self.window, "Export the patient's data to the folder")
         chooser.setFileMode(QFileDialog.FileMode.Directory)
         chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
         chooser.fileSelected.connect(lambda name: self.export_patient_data_to(Path(name)))

@@ -9,7 +9,6 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -79,10 +78,12 @@ class ClinicDialog(QDialog):
         self.resize(760, 760)
 
     def _choose_logo(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose the clinic's logo", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif)")
-        if path:
-            self.load_logo_file(path)
+        from ..file_dialogs import ask_open_file
+
+        path = ask_open_file(self, "Choose the clinic's logo", "",
+                             "Images (*.png *.jpg *.jpeg *.bmp *.gif)")
+        if path is not None:
+            self.load_logo_file(str(path))
 
     def load_logo_file(self, path: str) -> bool:
         """Take an image file as the logo, re-encoded as a PNG at most LOGO_MAX_PIXELS

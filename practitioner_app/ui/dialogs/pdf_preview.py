@@ -9,7 +9,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -19,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...services.files import StorageError, write_file
+from ..file_dialogs import ask_save_file
 from ..pdf_pages import page_count, print_pdf, render_pages
 
 PREVIEW_DPI = 96
@@ -84,17 +85,19 @@ class PdfPreviewDialog(QDialog):
         return pages
 
     def save_with_dialog(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Save as PDF", str(Path.home() / self.suggested_name), "PDF (*.pdf)")
-        if path:
-            self.save_to(Path(path))
+        path = ask_save_file(self, "Save as PDF", Path.home() / self.suggested_name,
+                             "PDF (*.pdf)")
+        if path is not None:
+            self.save_to(path)
 
     def save_to(self, path: Path) -> None:
+        """Write the PDF to `path` (".pdf" added if missing) through the app's one
+        writer: owner-only, and never half a file over an earlier one."""
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(path.suffix + ".pdf")
         try:
-            path.write_bytes(self.pdf)
-        except OSError as error:
+            write_file(path, self.pdf)
+        except StorageError as error:
             QMessageBox.warning(self, "Not saved", f"{path} could not be written:\n{error}")
             return
         self.saved.emit(str(path))

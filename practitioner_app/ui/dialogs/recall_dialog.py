@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -73,16 +72,20 @@ class RecallDialog(QDialog):
         self.message.setText(f"{len(self.rows)} use(s) of lot {self.lot.text().strip()}.")
 
     def _export_with_dialog(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Export recall as CSV", str(Path.home() / "recall.csv"), "CSV (*.csv)")
-        if path:
-            self.export_to(Path(path))
+        from ..file_dialogs import ask_save_file
+
+        path = ask_save_file(self, "Export recall as CSV", Path.home() / "recall.csv",
+                             "CSV (*.csv)")
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, path: Path) -> bool:
-        try:
-            path.write_text(recall_csv(self.rows), encoding="utf-8", newline="")
-        except OSError as error:
-            self.message.setText(f"{path} could not be written: {error.strerror}")
+        from ...services.files import StorageError, write_file
+
+        try:  # the one writer: owner-only, never a truncated CSV over an earlier one
+            write_file(path, recall_csv(self.rows))
+        except StorageError as error:
+            self.message.setText(f"{path} could not be written: {error}")
             return False
         self.message.setText(f"{len(self.rows)} row(s) written to {path}.")
         return True

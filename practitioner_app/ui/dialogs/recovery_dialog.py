@@ -101,7 +101,9 @@ class RestoreDialog(QDialog):
 
     def choose_file(self) -> QFileDialog:
         """Pick a backup kept elsewhere (a USB stick, another folder)."""
-        chooser = QFileDialog(self, "Choose a backup to restore")
+        from ..file_dialogs import FileDialog
+
+        chooser = FileDialog(self, "Choose a backup to restore")
         chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
         chooser.setNameFilters(["Databases (*.sqlite3 *.sqlite *.db)", "All files (*)"])
         chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
