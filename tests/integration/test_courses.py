@@ -129,8 +129,8 @@ def test_lot_recall_finds_every_use_with_contact_details(services, patient):
     assert [r.patient_number for r in services.courses.recall("HA-5520", "hyaluronic")] == [
         patient.number]
     csv_text = recall_csv(rows)
-    assert csv_text.splitlines()[0].startswith("patient_number,full_name,phone,email")
-    assert "Ζωή Λοτ,+30 210 000 0000" in csv_text
+    assert csv_text.splitlines()[0].startswith('"patient_number","full_name","phone","email"')
+    assert '"Ζωή Λοτ","\'+30 210 000 0000"' in csv_text  # + would start a formula
     assert services.courses.recall("NO-SUCH-LOT") == []
 
 

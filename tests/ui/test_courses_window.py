@@ -93,4 +93,4 @@ def test_lot_recall_window_lists_uses_and_exports_csv(qtbot, start_app, tmp_path
     assert dialog.table.item(0, 1).text() == "Eve Recall"
     assert dialog.export_to(tmp_path / "recall.csv")
     lines = (tmp_path / "recall.csv").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 3 and lines[1].startswith("P000401,Eve Recall")
+    assert len(lines) == 3 and lines[1].startswith('"P000401","Eve Recall"')
