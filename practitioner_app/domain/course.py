@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from . import guidance as g
-from .enums import Concern, FacialZone, LabelledEnum
+from .enums import Concern, FacialZone, LabelledEnum, SessionStatus
 from .errors import Problem
 
 DEFAULT_MIN_INTERVAL_DAYS = 28
 INTERVAL_RANGE = (7, 365)
 PLANNED_RANGE = (1, 20)
+
+#: The sessions that count as given in a course ("k of N", next due, the due list, the
+#: chart): a draft is only a session being written, not a treatment that took place.
+COUNTED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.SIGNED)
 
 
 class CourseStatus(LabelledEnum):

@@ -76,6 +76,13 @@ class CourseService(Service):
         k = ids.index(session.id) + 1 if session.id in ids else len(ids) + 1
         return k, max(course.planned_sessions, len(ids))
 
+    def given_sessions(self, patient_id: PatientId, number: int) -> list[TreatmentSession]:
+        """The course's completed and signed sessions, oldest first: what its count, chart
+        and table show (a draft is not a session given)."""
+        with self._uow() as uow:
+            dates = uow.courses.session_dates(patient_id, number)
+            return [s for s in (uow.sessions.get(sid) for sid, _day in dates) if s is not None]
+
     def next_due(self, patient_id: PatientId, number: int) -> date | None:
         with self._uow() as uow:
             course = uow.courses.get(patient_id, number)

@@ -148,8 +148,7 @@ class CoursesDialog(QDialog):
         course = self.current()
         if course is None:
             return
-        sessions = [s for s in self._services.sessions.for_patient(self.patient.id)
-                    if s.course_number == course.number]
+        sessions = self._services.courses.given_sessions(self.patient.id, course.number)
         due = self._services.courses.next_due(self.patient.id, course.number)
         zones = ", ".join(z.label for z in FacialZone if z in course.target_zones)
         self.summary.setText(
