@@ -100,6 +100,17 @@ class DueRow:
     due_on: date
 
 
+#: What may surround a lot as typed: spaces, tabs and line breaks (ASCII only, so that the
+#: recall's index search and this comparison agree on what a blank is).
+LOT_BLANKS = " \t\r\n\f\v"
+
+
+def lot_key(lot: str) -> str:
+    """The lot as recall compares it: without surrounding blanks, ignoring case
+    ("ha-5520 " is HA-5520)."""
+    return lot.strip(LOT_BLANKS).lower()
+
+
 @dataclass(frozen=True, slots=True)
 class RecallRow:
     """One use of a recalled lot: who, when, which product, how to reach them."""

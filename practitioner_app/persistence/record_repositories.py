@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, func, or_, select, text, update
+from sqlalchemy import and_, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..domain.accounts import User
 from ..domain.audit import GENESIS, AuditEntry, canonical_details, entry_hash
-from ..domain.course import COUNTED_STATUSES, Course, CourseStatus, DueRow, RecallRow
+from ..domain.course import COUNTED_STATUSES, Course, CourseStatus, DueRow, RecallRow, lot_key
 from ..domain.enums import SessionStatus
 from ..domain.screening import ContraindicationRule
 from ..domain.signing import Addendum, Consent, Signature
@@ -333,8 +333,57 @@ _LOT_COLUMNS = (
 )
 
 
+#: How many spellings of the lot's first characters bound each index search.
+_MOST_VARIANTS = 8
+#: The characters whose lower case is c but which are none of c, c.upper(), c.title()
+#: (Kelvin sign, dotted capital I, ...): a lot recorded with one is still searched for.
+_ALSO_LOWERING_TO = {"i": "\u0130", "k": "\u212a", "\u00df": "\u1e9e", "\u00e5": "\u212b",
+                     "\u03b8": "\u03f4", "\u03c9": "\u2126"}
+
+
+def _lot_prefixes(lot: str) -> list[str]:
+    """Every spelling, as to case, of the lot's first characters (at most _MOST_VARIANTS):
+    each stored lot that `lot_key` matches begins with one of them, after any blanks."""
+    key = lot_key(lot)
+    states = [("", 0)]  # (spelling so far, how much of the key it spells)
+    while True:
+        grown = []
+        for spelled, at in states:
+            if at == len(key):
+                grown.append((spelled, at))
+                continue
+            c = key[at]
+            spellings = [x for x in sorted({c, c.upper(), c.title(),
+                                             *_ALSO_LOWERING_TO.get(c, "")})
+                         if key.startswith(x.lower(), at)]  # "SS" is not a spelling of "ß"
+            grown += ([(spelled + x, at + len(x.lower())) for x in spellings]
+                      or [(spelled, len(key))])  # none: search by what is spelled so far
+        if grown == states or len(grown) > _MOST_VARIANTS:
+            return [spelled for spelled, _at in states if spelled]
+        states = grown
+
+
+def _after(prefix: str) -> str:
+    """The first text above every text that begins with `prefix` (binary order)."""
+    code = ord(prefix[-1]) + 1
+    return prefix[:-1] + chr(0xE000 if 0xD800 <= code <= 0xDFFF else code)
+
+
+def _lot_may_match(lot_c, lot: str):
+    """A condition each lot index answers with a few range searches: the stored lot
+    begins with a case variant of the lot's first characters, or with a blank (typed with
+    a leading space). The exact comparison (`lot_key`) is made on the rows found; the
+    index holds the lots as typed, so no schema change is needed."""
+    prefixes = _lot_prefixes(lot)
+    if not prefixes:  # a blank lot: refused by the service before it comes here
+        return lot_c != ""
+    return or_(*(and_(lot_c >= p, lot_c < _after(p)) for p in prefixes),
+               and_(lot_c > "", lot_c < "!"))  # "" is every session without that product
+
+
 def recall_statement(lot: str):
-    """One query, served by the three lot indexes (SQLite's multi-index OR)."""
+    """One query, served by the three lot indexes (SQLite's multi-index OR): each lot
+    column is searched for the few ranges its lot could begin with, ignoring case."""
     return (select(PatientRecord.number, PatientRecord.full_name, PatientRecord.phone,
                    PatientRecord.email, SessionRecord.id, SessionRecord.session_date,
                    *(c for _, lot_c, product_c in _LOT_COLUMNS for c in (lot_c, product_c)))
@@ -348,12 +397,14 @@ class RecallRepository:
         self._s = session
 
     def uses_of(self, lot: str, product: str | None = None) -> list[RecallRow]:
-        found = []
+        """Each use of the lot, ignoring case and surrounding blanks, as serum, numbing
+        agent or cartridge; `product` narrows by a part of the product's name."""
+        found, wanted = [], lot_key(lot)
         for r in self._s.execute(recall_statement(lot)):
             patient, session = r[:4], r[4:6]
             for i, (used_as, _lot_c, _product_c) in enumerate(_LOT_COLUMNS):
                 lot_value, product_value = r[6 + 2 * i], r[7 + 2 * i]
-                if lot_value != lot:
+                if lot_key(lot_value) != wanted:
                     continue
                 if product and product.casefold() not in product_value.casefold():
                     continue

@@ -34,7 +34,7 @@ class RecallDialog(QDialog):
         self.rows = []
         self.setWindowTitle("Lot recall")
         self.lot = QLineEdit()
-        self.lot.setPlaceholderText("the lot number, exactly as recorded")
+        self.lot.setPlaceholderText("the lot number (capitals and spaces around it do not matter)")
         self.product = QLineEdit()
         self.product.setPlaceholderText("optional: part of the product name")
         self.search_button = QPushButton("&Search")
