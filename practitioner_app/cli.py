@@ -300,7 +300,9 @@ def _add_import(commands) -> None:
         "is wrong, every problem is listed on standard error with its JSON path (e.g. "
         "$.sessions[2].needling.zones[0].depth_mm) and nothing is written. Warnings "
         "(e.g. a depth above the clinic's warning level) are listed but do not stop the "
-        "import. A patient number already in this database is refused.\n\n"
+        "import. A patient number already in this database is refused. Signed sessions "
+        "are imported by an administrator only (others exit 5); each prints as an "
+        "imported signature, naming the file, the time and the administrator.\n\n"
         "example:\n  practitioner-app --db other.sqlite3 import P000123.json")
     imp.add_argument("file", metavar="FILE", help="the JSON document, or - for standard input")
     imp.set_defaults(handler=_import, writes=True)
@@ -319,7 +321,8 @@ def _import(services, args) -> int:
         return _fail(EXIT_INVALID, f"{args.file} is not UTF-8 text ({error.reason} at byte "
                                    f"{error.start}); nothing was imported")
     try:
-        result = services.exchange.import_document(parse_json(text))
+        origin = "standard input" if args.file == "-" else f"file {Path(args.file).name}"
+        result = services.exchange.import_document(parse_json(text), source=origin)
     except InvalidDocument as invalid:
         _print_problems(invalid.problems + invalid.warnings)
         source = "standard input" if args.file == "-" else args.file

@@ -28,6 +28,8 @@ class Action:
     SESSION_CREATED = "session created"
     SESSION_CHANGED = "session changed"
     SESSION_SIGNED = "session signed"
+    SIGNATURE_IMPORTED = "signature imported"
+    TRIGGERS_RESTORED = "protective triggers restored"
     SIGNATURE_REFUSED = "signature refused"
     ADDENDUM_ADDED = "addendum added"
     DIGEST_MISMATCH = "digest mismatch"

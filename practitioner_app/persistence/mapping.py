@@ -15,7 +15,7 @@ from ..domain.ids import PatientId, SessionId
 from ..domain.patient import Patient, search_key
 from ..domain.screening import ScreenAnswer
 from ..domain.session import STEPS, Needling, TreatmentSession, ZoneTreatment
-from ..domain.signing import Addendum, Signature
+from ..domain.signing import Addendum, ImportProvenance, Signature
 from .models import PatientRecord, ScreenAnswerRecord, SessionRecord, ZoneRecord
 
 _PATIENT_FIELDS = [f.name for f in dataclasses.fields(Patient) if f.name != "id"]
@@ -80,9 +80,14 @@ def _children(kept_rows: list, values, record_cls, fields: list[str]) -> list:
 def signature_from_record(record: SessionRecord) -> Signature | None:
     if record.signed_at is None:
         return None
+    imported = None
+    if record.imported_at is not None:
+        imported = ImportProvenance(record.imported_from or "", record.imported_at,
+                                    record.imported_by or "")
     return Signature(record.signer_username or "", record.signer_name or "",
                      record.signer_role or "", record.signer_registration or "",
-                     record.signed_at, record.digest or "")
+                     record.signed_at, record.digest or "", record.digest_rule or 1,
+                     imported)
 
 
 def session_from_record(record: SessionRecord) -> TreatmentSession:

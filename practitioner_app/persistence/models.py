@@ -153,6 +153,15 @@ class SessionRecord(Base):
     signer_role: Mapped[str | None]
     signer_registration: Mapped[str | None]
     digest: Mapped[str | None]
+    #: The digest rule (domain.signing); 1 for signatures made before rule 2.
+    digest_rule: Mapped[int | None]
+    #: The audit entry that recorded the signature (NULL for signatures made before
+    #: entries were linked: `check` matches those by the session's "session signed" entry).
+    signed_audit_id: Mapped[int | None]
+    #: Set when the signature was imported from another database.
+    imported_from: Mapped[str | None]
+    imported_at: Mapped[datetime | None]
+    imported_by: Mapped[str | None]
 
     zones: Mapped[list[ZoneRecord]] = relationship(
         order_by="ZoneRecord.position", cascade="all, delete-orphan", lazy="selectin")
@@ -245,6 +254,8 @@ class AddendumRecord(Base):
     created_at: Mapped[datetime]
     reason: Mapped[str]
     text: Mapped[str]
+    #: The audit entry that recorded the addendum (its details hold the content hash).
+    audit_id: Mapped[int | None]
 
 
 class ContraindicationRuleRecord(Base):
@@ -274,6 +285,8 @@ class ConsentRecord(Base):
     witnessed_by: Mapped[str]
     recorded_by: Mapped[str]
     recorded_at: Mapped[datetime]
+    #: The audit entry that recorded the consent (its details hold the content hash).
+    audit_id: Mapped[int | None]
 
 
 class UserRecord(Base):

@@ -207,11 +207,13 @@ class ConsentRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def add(self, patient_id: int, consent: Consent, now: datetime) -> Consent:
+    def add(self, patient_id: int, consent: Consent, now: datetime,
+            audit_id: int | None = None) -> Consent:
+        """Append a consent; `audit_id` names the audit entry that recorded it."""
         r = ConsentRecord(patient_id=patient_id, kind=consent.kind,
                           text_version=consent.text_version, consent_date=consent.consent_date,
                           witnessed_by=consent.witnessed_by, recorded_by=consent.recorded_by,
-                          recorded_at=now)
+                          recorded_at=now, audit_id=audit_id)
         self._s.add(r)
         self._s.flush()
         return Consent(r.kind, r.text_version, r.consent_date, r.witnessed_by, r.recorded_by,
@@ -228,8 +230,9 @@ class SigningRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def sign(self, session_id: int, signature: Signature) -> None:
-        """Set the signature once; the triggers refuse every later change."""
+    def sign(self, session_id: int, signature: Signature, audit_id: int | None = None) -> None:
+        """Set the signature once; the triggers refuse every later change. `audit_id`
+        names the audit entry that recorded the signature."""
         record = self._s.get(SessionRecord, session_id)
         record.status = SessionStatus.SIGNED
         record.signed_at = signature.signed_at
@@ -238,13 +241,21 @@ class SigningRepository:
         record.signer_role = signature.signer_role
         record.signer_registration = signature.signer_registration
         record.digest = signature.digest
+        record.digest_rule = signature.rule
+        record.signed_audit_id = audit_id
+        if signature.imported is not None:
+            record.imported_from = signature.imported.source
+            record.imported_at = signature.imported.imported_at
+            record.imported_by = signature.imported.imported_by
         self._s.flush()
 
-    def add_addendum(self, session_id: int, addendum: Addendum) -> None:
+    def add_addendum(self, session_id: int, addendum: Addendum,
+                     audit_id: int | None = None) -> None:
+        """Append an addendum; `audit_id` names the audit entry that recorded it."""
         self._s.add(AddendumRecord(
             session_id=session_id, author_username=addendum.author_username,
             author_name=addendum.author_name, created_at=addendum.created_at,
-            reason=addendum.reason, text=addendum.text))
+            reason=addendum.reason, text=addendum.text, audit_id=audit_id))
         self._s.flush()
 
     def patient_number(self, session_id: int) -> str | None:

@@ -1,7 +1,9 @@
 """Triggers that make records refuse change even from plain SQL.
 
 Signed sessions (with their zone rows and screen answers) cannot be updated or deleted;
-addenda, consents and the audit log are append-only.
+addenda, consents and the audit log are append-only. `check` reports a trigger that is
+missing or whose SQL differs from TRIGGERS (`differences`), and opening a database puts
+them back (`restore`).
 
 They are not created by a migration: the migrator drops them before any migration runs
 and creates the current set afterwards. Batch migrations copy, drop and rename tables,
@@ -56,3 +58,35 @@ def drop_all(connection: Connection) -> None:
 def create_all(connection: Connection) -> None:
     for _name, sql in TRIGGERS:
         connection.exec_driver_sql(sql)
+
+
+def _normal(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def differences(present: dict[str, str | None]) -> list[tuple[str, str]]:
+    """(name, "missing" | "altered") for each protective trigger that is not as defined
+    here, given the triggers present as {name: CREATE TRIGGER sql}."""
+    found = []
+    for name, sql in TRIGGERS:
+        if name not in present:
+            found.append((name, "missing"))
+        elif _normal(present[name]) != _normal(sql):
+            found.append((name, "altered"))
+    return found
+
+
+# The catalogue query is SQLite's; PostgreSQL keeps triggers in pg_trigger.
+PRESENT_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+
+
+def restore(connection: Connection) -> list[tuple[str, str]]:
+    """Re-create every protective trigger that is missing or altered, in the caller's
+    transaction; returns what was found, as `differences`."""
+    present = dict(connection.exec_driver_sql(PRESENT_SQL).fetchall())
+    found = differences(present)
+    wanted = dict(TRIGGERS)
+    for name, _state in found:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        connection.exec_driver_sql(wanted[name])
+    return found

@@ -20,7 +20,7 @@ from .blocks import boxed, para
 from .data import AftercareSheetData
 from .document import pdf_builder, render
 from .page import PageFurniture
-from .text import clean, escape_text, fmt_date, fmt_number, one_line, spoken_date, spoken_list
+from .text import clean, escape_text, fmt_date, fmt_depth, one_line, spoken_date, spoken_list
 
 TITLE = "Aftercare"
 
@@ -80,7 +80,7 @@ def treatment_sentences(session: TreatmentSession) -> list[str]:
     if needling.device_type:
         done += " with " + _DEVICE_WORDS[needling.device_type]
     if session.deepest_mm is not None:
-        done += f", up to {fmt_number(session.deepest_mm)} mm deep"
+        done += f", up to {fmt_depth(session.deepest_mm)} mm deep"
     sentences = [done + "."]
     if session.numbing.used and session.numbing.agent.strip():
         sentences.append(f"A numbing cream ({one_line(session.numbing.agent)}) was used first.")

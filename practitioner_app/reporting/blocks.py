@@ -295,9 +295,11 @@ def patient_identity(patient: Patient, age_on: date) -> list[Field]:
     ]
 
 
-def signature_block(name: str, role: str) -> Flowable:
-    """Practitioner's printed name and role, then lines to sign and date by hand."""
-    printed = field_grid([("Practitioner", name), ("Role", role)])
+def signature_block(name: str, role: str, registration: str = "") -> Flowable:
+    """Practitioner's printed name, role and registration number, then lines to sign
+    and date by hand."""
+    printed = field_grid([("Practitioner", name), ("Role", role),
+                          ("Registration", registration)])
     line_style = styles.FIELD_TABLE + (
         ("LINEBELOW", (1, 0), (1, 0), 0.6, styles.INK),
         ("LINEBELOW", (3, 0), (3, 0), 0.6, styles.INK),

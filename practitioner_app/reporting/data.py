@@ -26,6 +26,9 @@ class SessionReportData:
     session_count: int | None = None
     #: Set when a signed record's digest no longer matches: printed loudly on page 1.
     integrity_warning: str = ""
+    #: The practitioner's professional registration number, printed in the sign-off of
+    #: a record not yet signed electronically (a signature carries its own).
+    practitioner_registration: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from practitioner_app.domain.session import TreatmentSession
 
 from . import styles
 from .fonts import REGULAR
-from .text import fmt_number
+from .text import fmt_depth
 
 HEIGHT = 68 * mm
 _LEGEND_WIDTH = 42 * mm
@@ -143,7 +143,7 @@ def _depth_axis(plot: LinePlot, deepest: float) -> None:
     axis.valueMin = 0
     axis.valueMax = step * (int(deepest / step) + 1)
     axis.valueStep = step
-    axis.labelTextFormat = fmt_number
+    axis.labelTextFormat = fmt_depth
     axis.labels.fontName = REGULAR
     axis.labels.fontSize = _TICK_LABEL_SIZE
     axis.labels.fillColor = styles.INK

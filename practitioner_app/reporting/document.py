@@ -1,8 +1,10 @@
 """Rendering a story to PDF bytes: one page template, page X of Y, no outside access.
 
 `render` guarantees, for every document:
-- the same story and furniture give the same bytes (`invariant=1` fixes the creation
-  date and file id; nothing reads the clock);
+- the same story and furniture give the same bytes (`invariant=1` fixes the file id;
+  nothing reads the clock); the PDF's creation date is the document's own
+  `generated_at`, the moment printed in its footer (ReportLab's invariant mode would
+  write a false 2000-01-01);
 - every page has the header, the footer and "Page X of Y";
 - only the registered DejaVu fonts are used (the canvas starts in DejaVu too, otherwise
   ReportLab names an unembedded Helvetica on every page);
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from reportlab import rl_config
@@ -71,9 +74,13 @@ class NumberedCanvas(Canvas):
     then, without laying the story out twice.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, created: datetime | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._held_pages: list[dict] = []
+        if created is not None:
+            # A PDF date without a time zone: the footer's local time, as printed.
+            stamp = created.strftime("D:%Y%m%d%H%M%S")
+            self.setDateFormatter(lambda *_ignored: stamp)
 
     def showPage(self) -> None:  # noqa: N802 - ReportLab's name
         self._held_pages.append(dict(self.__dict__))
@@ -117,5 +124,6 @@ def render(story: list[Flowable], furniture: PageFurniture) -> bytes:
     doc.addPageTemplates([PageTemplate(
         id="page", frames=[frame], onPage=furniture.on_page, onPageEnd=furniture.on_page_end,
     )])
-    doc.build(story, canvasmaker=NumberedCanvas)
+    doc.build(story, canvasmaker=functools.partial(NumberedCanvas,
+                                                    created=furniture.generated_at))
     return buffer.getvalue()

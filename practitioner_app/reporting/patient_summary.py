@@ -20,7 +20,7 @@ from .depth_chart import depth_chart
 from .document import pdf_builder, render
 from .layout import CONTENT_WIDTH
 from .page import PageFurniture, patient_line
-from .text import fmt_date, fmt_datetime, fmt_number, one_line
+from .text import fmt_date, fmt_datetime, fmt_depth, one_line
 
 TITLE = "Patient summary"
 
@@ -129,6 +129,6 @@ def _session_row(number: int, session: TreatmentSession) -> list[str]:
     zones = dict.fromkeys(z.zone.label for z in needling.zones)  # once each, in row order
     return [
         str(number), fmt_date(session.session_date), device, ", ".join(zones),
-        fmt_number(session.deepest_mm), session.serum.product, session.practitioner_name,
+        fmt_depth(session.deepest_mm), session.serum.product, session.practitioner_name,
         session.status.label,
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
 from practitioner_app.domain.enums import SessionStatus
 from practitioner_app.domain.guidance import SPF_RECOMMENDED_MIN
@@ -32,9 +32,13 @@ from .data import SessionReportData
 from .document import pdf_builder, render
 from .layout import CONTENT_WIDTH
 from .page import PageFurniture, patient_line
-from .text import NOT_RECORDED, fmt_date, fmt_datetime, fmt_int, fmt_number, fmt_time
+from .text import NOT_RECORDED, fmt_date, fmt_datetime, fmt_depth, fmt_int, fmt_number, fmt_time
 
 TITLE = "Treatment session record"
+
+#: The room a table's heading, header row and first rows need at the foot of a page;
+#: with less, the table starts on the next page.
+_TABLE_START = 35 * mm
 
 _PRE_CHECKS = (
     ("sun_avoided", "Sun avoided (7 days)"),
@@ -64,10 +68,19 @@ def build_session_report(data: SessionReportData) -> bytes:
     for number, (attribute, heading) in enumerate(STEPS, start=1):
         when, body = _STEP_BODIES[attribute](session)
         story += _step(number, heading, when, body)
-    story += [Spacer(1, 2 * mm), signature_block(session.practitioner_name,
-                                                 session.practitioner_role)]
-    story += _electronic_signature(session) + _addenda(session)
+    story += _sign_off(data) + _addenda(session)
     return render(story, furniture)
+
+
+def _sign_off(data: SessionReportData) -> list[Flowable]:
+    """One block, never split across pages: the electronic signature of a signed record
+    (no blank lines to sign by hand beside it), else the lines to sign by hand."""
+    session = data.session
+    if session.signature is None:
+        return [Spacer(1, 2 * mm), signature_block(
+            session.practitioner_name, session.practitioner_role,
+            data.practitioner_registration)]
+    return [KeepTogether(_electronic_signature(session))]
 
 
 def _overrides(session: TreatmentSession) -> list[Flowable]:
@@ -101,17 +114,23 @@ def _screen(session: TreatmentSession) -> list[Flowable]:
     widths.insert(0, CONTENT_WIDTH - sum(widths))
     table = data_table(["Item", "Window", "Answer", "Last"], rows, widths, notes=[
         (("Override reason", a.override_reason), ("Note", a.note)) for a in session.screen])
-    return [Spacer(1, 3.5 * mm), StepHeading("Contraindication screen", ""), table]
+    # Not kept whole with its heading: a table that did not fit below the opening went
+    # to page 2 and left page 1 half empty. It starts here if its first rows fit.
+    heading = StepHeading("Contraindication screen", "")
+    heading.keepWithNext = False
+    return [Spacer(1, 3.5 * mm), CondPageBreak(_TABLE_START), heading, table]
 
 
 def _electronic_signature(session: TreatmentSession) -> list[Flowable]:
     sig = session.signature
     if sig is None:
         return []
-    return [Spacer(1, 3 * mm), para("Electronic signature", styles.SECTION), field_grid([
-        ("Signed by", sig.signer_name), ("Role", sig.signer_role),
-        ("Registration", sig.signer_registration), ("Signed at", fmt_datetime(sig.signed_at)),
-    ]), full_width_fields([("SHA-256", sig.digest)])]
+    return [Spacer(1, 3 * mm), para("Sign-off: signed electronically", styles.SECTION),
+            field_grid([
+                ("Signed by", sig.signer_name), ("Role", sig.signer_role),
+                ("Registration", sig.signer_registration),
+                ("Signed at", fmt_datetime(sig.signed_at)),
+            ]), full_width_fields([("SHA-256", sig.digest)])]
 
 
 def _addenda(session: TreatmentSession) -> list[Flowable]:
@@ -141,11 +160,15 @@ def _opening(data: SessionReportData) -> list[Flowable]:
     identity = patient_identity(data.patient, session.session_date)
     warning = ([para(data.integrity_warning, styles.VALUE_ALERT)]
                if data.integrity_warning else [])
+    patient = data.patient
     return [
         para(TITLE, styles.TITLE),
         para(subtitle, styles.SUBTITLE),
         *warning,
-        field_grid([*identity, ("Allergies", data.patient.allergies)]),
+        field_grid(identity),
+        full_width_fields([("Allergies", patient.allergies),
+                           ("Medical history", patient.medical_history),
+                           ("Medications", patient.medications)]),
     ]
 
 
@@ -227,7 +250,7 @@ def _zone_table(session: TreatmentSession) -> Table:
     rows = []
     for z in zones:
         row = [
-            z.zone.label, fmt_number(z.depth_mm), str(z.passes), z.speed, z.technique,
+            z.zone.label, fmt_depth(z.depth_mm), str(z.passes), z.speed, z.technique,
             fmt_int(z.erythema), z.bleeding.label if z.bleeding else "",
             z.oedema.label if z.oedema else "",
         ]

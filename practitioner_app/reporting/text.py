@@ -81,6 +81,12 @@ def fmt_number(value: float | None) -> str:
     return text + "0" if text.endswith(".") else text
 
 
+def fmt_depth(value: float | None) -> str:
+    """A needle depth in mm, always with two decimals ("0.50", "1.25"), so a column of
+    depths reads one way and 1.25 is never set beside 0.5."""
+    return NOT_RECORDED if value is None else f"{value:.2f}"
+
+
 def fmt_int(value: int | None, unit: str = "") -> str:
     if value is None:
         return NOT_RECORDED

@@ -45,7 +45,12 @@ from ..persistence.safety import (
     schema_revision,
     uri,
 )
-from .record_checks import audit_chain_problems, signed_session_problems
+from .record_checks import (
+    audit_chain_problems,
+    audit_tie_problems,
+    signed_session_problems,
+    trigger_problems,
+)
 
 __all__ = [
     "AUTO_BACKUP_INTERVAL", "CHECKS", "Assessment", "BackupError", "BackupInfo",
@@ -164,6 +169,8 @@ CHECKS: list[Check] = [
     Check("schema version", _schema_problems),
     Check("audit trail", audit_chain_problems),
     Check("signed sessions", signed_session_problems),
+    Check("audit ties", audit_tie_problems),
+    Check("protective triggers", trigger_problems),
 ]
 
 

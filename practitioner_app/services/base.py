@@ -38,9 +38,10 @@ class Service:
         return self._clock().date()
 
     def _audit(self, uow, action: str, *, patient_id: int | None = None,
-               session_id: int | None = None, **details: Any) -> None:
-        """Record `action` in the audit log inside `uow`, so it commits with the change."""
-        uow.audit.append(self._clock(), self._actor.name, action, patient_id=patient_id,
+               session_id: int | None = None, **details: Any):
+        """Record `action` in the audit log inside `uow`, so it commits with the change;
+        returns the entry (records name its id to be tied to it)."""
+        return uow.audit.append(self._clock(), self._actor.name, action, patient_id=patient_id,
                          session_id=session_id, details=details or None)
 
     def _require_admin(self) -> None:

@@ -9,7 +9,7 @@ from ..domain import guidance as g
 from ..domain.audit import Action
 from ..domain.errors import NotFound, Problem, ValidationError
 from ..domain.ids import PatientId
-from ..domain.signing import Consent
+from ..domain.signing import Consent, consent_hash
 from .base import Service
 
 KINDS = ("treatment", "photo")
@@ -52,9 +52,13 @@ class ConsentService(Service):
         with self._uow() as uow:
             if uow.patients.get(patient_id) is None:
                 raise NotFound(f"No patient with id {patient_id}.")
-            saved = uow.consents.add(patient_id, consent, self._clock())
-            self._audit(uow, Action.CONSENT_RECORDED, patient_id=patient_id,
-                        kind=consent.kind, version=consent.text_version)
+            # The audit entry holds the consent's content hash and the row names the
+            # entry: `check` finds a consent written without it, or changed since.
+            now = self._clock()
+            entry = self._audit(uow, Action.CONSENT_RECORDED, patient_id=patient_id,
+                                kind=consent.kind, version=consent.text_version,
+                                content=consent_hash(patient_id, consent, now))
+            saved = uow.consents.add(patient_id, consent, now, entry.id)
             uow.commit()
         return saved
 

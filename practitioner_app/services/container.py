@@ -23,6 +23,7 @@ from .demo import DemoService
 from .exchange import ExchangeService
 from .patient_data import PatientDataExport
 from .patients import PatientService
+from .protection import ProtectionService
 from .reports import ReportService
 from .screening import ScreenService
 from .sessions import SessionService
@@ -103,6 +104,9 @@ def open_services(db_path: Path, backups_dir: Path | None = None,
     database = Database(db_path, backups_dir)
     actor = Actor(actor_fallback)
     kwargs = {"actor": actor} if clock is None else {"clock": clock, "actor": actor}
+    # Triggers dropped or altered outside the app are put back before anything else is
+    # written, and the audit trail says which.
+    ProtectionService(database.unit_of_work, **kwargs).restore_triggers()
     accounts = AccountService(database.unit_of_work, hasher=password_hasher, **kwargs)
     services = Services(
         accounts=accounts,

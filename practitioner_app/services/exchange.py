@@ -20,10 +20,22 @@ from ..domain.audit import Action
 from ..domain.codec import from_plain, to_plain
 from ..domain.course import Course, validate_course
 from ..domain.enums import SessionStatus
-from ..domain.errors import DuplicatePatientNumber, NotFound, Problem, ValidationError
+from ..domain.errors import (
+    DuplicatePatientNumber,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    ValidationError,
+)
 from ..domain.patient import Patient
 from ..domain.session import TreatmentSession
-from ..domain.signing import session_digest
+from ..domain.signing import (
+    DIGEST_RULES,
+    ImportProvenance,
+    addendum_hash,
+    signature_details,
+    signature_holds,
+)
 from ..domain.validation import errors_only, validate_patient, validate_session
 from .base import Service
 
@@ -33,8 +45,9 @@ FORMAT = "practitioner-app.patient"
 #: version-1 document simply has none of them.
 #: Version 3 added courses (top-level "courses"), lot expiries for numbing and serum,
 #: and the reasons for early sessions and expired lots.
-VERSION = 3
-SUPPORTED_VERSIONS = (1, 2, 3)
+#: Version 4 added the digest rule of each signature ("rule"; 1 when absent).
+VERSION = 4
+SUPPORTED_VERSIONS = (1, 2, 3, 4)
 _TOP_LEVEL_KEYS = ("format", "version", "patient", "sessions")
 _OPTIONAL_KEYS = ("courses",)  # since version 3
 
@@ -94,7 +107,7 @@ class ExchangeService(Service):
             "version": VERSION,
             "patient": to_plain(patient),
             "courses": [to_plain(c) for c in courses],
-            "sessions": [to_plain(s) for s in sessions],
+            "sessions": [_exported(s) for s in sessions],
         }
 
     def check_document(
@@ -154,17 +167,34 @@ class ExchangeService(Service):
             courses.append(course)
         return courses, problems
 
-    def import_document(self, document: Any) -> ImportResult:
+    def import_document(self, document: Any, source: str = "") -> ImportResult:
         """Store the patient and every session of `document`, all or nothing.
 
-        Raises InvalidDocument (every problem, nothing written) or DuplicatePatientNumber
-        when the patient number is already in use.
+        Signed sessions (signatures and addenda made elsewhere) are imported by an
+        administrator only: each keeps its signer and digest, is marked imported (from
+        `source`, when, by whom) and is recorded by an audit entry of its own.
+
+        Raises InvalidDocument (every problem, nothing written), PermissionDenied (signed
+        sessions, not an administrator) or DuplicatePatientNumber when the patient number
+        is already in use.
         """
         records, problems = self.check_document(document)
         if records is None:
             raise InvalidDocument(problems)
         patient, courses, sessions = records
+        signed = sum(1 for s in sessions if s.signature is not None)
+        if signed:
+            try:
+                self._require_admin()
+            except PermissionDenied:
+                raise PermissionDenied(
+                    f"Only an administrator may import signed sessions ({signed} in this "
+                    "document): a signature names the practitioner who signed, and the "
+                    "administrator who imports it answers for where it came from. Nothing "
+                    "was imported.") from None
         now = self._clock()
+        provenance = ImportProvenance(source.strip() or "an unnamed document",
+                                      now.replace(microsecond=0), self._actor.name)
         with self._uow() as uow:
             if uow.patients.id_for_number(patient.number) is not None:
                 raise DuplicatePatientNumber(
@@ -175,12 +205,21 @@ class ExchangeService(Service):
                 uow.courses.save(patient_id, dataclasses.replace(course, number=0))
             for session in sessions:
                 session_id = uow.sessions.add(patient_id, session, now)
-                # A signed record keeps its signature and addenda, so it stays provable.
+                # A signed record keeps its signature and addenda, so it stays provable;
+                # each is marked imported and recorded by an audit entry it names.
                 if session.signature is not None:
-                    uow.signing.sign(session_id, session.signature)
+                    signature = dataclasses.replace(session.signature, imported=provenance)
+                    entry = self._audit(uow, Action.SIGNATURE_IMPORTED, patient_id=patient_id,
+                                        session_id=session_id, **signature_details(signature))
+                    uow.signing.sign(session_id, signature, entry.id)
                 for addendum in session.addenda:
-                    uow.signing.add_addendum(session_id, addendum)
-            self._audit(uow, Action.IMPORTED, patient_id=patient_id, sessions=len(sessions))
+                    entry = self._audit(uow, Action.ADDENDUM_ADDED, patient_id=patient_id,
+                                        session_id=session_id, reason=addendum.reason,
+                                        content=addendum_hash(session_id, addendum),
+                                        imported_from=provenance.source)
+                    uow.signing.add_addendum(session_id, addendum, entry.id)
+            self._audit(uow, Action.IMPORTED, patient_id=patient_id, sessions=len(sessions),
+                        signatures=signed, source=provenance.source)
             uow.commit()
         return ImportResult(dataclasses.replace(patient, id=patient_id), len(sessions),
                             [p for p in problems if not p.is_error])
@@ -197,10 +236,23 @@ def _signature_problems(path: str, patient: Patient | None, session: TreatmentSe
         return []
     if session.status is not SessionStatus.SIGNED:
         return [Problem(f"{path}.status", "must be 'signed' for a session with a signature.")]
-    if patient is not None and session_digest(patient.number, session) != signature.digest:
+    if signature.rule not in DIGEST_RULES:
+        allowed = ", ".join(str(r) for r in DIGEST_RULES)
+        return [Problem(f"{path}.signature.rule", f"must be one of: {allowed}; got "
+                        f"{signature.rule!r}.")]
+    if patient is not None and not signature_holds(patient.number, session):
         return [Problem(f"{path}.signature.digest", "does not match the session: the record "
                         "was changed after it was signed.")]
     return []
+
+
+def _exported(session: TreatmentSession) -> dict:
+    """`session` as a document record. Where this database got an imported signature is
+    its own history, not the record's: the importing database records its own."""
+    plain = to_plain(session)
+    if plain.get("signature"):
+        plain["signature"].pop("imported", None)
+    return plain
 
 
 def _prefixed(root: str, problems: list[Problem]) -> list[Problem]:

@@ -1,18 +1,33 @@
 """Checks of the record's own proofs, for `practitioner-app check` and File ▸ Check
-database: the audit trail's hash chain and the digest of every signed session.
+database: the audit trail's hash chain, the digest of every signed session, the tie of
+every signature, addendum and consent to the audit entry that recorded it, and the
+protective triggers.
 
 Each takes the read-only sqlite3 connection the check runner opened and returns its
-problems in plain words ([] when all is well).
+problems in plain words ([] when all is well), naming the patient and session concerned.
+
+Ties: a signature, addendum or consent names the audit entry that recorded it, whose
+details hold its digest or content hash (the chain protects them). Rows written before
+these links existed name no entry; each such row is matched with an entry of its kind
+written before links existed, one entry per row: a signature with its session's
+"session signed" entry holding the same digest (or, imported then, the patient's
+"import" entry, one per session it imported); an addendum with its session's
+"addendum added" entry holding the same reason (or the patient's "import" entry); a
+consent with the patient's "consent recorded" entry of the same kind and text version.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
-from ..domain.audit import AuditEntry, first_break
-from ..domain.signing import session_digest
+from ..domain.audit import Action, AuditEntry, first_break
+from ..domain.signing import Addendum, Consent, addendum_hash, consent_hash, signature_holds
+from ..persistence import triggers
 
 
 def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
@@ -29,7 +44,8 @@ def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
 
 
 def signed_session_problems(con: sqlite3.Connection) -> list[str]:
-    """Recompute each signed session's digest through the app's own reading of the file."""
+    """Recompute each signed session's digest, under its own rule, through the app's own
+    reading of the file."""
     if not _has_table(con, "treatment_sessions") or not con.execute(
             "SELECT 1 FROM treatment_sessions WHERE signed_at IS NOT NULL LIMIT 1").fetchone():
         return []
@@ -49,8 +65,7 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
                               .join(PatientRecord, PatientRecord.id == SessionRecord.patient_id)
                               .where(SessionRecord.signed_at.is_not(None)))
             for record, number in rows:
-                session = session_from_record(record)
-                if session_digest(number, session) != record.digest:
+                if not signature_holds(number, session_from_record(record)):
                     problems.append(f"signed session {record.id} (patient {number}, "
                                     f"{record.session_date}) no longer matches its signature")
     finally:
@@ -58,6 +73,215 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
     return problems
 
 
+# -- ties to the audit trail ------------------------------------------------------------------
+
+_TIED_ACTIONS = (Action.SESSION_SIGNED, Action.SIGNATURE_IMPORTED, Action.ADDENDUM_ADDED,
+                 Action.CONSENT_RECORDED, Action.IMPORTED)
+
+
+#: Keys only entries written since rows name their entries hold.
+_LINKED_MARKS = {"content", "rule", "signatures"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    id: int
+    at: datetime
+    username: str
+    action: str
+    patient_id: int | None
+    session_id: int | None
+    details: dict
+
+
+class _Ledger:
+    """The audit entries rows may be tied to; each entry recorded one row (a legacy
+    import entry: one per session it imported)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        marks = ", ".join("?" for _ in _TIED_ACTIONS)
+        self.entries: dict[int, _Entry] = {}
+        for r in con.execute("SELECT id, at, username, action, patient_id, session_id, "
+                             f"details FROM audit_log WHERE action IN ({marks})",
+                             _TIED_ACTIONS):
+            try:
+                details = json.loads(r[6])
+            except ValueError:
+                details = {}
+            self.entries[r[0]] = _Entry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4],
+                                        r[5], details if isinstance(details, dict) else {})
+        self.uses: Counter[int] = Counter()
+
+    def linked(self, entry_id: int, action: tuple[str, ...]) -> _Entry | None:
+        entry = self.entries.get(entry_id)
+        return entry if entry is not None and entry.action in action else None
+
+    def legacy(self, accept, consume: bool = True) -> _Entry | None:
+        """The first entry written before links existed that `accept`s and is unused
+        (`consume`: it is used up by this row)."""
+        for entry in self.entries.values():
+            if _LINKED_MARKS & entry.details.keys():
+                continue  # written with links: only the row naming it may use it
+            capacity = 1
+            if entry.action == Action.IMPORTED:
+                capacity = entry.details.get("sessions", 0)
+                capacity = capacity if isinstance(capacity, int) else 0
+            if self.uses[entry.id] < capacity and accept(entry):
+                self.uses[entry.id] += consume
+                return entry
+        return None
+
+
+def audit_tie_problems(con: sqlite3.Connection) -> list[str]:
+    """Each signature, addendum and consent against the audit entry that recorded it."""
+    if not _has_table(con, "audit_log") or not _has_column(con, "consents", "audit_id"):
+        return []
+    ledger = _Ledger(con)
+    linked_uses = Counter(r[0] for r in con.execute(
+        "SELECT signed_audit_id FROM treatment_sessions WHERE signed_audit_id IS NOT NULL "
+        "UNION ALL SELECT audit_id FROM addenda WHERE audit_id IS NOT NULL "
+        "UNION ALL SELECT audit_id FROM consents WHERE audit_id IS NOT NULL"))
+    problems = []
+    for entry_id, count in sorted(linked_uses.items()):
+        if count > 1:
+            problems.append(f"{count} records name audit entry {entry_id}, which recorded one")
+        ledger.uses[entry_id] = count
+    problems += _signature_ties(con, ledger)
+    problems += _addendum_ties(con, ledger)
+    problems += _consent_ties(con, ledger)
+    return problems
+
+
+def _signature_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+    problems = []
+    for (session_id, patient_id, number, day, created_at, digest, rule, link, signer,
+         imported_from, imported_at, imported_by) in con.execute(
+            "SELECT s.id, s.patient_id, p.number, s.session_date, s.created_at, s.digest, "
+            "s.digest_rule, s.signed_audit_id, s.signer_username, s.imported_from, "
+            "s.imported_at, s.imported_by FROM treatment_sessions s "
+            "JOIN patients p ON p.id = s.patient_id WHERE s.signed_at IS NOT NULL "
+            "ORDER BY s.id"):
+        label = f"signed session {session_id} (patient {number}, {day})"
+        if link is None:
+            if (rule or 1) != 1 or imported_at is not None:
+                problems.append(f"{label}: no audit entry recorded its signature (written "
+                                "outside the app)")
+                continue
+            found = ledger.legacy(lambda e, sid=session_id: e.action == Action.SESSION_SIGNED
+                                  and e.session_id == sid)
+            if found is not None and found.details.get("digest") != digest:
+                problems.append(f"{label}: its digest is not the one audit entry "
+                                f"{found.id} recorded when it was signed")
+            elif found is None and ledger.legacy(
+                    lambda e, pid=patient_id, made=created_at: e.action == Action.IMPORTED
+                    and e.patient_id == pid and _at_or_before(made, e.at)) is None:
+                problems.append(f"{label}: no audit entry recorded its signature (written "
+                                "outside the app)")
+            continue
+        entry = ledger.linked(link, (Action.SESSION_SIGNED, Action.SIGNATURE_IMPORTED))
+        if entry is None or entry.session_id != session_id or entry.patient_id != patient_id:
+            problems.append(f"{label}: audit entry {link}, which it names, did not record "
+                            "its signature")
+            continue
+        details = entry.details
+        if (details.get("digest"), details.get("rule"), details.get("signer")) != (
+                digest, rule, signer):
+            problems.append(f"{label}: its signature is not the one audit entry {link} "
+                            "recorded (digest, rule or signer changed)")
+        imported = None if imported_at is None else {
+            "source": imported_from, "at": datetime.fromisoformat(imported_at).isoformat(),
+            "by": imported_by}
+        if details.get("imported") != imported or (
+                (entry.action == Action.SIGNATURE_IMPORTED) != (imported is not None)):
+            problems.append(f"{label}: where its signature came from is not what audit "
+                            f"entry {link} recorded")
+    return problems
+
+
+def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+    problems = []
+    for (addendum_id, session_id, patient_id, number, day, username, name, created_at,
+         reason, text, link) in con.execute(
+            "SELECT a.id, a.session_id, s.patient_id, p.number, s.session_date, "
+            "a.author_username, a.author_name, a.created_at, a.reason, a.text, a.audit_id "
+            "FROM addenda a JOIN treatment_sessions s ON s.id = a.session_id "
+            "JOIN patients p ON p.id = s.patient_id ORDER BY a.id"):
+        label = f"addendum {addendum_id} to session {session_id} (patient {number}, {day})"
+        if link is None:
+            found = ledger.legacy(
+                lambda e, sid=session_id, why=reason: e.action == Action.ADDENDUM_ADDED
+                and e.session_id == sid and e.details.get("reason") == why) or ledger.legacy(
+                lambda e, pid=patient_id, made=created_at: e.action == Action.IMPORTED
+                and e.patient_id == pid and _at_or_before(made, e.at), consume=False)
+            if found is None:
+                problems.append(f"{label}: no audit entry recorded it (written outside "
+                                "the app)")
+            continue
+        entry = ledger.linked(link, (Action.ADDENDUM_ADDED,))
+        if entry is None or entry.session_id != session_id:
+            problems.append(f"{label}: audit entry {link}, which it names, did not record it")
+            continue
+        content = addendum_hash(session_id, Addendum(
+            username, name, datetime.fromisoformat(created_at), reason, text))
+        if entry.details.get("content") != content:
+            problems.append(f"{label}: it is not what audit entry {link} recorded "
+                            "(changed since)")
+    return problems
+
+
+def _consent_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+    problems = []
+    for (consent_id, patient_id, number, kind, version, consent_date, witnessed_by,
+         recorded_by, recorded_at, link) in con.execute(
+            "SELECT c.id, c.patient_id, p.number, c.kind, c.text_version, c.consent_date, "
+            "c.witnessed_by, c.recorded_by, c.recorded_at, c.audit_id FROM consents c "
+            "JOIN patients p ON p.id = c.patient_id ORDER BY c.id"):
+        label = f"{kind} consent {consent_id} (version {version}) of patient {number}"
+        if link is None:
+            found = ledger.legacy(
+                lambda e, pid=patient_id, k=kind, v=version: e.action == Action.CONSENT_RECORDED
+                and e.patient_id == pid and e.details.get("kind") == k
+                and e.details.get("version") == v)
+            if found is None:
+                problems.append(f"{label}: no audit entry recorded it (written outside "
+                                "the app)")
+            continue
+        entry = ledger.linked(link, (Action.CONSENT_RECORDED,))
+        if entry is None or entry.patient_id != patient_id:
+            problems.append(f"{label}: audit entry {link}, which it names, did not record it")
+            continue
+        content = consent_hash(patient_id, Consent(
+            kind, version, date.fromisoformat(consent_date), witnessed_by, recorded_by),
+            datetime.fromisoformat(recorded_at))
+        if entry.details.get("content") != content:
+            problems.append(f"{label}: it is not what audit entry {link} recorded "
+                            "(changed since)")
+    return problems
+
+
+def _at_or_before(stored: str | None, when: datetime) -> bool:
+    return stored is not None and datetime.fromisoformat(stored) <= when
+
+
+# -- protective triggers ----------------------------------------------------------------------
+
+def trigger_problems(con: sqlite3.Connection) -> list[str]:
+    """Protective triggers missing or altered (the app puts them back when it next opens
+    the database), and triggers that are not the app's."""
+    if not _has_table(con, "treatment_sessions"):
+        return []
+    present = dict(con.execute(triggers.PRESENT_SQL).fetchall())
+    problems = [f"protective trigger {name} is {state}: the app puts it back when it next "
+                "opens the database" for name, state in triggers.differences(present)]
+    problems += [f"trigger {name} is not one of the app's: it may change records unseen"
+                 for name in sorted(present) if name not in triggers.TRIGGER_NAMES]
+    return problems
+
+
 def _has_table(con: sqlite3.Connection, name: str) -> bool:
     return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                        (name,)).fetchone() is not None
+
+
+def _has_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(r[1] == column for r in con.execute(f"PRAGMA table_info({table})"))

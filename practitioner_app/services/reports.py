@@ -45,7 +45,17 @@ class ReportService(Service):
         warning = SessionService(self._uow, self._clock, self._actor).verify(session_id)
         return SessionReportData(self._clinic(), patient, session, self._clock(),
                                  session_number=number, session_count=count,
-                                 integrity_warning=warning or "")
+                                 integrity_warning=warning or "",
+                                 practitioner_registration=self._registration(
+                                     session.practitioner_name))
+
+    def _registration(self, practitioner_name: str) -> str:
+        """The registration number of the one account named `practitioner_name`; "" when
+        no account, or more than one, has that name (a guess must not be printed)."""
+        with self._uow() as uow:
+            numbers = [u.registration_number for u in uow.users.all()
+                       if u.full_name.strip() == practitioner_name.strip()]
+        return numbers[0] if len(numbers) == 1 else ""
 
     def session_report(self, session_id: SessionId) -> bytes:
         """The treatment report of one session (DRAFT on every page while a draft)."""

@@ -14,7 +14,15 @@ from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
 from ..domain.screening import screen_problems
 from ..domain.session import SessionRow, TreatmentSession
-from ..domain.signing import Addendum, Signature, session_digest
+from ..domain.signing import (
+    DIGEST_RULES,
+    Addendum,
+    addendum_hash,
+    make_signature,
+    session_digest,
+    signature_details,
+    signature_holds,
+)
 from ..domain.validation import errors_only, validate_session
 from .base import Service
 from .consents import DEFAULT_VERSION as DEFAULT_CONSENT_VERSION
@@ -160,12 +168,15 @@ class SessionService(Service):
         with self._uow() as uow:
             session = uow.sessions.get(session_id)
             number = uow.signing.patient_number(session_id)
-            signature = Signature(user.username, user.full_name, user.role_title,
-                                  user.registration_number, self._clock().replace(microsecond=0),
-                                  session_digest(number, session))
-            uow.signing.sign(session_id, signature)
-            self._audit(uow, Action.SESSION_SIGNED, patient_id=session.patient_id,
-                        session_id=session_id, digest=signature.digest)
+            # The digest covers the signer and the time too (rule 2); the audit entry
+            # holds it, and the row names the entry, so `check` can compare the two.
+            signature = make_signature(
+                number, session, username=user.username, name=user.full_name,
+                role=user.role_title, registration=user.registration_number,
+                signed_at=self._clock().replace(microsecond=0))
+            entry = self._audit(uow, Action.SESSION_SIGNED, patient_id=session.patient_id,
+                                session_id=session_id, **signature_details(signature))
+            uow.signing.sign(session_id, signature, entry.id)
             uow.commit()
         return self.get(session_id)
 
@@ -200,11 +211,13 @@ class SessionService(Service):
             if not session.is_signed:
                 raise ValidationError([Problem("signature", "Addenda are for signed sessions; "
                                                "a session not yet signed can be edited.")])
-            uow.signing.add_addendum(session_id, Addendum(
+            addendum = Addendum(
                 self._actor.name, user.printed_name if user else self._actor.name,
-                self._clock().replace(microsecond=0), reason, text))
-            self._audit(uow, Action.ADDENDUM_ADDED, patient_id=session.patient_id,
-                        session_id=session_id, reason=reason)
+                self._clock().replace(microsecond=0), reason, text)
+            entry = self._audit(uow, Action.ADDENDUM_ADDED, patient_id=session.patient_id,
+                                session_id=session_id, reason=reason,
+                                content=addendum_hash(session_id, addendum))
+            uow.signing.add_addendum(session_id, addendum, entry.id)
             uow.commit()
         return self.get(session_id)
 
@@ -218,9 +231,11 @@ class SessionService(Service):
             if session.signature is None:
                 return None
             number = uow.signing.patient_number(session_id)
-            actual = session_digest(number, session)
-            if actual == session.signature.digest:
+            if signature_holds(number, session):
                 return None
+            rule = session.signature.rule
+            actual = (session_digest(number, session, session.signature)
+                      if rule in DIGEST_RULES else f"unknown digest rule {rule}")
             self._audit(uow, Action.DIGEST_MISMATCH, patient_id=session.patient_id,
                         session_id=session_id, stored=session.signature.digest, actual=actual)
             uow.commit()

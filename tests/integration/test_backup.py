@@ -351,7 +351,8 @@ def test_a_sound_database_passes_every_check(populated, backups):
     report = backups.check()
     assert report.ok
     assert report.lines() == ["integrity: ok", "foreign keys: ok", "schema version: ok",
-                              "audit trail: ok", "signed sessions: ok"]
+                              "audit trail: ok", "signed sessions: ok", "audit ties: ok",
+                              "protective triggers: ok"]
 
 
 def test_a_broken_reference_is_found(populated, backups):

@@ -118,7 +118,8 @@ def test_check_of_a_sound_database(capsys, recorded):
     status, out, _ = cli(capsys, recorded, "check")
     assert status == EXIT_OK
     assert out.splitlines() == ["integrity: ok", "foreign keys: ok", "schema version: ok",
-                                "audit trail: ok", "signed sessions: ok",
+                                "audit trail: ok", "signed sessions: ok", "audit ties: ok",
+                                "protective triggers: ok",
                                 f"No problems found in {recorded}."]
 
 

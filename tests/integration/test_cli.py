@@ -241,9 +241,9 @@ def test_an_invalid_import_lists_every_problem_and_writes_nothing(
 
 
 @pytest.mark.parametrize("content, message", [
-    (b'{"format": "practitioner-app.patient", "version": 4, "patient": {}, "sessions": []}',
-     "error: $.version: must be 1, 2 or 3; got 4. This program reads version 1, 2 or 3 "
-     "documents"),
+    (b'{"format": "practitioner-app.patient", "version": 5, "patient": {}, "sessions": []}',
+     "error: $.version: must be 1, 2, 3 or 4; got 5. This program reads version 1, 2, 3 "
+     "or 4 documents"),
     (b"{not json", "error: $: Not valid JSON: Expecting property name enclosed in double "
                    "quotes at line 1, column 2."),
     (b"\xff\xfe{}", "is not UTF-8 text"),

@@ -43,7 +43,7 @@ def test_the_document_holds_the_whole_record_without_database_ids(services, reco
     document = services.exchange.export_document("P000101")
     assert list(document) == ["format", "version", "patient", "courses", "sessions"]
     assert document["format"] == FORMAT == "practitioner-app.patient"
-    assert document["version"] == 3
+    assert document["version"] == 4
     assert document["patient"]["full_name"] == "Ana Martínez"
     assert [s["session_date"] for s in document["sessions"]] == [
         "2026-08-28", "2026-09-25", "2026-10-23", "2026-11-20"]  # oldest first
@@ -151,9 +151,9 @@ def test_warnings_do_not_block_an_import(other):
 
 
 @pytest.mark.parametrize("change, path, words", [
-    (dict(version=4), "$.version",
-     "must be 1, 2 or 3; got 4. This program reads version 1, 2 or 3"),
-    (dict(version="1"), "$.version", "must be 1, 2 or 3; got '1'"),
+    (dict(version=5), "$.version",
+     "must be 1, 2, 3 or 4; got 5. This program reads version 1, 2, 3 or 4"),
+    (dict(version="1"), "$.version", "must be 1, 2, 3 or 4; got '1'"),
     (dict(format="something.else"), "$.format", "not a practitioner-app patient export"),
     (dict(sessions={}), "$.sessions", "must be a list"),
 ])

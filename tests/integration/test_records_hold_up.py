@@ -139,7 +139,7 @@ def test_signing_needs_consent_and_the_password_then_freezes_the_record(
 
     assert signed.status is SessionStatus.SIGNED
     assert signed.signature.signer_name == "Dr Jane Roe"
-    assert signed.signature.digest == session_digest(patient.number, saved)
+    assert signed.signature.digest == session_digest(patient.number, saved, signed.signature)
     assert services.sessions.verify(saved.id) is None
     with pytest.raises(RecordSigned):
         services.sessions.save(patient.id, dataclasses.replace(signed, status=SessionStatus.DRAFT,

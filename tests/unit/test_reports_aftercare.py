@@ -50,7 +50,7 @@ def test_default_aftercare_has_the_four_sections():
 def test_the_sheet_says_what_was_done_the_next_appointment_and_the_phone():
     text = all_text(aftercare_sheet(a_patient(), a_full_session()))
     assert ("On Friday 20 November 2026 you had microneedling of the forehead and cheeks "
-            "with a microneedling pen, up to 1.5 mm deep.") in text
+            "with a microneedling pen, up to 1.50 mm deep.") in text
     assert "Your next appointment: Friday 18 December 2026" in text
     assert "call Bright Skin Clinic on +44 20 7946 0000" in text
     assert "Ana Martínez" in text
@@ -77,11 +77,11 @@ def test_a_draft_session_still_gives_an_unmarked_patient_copy():
     ((), None, "On Friday 20 November 2026 you had microneedling."),
     ((ZoneTreatment(FacialZone.NECK, 0.5, 2),), DeviceType.DERMAROLLER,
      "On Friday 20 November 2026 you had microneedling of the neck with a dermaroller, "
-     "up to 0.5 mm deep."),
+     "up to 0.50 mm deep."),
     ((ZoneTreatment(FacialZone.PERIORBITAL, 0.25, 2), ZoneTreatment(FacialZone.NOSE, 0.5, 2),
       ZoneTreatment(FacialZone.PERIORBITAL, 0.3, 1)), DeviceType.RF,
      "On Friday 20 November 2026 you had microneedling of the skin around the eyes and nose "
-     "with a radiofrequency microneedling device, up to 0.5 mm deep."),
+     "with a radiofrequency microneedling device, up to 0.50 mm deep."),
 ])
 def test_treatment_in_plain_words(zones, device, expected):
     session = a_full_session(session_date=date(2026, 11, 20))

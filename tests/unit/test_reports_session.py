@@ -37,8 +37,8 @@ FULL_SESSION_FIELDS = [
     "Device type Microneedling pen", "Make Dermapen", "Model 4", "DP4-00931",
     "Cartridge needles 16", "C-7731", "2027-06-30", "Single use confirmed Yes", "09:45",
     # zones
-    "Forehead 0.5 3 8 Stamping 2 None Mild", "Note: Even",
-    "Cheeks 1.5 4 10 Spiral 3 Scattered pinpoint Mild",
+    "Forehead 0.50 3 8 Stamping 2 None Mild", "Note: Even",
+    "Cheeks 1.50 4 10 Spiral 3 Scattered pinpoint Mild",
     # serum, sunscreen, aftercare
     "Hyaluronic acid 1%", "HA-5520", "2 ml", "10:05",
     "Mineral SPF 50", "SPF 50", "10:10",
@@ -54,7 +54,8 @@ def test_every_entered_field_is_printed():
     text = all_text(session_report(a_patient(), a_full_session()))
     missing = [field for field in FULL_SESSION_FIELDS if field not in text]
     assert missing == []
-    for field in header_fields(a_patient()) + ["Allergies Penicillin"]:
+    for field in header_fields(a_patient()) + [
+            "Allergies Penicillin", "Medical history None relevant", "Medications None"]:
         assert field in text
 
 
@@ -69,10 +70,11 @@ def test_every_text_field_prints_literally(numbing_used, sunscreen_deferred, hid
         session, numbing=dataclasses.replace(session.numbing, used=numbing_used),
         sunscreen=dataclasses.replace(session.sunscreen, deferred=sunscreen_deferred))
     marked, tokens = mark_text_fields(session)
-    patient, patient_tokens = mark_text_fields(a_patient())
+    patient, patient_tokens = mark_text_fields(a_patient(), prefix="p")
     text = all_text(session_report(patient, marked))
     expected = {path: token for path, token in tokens.items() if path not in hidden}
-    expected |= {path: patient_tokens[path] for path in ("full_name", "number", "allergies")}
+    expected |= {path: patient_tokens[path] for path in (
+        "full_name", "number", "allergies", "medical_history", "medications")}
     assert [path for path, token in expected.items() if token not in text] == []
     assert {path for path in hidden if tokens[path] in text} == set()
 

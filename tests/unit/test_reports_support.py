@@ -139,7 +139,7 @@ DOCUMENTS = {
 }
 
 
-def mark_text_fields(record, path: str = ""):
+def mark_text_fields(record, path: str = "", prefix: str = "t"):
     """`record` with every free-text field set to a unique token full of markup, and the
     tokens by field path ("numbing.agent", "needling.zones[0].note", ...).
 
@@ -156,7 +156,7 @@ def mark_text_fields(record, path: str = ""):
         for field in dataclasses.fields(value):
             current, inner = getattr(value, field.name), f"{where}.{field.name}".lstrip(".")
             if isinstance(current, str) and not isinstance(current, Enum):
-                tokens[inner] = changes[field.name] = f"<t{len(tokens)}>&"
+                tokens[inner] = changes[field.name] = f"<{prefix}{len(tokens)}>&"
             elif dataclasses.is_dataclass(current) or isinstance(current, tuple):
                 changes[field.name] = visit(current, inner)
         return dataclasses.replace(value, **changes)
