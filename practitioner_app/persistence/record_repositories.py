@@ -14,6 +14,7 @@ from ..domain.course import COUNTED_STATUSES, Course, CourseStatus, DueRow, Reca
 from ..domain.enums import SessionStatus
 from ..domain.screening import ContraindicationRule
 from ..domain.signing import Addendum, Consent, Signature
+from .audit_lock import hold_audit_chain
 from .models import (
     AddendumRecord,
     AuditRecord,
@@ -139,7 +140,10 @@ class AuditRepository:
 
     def append(self, at: datetime, username: str, action: str, *, patient_id: int | None,
                session_id: int | None, details: dict[str, Any] | None) -> AuditEntry:
-        """Add the next entry of the chain in the caller's transaction."""
+        """Add the next entry of the chain in the caller's transaction, which holds the
+        chain's lock from here until it ends (audit_lock.py), so concurrent appends from
+        any number of windows and commands queue up and leave one unbroken chain."""
+        hold_audit_chain(self._s)
         last = self._s.execute(select(AuditRecord.id, AuditRecord.hash)
                                .order_by(AuditRecord.id.desc()).limit(1)).first()
         prev_hash = last[1] if last else GENESIS

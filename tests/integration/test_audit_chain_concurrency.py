@@ -1,0 +1,80 @@
+"""Many commands at once on one database leave one unbroken audit chain, and every
+document they write is recorded in it: real processes, as a clinic's workstations and
+scheduled tasks run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from practitioner_app.app import main
+from practitioner_app.cli import EXIT_OK
+from practitioner_app.domain.audit import Action
+from tests.factories import a_full_session, a_patient
+from tests.safety_helpers import query
+
+PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[2]
+#: The command line as installed, with the tests' cheap password hashing (the account's
+#: hash was made with it, and a product-strength rehash in every process would only
+#: make the test slow).
+RUN_CLI = (
+    "import sys\n"
+    "from argon2 import PasswordHasher\n"
+    "import practitioner_app.services.accounts as accounts\n"
+    "accounts.password_hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, "
+    "parallelism=1)\n"
+    "from practitioner_app.app import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+AT_ONCE = 10
+ROUNDS = 3
+
+
+@pytest.fixture
+def recorded(services):
+    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Nurse prescriber",
+                                         "NMC 12A3456B", PASSWORD)
+    patient = services.patients.register(a_patient())
+    return services.sessions.save(patient.id, a_full_session())
+
+
+def _start(db: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, PRACTITIONER_APP_PASSWORD=PASSWORD)
+    return subprocess.Popen([sys.executable, "-c", RUN_CLI, "--db", str(db), *args],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_ten_report_commands_at_once_are_all_written_audited_and_chained(
+        db_path, tmp_path, recorded, capsys):
+    written: list[Path] = []
+    for round_ in range(ROUNDS):  # the break was intermittent: a few rounds
+        targets = [tmp_path / f"round{round_}-{n}.pdf" for n in range(AT_ONCE)]
+        commands = [_start(db_path, "--user", "jroe", "report", "session", str(recorded.id),
+                           "-o", str(target)) for target in targets]
+        # A verify running beside the appends must not mistake them for tampering.
+        commands.append(_start(db_path, "audit", "verify"))
+        results = [(c.communicate(timeout=120)[1], c.returncode) for c in commands]
+        results = [(status, err) for err, status in results]
+        assert [status for status, _ in results] == [EXIT_OK] * (AT_ONCE + 1), results
+        assert not any("Traceback" in err or "error:" in err for _, err in results)
+        written += targets
+
+    for target in written:
+        assert target.read_bytes().startswith(b"%PDF")
+    saved = [json.loads(details)["path"] for (details,) in query(
+        db_path, f"SELECT details FROM audit_log WHERE action = '{Action.REPORT_SAVED}' "
+                 "AND username = 'jroe'")]
+    assert sorted(saved) == sorted(str(t) for t in written)  # one entry per PDF
+    signed_in = query(db_path, "SELECT count(*) FROM audit_log WHERE action = "
+                               f"'{Action.SIGN_IN}'")
+    assert signed_in == [(ROUNDS * AT_ONCE,)]
+
+    assert main(["--db", str(db_path), "audit", "verify"]) == EXIT_OK
+    assert "The audit trail holds" in capsys.readouterr().out
