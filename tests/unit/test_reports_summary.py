@@ -60,7 +60,7 @@ def test_every_patient_text_field_prints_literally():
 
 def test_each_session_is_a_table_row():
     text = all_text(patient_summary(a_patient(), a_full_session()))
-    assert ("1 2026-11-20 Microneedling pen Dermapen 4 Forehead, Cheeks 1.5 "
+    assert ("1 2026-11-20 Microneedling pen Dermapen 4 Forehead, Cheeks 1.50 "
             "Hyaluronic acid 1% Dr Jane Roe Completed") in text
 
 
