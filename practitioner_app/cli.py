@@ -129,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
         return services
     services.actor.fallback = "command line"
     try:
-        refused = _sign_in(services, args)
+        # Checking the audit trail needs no account: it shows no patient data, and a
+        # sign-in would add to the trail it checks.
+        refused = _sign_in(services, args) if getattr(args, "signs_in", True) else None
         if refused is not None:
             return refused
         return handler(services, args)
@@ -293,6 +295,9 @@ def _write_stdout(text: str) -> None:
 
 
 def _add_import(commands) -> None:
+        # The export is recorded already (export_document): record that it never left.
+        services.audit.not_written(None, Path(args.output), error, patient_id=services.
+                                   patients.get_by_number(args.number).id)
     imp = _subparser(
         commands, "import", "add a patient from an exported JSON document",
         "Add the patient and every session in FILE, a document written by 'export "
@@ -452,15 +457,15 @@ def _report(services, args) -> int:
     else:
         pdf = reports.aftercare_sheet(args.target)
     from .domain.audit import Action
-    from .services.files import write_file
-
-    target = write_file(Path(args.output), pdf)  # never half a PDF; StorageError exits 1
 
     ids = ({"patient_id": services.patients.get_by_number(args.target).id}
            if args.kind == "patient" else
            {"session_id": args.target,
             "patient_id": services.sessions.get(args.target).patient_id})
-    services.audit.log(Action.REPORT_SAVED, document=args.kind, path=str(target), **ids)
+    # Recorded first, then written whole or not at all; a failed write is recorded too
+    # and exits 1 (StorageError).
+    target = services.audit.write_out(Path(args.output), pdf, Action.REPORT_SAVED,
+                                      document=args.kind, **ids)
     print(f"Wrote {target} ({len(pdf):,} bytes).", file=sys.stderr)
     return EXIT_OK
 
@@ -556,8 +561,11 @@ def _add_backup(commands) -> None:
         "retention ladder is applied to the automatic backups there (the last 10, one a "
         "day for 7 days, one a week for 4 weeks, one a month for 12 months). The app "
         "also backs up by itself: when it closes and every 30 minutes while records "
-        "change.\n\n"
-        "example:\n  practitioner-app backup -o /media/usb/clinic-2026-11-24.sqlite3")
+        "change. Every backup is recorded in the audit trail before it is written: with "
+        "-o (every record leaves the app) under --user, which a database with accounts "
+        "requires; into the backups folder under --user if given, else as "
+        f"'{BACKUP_ACTOR}', so a scheduled backup needs no password.\n\n"
+        "example:\n  practitioner-app --user jroe backup -o /media/usb/clinic-2026-11-24.sqlite3")
     backup.add_argument("-o", "--output", metavar="FILE",
                         help="write the backup to FILE, which must not exist yet")
     backup.set_defaults(handler=_backup, opens_services=False)
@@ -573,10 +581,20 @@ def _backup(services, args) -> int:
         return _fail(EXIT_FAILURE, _damage_report(found))
     target = Path(args.output) if args.output else None
     try:
-        written = services.backup.back_up(target)
-    except FileExistsError:
-        return _fail(EXIT_FAILURE, f"{target} already exists; a backup never replaces a "
-                                   "file, so choose another name")
+        # Recorded first, so the copy holds its own entry and no copy goes unrecorded; a
+        # copy that then fails is recorded as not written.
+        entry = recorder.audit.log(Action.BACKED_UP, **(
+            {"path": str(target.absolute())} if target is not None
+            else {"to": str(services.backup.backups_dir.absolute())}))
+        try:
+            written = services.backup.back_up(target)
+        except (FileExistsError, StorageError) as error:
+            recorder.audit.not_written(entry, target, error)
+            if isinstance(error, FileExistsError):
+                return _fail(EXIT_FAILURE, exists)
+            raise
+    finally:
+        recorder.close()
     print(f"Backed up {found.path} to {written} ({written.stat().st_size:,} bytes); "
           "integrity check: ok.")
     return EXIT_OK
@@ -590,6 +608,15 @@ def _add_restore(commands) -> None:
         "older one, which is then upgraded). The current database is backed up to "
         "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
         "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
+    exists = f"{target} already exists; a backup never replaces a file, so choose another name"
+    if target is not None and target.exists():
+        return _fail(EXIT_FAILURE, exists)
+    recorder = _backup_recorder(found.path, args, target)
+    if isinstance(recorder, int):
+        return recorder
+    from .domain.audit import Action
+    from .services.backup import StorageError
+
         "untouched instead. Refused while the app has the database open. List the "
         "backups with 'ls' in the backups folder beside the database.\n\n"
         "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
@@ -600,6 +627,36 @@ def _add_restore(commands) -> None:
 def _restore(services, args) -> int:
     source = Path(args.file)
     if not source.is_file():
+#: Who a backup into the backups folder without --user is recorded as (a scheduled task).
+BACKUP_ACTOR = "system (backup command)"
+
+
+def _backup_recorder(path: Path, args, target: Path | None):
+    """Services that record the backup in the audit trail, or the exit status.
+
+    With --user, as that practitioner (signed in). Without it, on a database with
+    accounts: a copy into the backups folder (what a scheduled task makes) is recorded as
+    BACKUP_ACTOR, and a copy elsewhere (-o: every record leaves the app) is refused."""
+    from .services.container import open_services
+
+    recorder = open_services(path)
+    recorder.actor.fallback = "command line"
+    refused = None
+    if not args.user and recorder.accounts.has_accounts():
+        if target is None:
+            recorder.actor.fallback = BACKUP_ACTOR
+            return recorder
+        refused = _fail(EXIT_DENIED, "backup -o copies every record out of the app, so it "
+                                     "is recorded under your name: give --user NAME (the "
+                                     f"password is asked for, or read from ${PASSWORD_ENV})")
+    else:
+        refused = _sign_in(recorder, args)
+    if refused is not None:
+        recorder.close()
+        return refused
+    return recorder
+
+
         return _fail(EXIT_NOT_FOUND, f"no file {source}")
     refused = _restore_permission(services.database_path, args)
     if refused is not None:
@@ -664,24 +721,96 @@ def _check(services, args) -> int:
 
 
 def _add_audit(commands) -> None:
-    audit = _subparser(commands, "audit", "check the audit trail",
-                       "The audit trail records who did what and when.")
+    audit = _subparser(
+        commands, "audit", "check and anchor the audit trail",
+        "The audit trail records who did what and when, each entry chained to the one "
+        "before by its hash. These actions only read it: they need no --user (if given, "
+        "it is not used) and add nothing to the trail. An anchor (an entry's number and "
+        "hash, kept away from the computer) lets you check later that the trail was not "
+        "cut short or rewritten since: 'audit anchor' prints one to keep, 'audit verify "
+        "--expect' checks it.")
     actions = audit.add_subparsers(dest="action", metavar="ACTION", title="actions",
                                    required=True)
     verify = _subparser(
         actions, "verify", "check that no audit entry was altered, inserted or removed",
         "Walk the hash chain of the audit trail. Exits 0 and prints the number of entries "
-        "and the newest entry's hash (write it down elsewhere to anchor the chain), or "
-        "exits 1 naming the first entry that was altered, inserted or removed.\n\n"
-        "example:\n  practitioner-app --user admin audit verify")
-    verify.set_defaults(handler=_audit_verify)
+        "and the newest entry as ID:HASH, or exits 1 naming the first entry that was "
+        "altered, inserted or removed. With --expect, the trail must also still hold that "
+        "entry with that hash, which catches a trail cut short or rewritten (with every "
+        "hash recomputed) after the anchor was taken.\n\n"
+        "examples:\n  practitioner-app audit verify\n"
+        "  practitioner-app audit verify --expect 1234:9f86d081884c7d65...")
+    verify.add_argument("--expect", metavar="ID:HASH", type=_anchor,
+                        help="an anchor: an entry number and its 64-character hash (or "
+                             "the hash alone), as 'audit head' or 'audit anchor' printed")
+    verify.set_defaults(handler=_audit_verify, signs_in=False)
+    head = _subparser(
+        actions, "head", "print the newest audit entry as ID:HASH",
+        "Print the newest audit entry as ID:HASH on standard output (when and by whom it "
+        "was recorded on standard error). Adds nothing, so the same trail prints the same "
+        "line. Exits 1 while the trail is empty.\n\n"
+        "example:\n  practitioner-app audit head")
+    head.set_defaults(handler=_audit_head, signs_in=False)
+    anchor = _subparser(
+        actions, "anchor", "write an anchor sheet to print or keep",
+        "Write the audit anchor sheet: the clinic, the database, the newest entry's "
+        "number and hash, and the command that checks them later. Plain text, or a "
+        "one-page PDF on the clinic's letterhead when FILE ends in .pdf. Keep it away from "
+        "the computer (printed, or on another device).\n\n"
+        "examples:\n  practitioner-app audit anchor\n"
+        "  practitioner-app audit anchor -o /media/usb/audit-anchor-2026-12-03.pdf")
+    anchor.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE (replaced if it exists); default: standard "
+                             "output")
+    anchor.set_defaults(handler=_audit_anchor, signs_in=False)
+
+
+def _anchor(text: str):
+    from .domain.audit import ANCHOR_FORM, parse_anchor
+
+    try:
+        return parse_anchor(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"must be {ANCHOR_FORM}; {error}") from None
 
 
 def _audit_verify(services, args) -> int:
-    count, problem = services.audit.verify()
+    count, problem = services.audit.verify(args.expect)
     if problem is not None:
         return _fail(EXIT_FAILURE, f"the audit trail does not hold: {problem}")
-    print(f"The audit trail holds: {count:,} entries; newest hash {services.audit.head()}.")
+    head = services.audit.head()
+    newest = f"{head.id}:{head.hash}" if head else "none"
+    held = f"; it still holds the anchored entry {args.expect}" if args.expect else ""
+    print(f"The audit trail holds: {count:,} entries; newest {newest}{held}.")
+    return EXIT_OK
+
+
+def _audit_head(services, args) -> int:
+    head = services.audit.head()
+    if head is None:
+        return _fail(EXIT_FAILURE, "the audit trail is empty: there is nothing to anchor yet")
+    print(f"{head.id}:{head.hash}")
+    print(f"Entry {head.id}, recorded {head.at:%Y-%m-%d %H:%M:%S} by {head.username} "
+          f"({head.action}).", file=sys.stderr)
+    return EXIT_OK
+
+
+def _audit_anchor(services, args) -> int:
+    clinic = services.clinic.profile()
+    anchor = services.audit.anchor(services.database_path, clinic)
+    if anchor is None:
+        return _fail(EXIT_FAILURE, "the audit trail is empty: there is nothing to anchor yet")
+    if args.output in (None, "-"):
+        _write_stdout(anchor.text())
+        return EXIT_OK
+    from .services.files import write_file
+
+    target = Path(args.output)
+    data = (services.audit.anchor_pdf(anchor, clinic) if target.suffix.lower() == ".pdf"
+            else anchor.text().encode("utf-8"))
+    write_file(target, data)  # whole or not at all; StorageError exits 1
+    print(f"Wrote the audit anchor of entry {anchor.anchor.entry_id} to {target}.",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,10 @@ class Action:
     ACCOUNT_CREATED = "account created"
     ACCOUNT_CHANGED = "account changed"
     RULES_CHANGED = "rules changed"
+    BACKED_UP = "backed up"
+    #: A file recorded as leaving the app (report, export, backup) could not be written;
+    #: its details name the entry that recorded it.
+    NOT_WRITTEN = "not written"
     COURSE_VOIDED = "course voided"
     #: Files or folders of the clinic that other users of the computer could read were
     #: made owner-only at start; its details name them.
@@ -92,3 +97,97 @@ def first_break(entries: list[AuditEntry], last_issued_id: int) -> str | None:
     if last_issued_id >= expected_id:
         return f"entry {expected_id} is missing (removed from the end)"
     return None
+
+
+# --- anchors -------------------------------------------------------------------------------
+
+#: How an anchor is written on the command line, for messages that name it.
+ANCHOR_FORM = "ID:HASH (an entry number, a colon and its 64-character hash) or HASH alone"
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """An entry's number and hash, kept away from the computer (printed, or on another
+    device). While the chain still holds that entry with that hash and verifies, nothing
+    up to it was altered, removed or rewritten since the anchor was taken: rewriting the
+    chain changes every hash after the first changed entry, and cutting it short removes
+    the anchored entry. `entry_id` is None when only the hash was kept."""
+
+    entry_id: int | None
+    hash: str
+
+    def __str__(self) -> str:
+        return self.hash if self.entry_id is None else f"{self.entry_id}:{self.hash}"
+
+
+def parse_anchor(text: str) -> Anchor:
+    """The anchor written as `ID:HASH` or `HASH` (spaces, as copied from a printed sheet,
+    and capitals are ignored). Raises ValueError saying what is wrong."""
+    compact = "".join(text.split()).lower()
+    number, colon, digest = compact.rpartition(":")
+    if colon and not (number.isdigit() and int(number) >= 1):
+        raise ValueError(f"the entry number before ':' must be a whole number from 1; "
+                         f"got {number!r}")
+    if not _HASH.fullmatch(digest):
+        raise ValueError(f"the hash must be 64 hexadecimal characters (0-9, a-f); got "
+                         f"{len(digest)} character(s) {digest[:70]!r}")
+    return Anchor(int(number) if colon else None, digest)
+
+
+def anchor_problem(entries: list[AuditEntry], anchor: Anchor) -> str | None:
+    """None when `entries` (the whole chain, oldest first) still hold `anchor`, else
+    what became of it, described for a person."""
+    if anchor.entry_id is None:
+        if any(e.hash == anchor.hash for e in entries):
+            return None
+        return (f"no entry has the anchored hash {anchor.hash}: the audit trail was cut "
+                "short or rewritten after the anchor was taken")
+    found = next((e for e in entries if e.id == anchor.entry_id), None)
+    if found is None:
+        newest = entries[-1].id if entries else 0
+        if newest < anchor.entry_id:
+            return (f"the anchored entry {anchor.entry_id} is gone and the audit trail "
+                    f"now ends at entry {newest}: it was cut short after the anchor was "
+                    "taken")
+        return f"the anchored entry {anchor.entry_id} is missing"
+    if found.hash != anchor.hash:
+        return (f"entry {anchor.entry_id} no longer has the anchored hash (it has "
+                f"{found.hash}): the audit trail was rewritten after the anchor was taken")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """What an anchor sheet says: the newest entry when it was taken, whose clinic and
+    database it belongs to, and the command that checks it later."""
+
+    anchor: Anchor
+    recorded_at: datetime
+    recorded_by: str
+    action: str
+    clinic: str
+    database: str
+    taken_at: datetime
+    check_command: str
+
+    def text(self) -> str:
+        """The sheet as plain text (the anchor file, the window's copy)."""
+        return "\n".join((
+            "AUDIT ANCHOR",
+            f"Clinic: {self.clinic or '(clinic name not set)'}",
+            f"Database: {self.database}",
+            f"Taken: {self.taken_at:%Y-%m-%d %H:%M:%S}",
+            "",
+            f"Newest audit entry: {self.anchor.entry_id}",
+            f"Recorded: {self.recorded_at:%Y-%m-%d %H:%M:%S} by {self.recorded_by} "
+            f"({self.action})",
+            f"Hash: {self.anchor.hash}",
+            "",
+            "Keep this away from the computer (printed, or on another device). To check",
+            "later that the audit trail still holds this entry unchanged, run:",
+            f"  {self.check_command}",
+            "It exits 0 when the trail holds. Any other answer means the audit trail was",
+            "altered, cut short or rewritten after this anchor was taken.",
+            "",
+        ))

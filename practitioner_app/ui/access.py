@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMenu, QWidget
 
+    from .dialogs.audit_anchor_dialog import AuditAnchorDialog
     from .dialogs.audit_viewer import AuditViewerDialog
     from .dialogs.practitioners_dialog import PractitionersDialog
     from .idle_lock import IdleLock
@@ -33,7 +34,7 @@ class AccessControl:
         self.admin_actions: list[QAction] = []
 
     def add_actions(self, file_menu: QMenu, clinic_menu: QMenu) -> None:
-        """File ▸ Lock now, Clinic ▸ Practitioners… and Audit trail…"""
+        """File ▸ Lock now, Clinic ▸ Practitioners…, Audit trail… and Audit anchor…"""
         from .actions import action
 
         self.lock_action = action(self.window, "&Lock now", self.lock_now, "Ctrl+L")
@@ -42,10 +43,14 @@ class AccessControl:
         self.practitioners_action = action(self.window, "&Practitioners…",
                                            self.open_practitioners)
         self.audit_action = action(self.window, "&Audit trail…", self.open_audit)
+        self.audit_anchor_action = action(self.window, "Audit a&nchor…",
+                                          self.open_audit_anchor)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.practitioners_action)
         clinic_menu.addAction(self.audit_action)
-        self.admin_actions += [self.practitioners_action, self.audit_action]
+        clinic_menu.addAction(self.audit_anchor_action)
+        self.admin_actions += [self.practitioners_action, self.audit_action,
+                               self.audit_anchor_action]
 
     def built(self) -> None:
         """The rest of the window is made: show and enable it as the sign-in allows, and
@@ -159,3 +164,8 @@ class AccessControl:
         from .dialogs.audit_viewer import AuditViewerDialog
 
         return self.window._open(AuditViewerDialog(self.services, self.window))
+
+    def open_audit_anchor(self) -> AuditAnchorDialog:
+        from .dialogs.audit_anchor_dialog import AuditAnchorDialog
+
+        return self.window._open(AuditAnchorDialog(self.services, self.window))

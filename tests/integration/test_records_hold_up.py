@@ -341,7 +341,8 @@ def test_restoring_a_sound_database_needs_an_administrator(services, patient, db
                                                           tmp_path, capsys, monkeypatch):
     services.accounts.add_user("anurse", "Ann Nurse", "Nurse", "", "a long password1")
     copy = tmp_path / "copy.sqlite3"
-    assert main(["--db", str(db_path), "backup", "-o", str(copy)]) == EXIT_OK
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", PASSWORD)  # a copy out is recorded
+    assert main(["--db", str(db_path), "--user", "jroe", "backup", "-o", str(copy)]) == EXIT_OK
     services.close()
     assert main(["--db", str(db_path), "restore", str(copy)]) == EXIT_DENIED
     monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", "a long password1")
