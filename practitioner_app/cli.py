@@ -282,6 +282,9 @@ def _export_patient(services, args) -> int:
     try:  # the app's one writer: owner-only, never half a document over a good one
         write_file(Path(args.output), text)  # \n kept: the bytes match the document
     except StorageError as error:
+        # The export is recorded already (export_document): record that it never left.
+        services.audit.not_written(None, Path(args.output), error, patient_id=services.
+                                   patients.get_by_number(args.number).id)
         return _fail(EXIT_FAILURE, f"cannot write {args.output}: {error}")
     print(f"Exported patient {args.number} to {args.output}.", file=sys.stderr)
     return EXIT_OK
@@ -295,9 +298,6 @@ def _write_stdout(text: str) -> None:
 
 
 def _add_import(commands) -> None:
-        # The export is recorded already (export_document): record that it never left.
-        services.audit.not_written(None, Path(args.output), error, patient_id=services.
-                                   patients.get_by_number(args.number).id)
     imp = _subparser(
         commands, "import", "add a patient from an exported JSON document",
         "Add the patient and every session in FILE, a document written by 'export "
@@ -580,6 +580,15 @@ def _backup(services, args) -> int:
     if not found.usable:
         return _fail(EXIT_FAILURE, _damage_report(found))
     target = Path(args.output) if args.output else None
+    exists = f"{target} already exists; a backup never replaces a file, so choose another name"
+    if target is not None and target.exists():
+        return _fail(EXIT_FAILURE, exists)
+    recorder = _backup_recorder(found.path, args, target)
+    if isinstance(recorder, int):
+        return recorder
+    from .domain.audit import Action
+    from .services.backup import StorageError
+
     try:
         # Recorded first, so the copy holds its own entry and no copy goes unrecorded; a
         # copy that then fails is recorded as not written.
@@ -600,33 +609,6 @@ def _backup(services, args) -> int:
     return EXIT_OK
 
 
-def _add_restore(commands) -> None:
-    restore = _subparser(
-        commands, "restore", "replace the database with a backup",
-        "Replace the database with the backup FILE. FILE is checked first (PRAGMA "
-        "integrity_check, and it must be a practitioner-app database of this version or an "
-        "older one, which is then upgraded). The current database is backed up to "
-        "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
-        "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
-    exists = f"{target} already exists; a backup never replaces a file, so choose another name"
-    if target is not None and target.exists():
-        return _fail(EXIT_FAILURE, exists)
-    recorder = _backup_recorder(found.path, args, target)
-    if isinstance(recorder, int):
-        return recorder
-    from .domain.audit import Action
-    from .services.backup import StorageError
-
-        "untouched instead. Refused while the app has the database open. List the "
-        "backups with 'ls' in the backups folder beside the database.\n\n"
-        "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
-    restore.add_argument("file", metavar="FILE", help="the backup to restore")
-    restore.set_defaults(handler=_restore, opens_services=False, writes=True)
-
-
-def _restore(services, args) -> int:
-    source = Path(args.file)
-    if not source.is_file():
 #: Who a backup into the backups folder without --user is recorded as (a scheduled task).
 BACKUP_ACTOR = "system (backup command)"
 
@@ -657,6 +639,24 @@ def _backup_recorder(path: Path, args, target: Path | None):
     return recorder
 
 
+def _add_restore(commands) -> None:
+    restore = _subparser(
+        commands, "restore", "replace the database with a backup",
+        "Replace the database with the backup FILE. FILE is checked first (PRAGMA "
+        "integrity_check, and it must be a practitioner-app database of this version or an "
+        "older one, which is then upgraded). The current database is backed up to "
+        "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
+        "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
+        "untouched instead. Refused while the app has the database open. List the "
+        "backups with 'ls' in the backups folder beside the database.\n\n"
+        "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
+    restore.add_argument("file", metavar="FILE", help="the backup to restore")
+    restore.set_defaults(handler=_restore, opens_services=False, writes=True)
+
+
+def _restore(services, args) -> int:
+    source = Path(args.file)
+    if not source.is_file():
         return _fail(EXIT_NOT_FOUND, f"no file {source}")
     refused = _restore_permission(services.database_path, args)
     if refused is not None:
