@@ -262,6 +262,8 @@ def test_a_stop_answer_blocks_the_needling_step(qtbot, window_with_patient):
 
     d.show_step("screen")
     click(qtbot, d.screen_page.rows[PREGNANCY].yes)
+    assert not d.blocked_banner.isVisible()  # a stop answered Yes is asked once more
+    click(qtbot, d.screen_page.confirm_box.yes_button)
     needling = d.step_pages["needling"]
     assert d.blocked_banner.isVisible()
     assert d.blocked_banner.text().startswith("Session blocked: “Pregnancy or breastfeeding”")

@@ -10,10 +10,9 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -39,7 +38,7 @@ from ...domain.validation import validate_session
 from ..messages import message_box
 from ..widgets.course_box import CourseBox
 from ..widgets.field_message import FieldMessage
-from ..widgets.fields import OptionalDateEdit, OptionalTimeEdit, to_qdate
+from ..widgets.fields import DateField, OptionalDateEdit, OptionalTimeEdit
 from ..widgets.form import MessageBoard
 from ..widgets.screen_page import ScreenPage
 from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage
@@ -139,9 +138,7 @@ class SessionEditorDialog(QDialog):
         self.blocked_banner.hide()
 
         header = QFormLayout()
-        self.session_date = QDateEdit(to_qdate(today))
-        self.session_date.setDisplayFormat("yyyy-MM-dd")
-        self.session_date.setCalendarPopup(True)
+        self.session_date = DateField(today)
         self.board.add_row(header, "Session &date", self.session_date, "session_date")
         self.practitioner_name = QLineEdit()
         self.board.add_row(header, "&Practitioner", self.practitioner_name, "practitioner_name")
@@ -152,7 +149,7 @@ class SessionEditorDialog(QDialog):
         header.addRow("Status", self.status_label)
         if self._courses is not None:
             self._build_course_rows(header)
-        for w, signal in ((self.session_date, "dateChanged"),
+        for w, signal in ((self.session_date, "changed"),
                           (self.practitioner_name, "textChanged"),
                           (self.practitioner_role, "textChanged")):
             getattr(w, signal).connect(self._changed)
@@ -182,7 +179,7 @@ class SessionEditorDialog(QDialog):
         self.summary = FieldMessage()
         # Why the last Sign… was refused, including what has no field here (consent).
         self.sign_problems = FieldMessage()
-        self.record_consent_button = QPushButton("Record &consent…")
+        self.record_consent_button = QPushButton("Record consen&t…")
         self.record_consent_button.clicked.connect(self.consent_requested.emit)
         self.record_consent_button.hide()
         sign_row = QHBoxLayout()
@@ -191,7 +188,7 @@ class SessionEditorDialog(QDialog):
 
         self.previous_button = QPushButton("◀ Pre&vious step")
         self.next_button = QPushButton("Ne&xt step ▶")
-        self.save_draft_button = QPushButton("Save &draft")
+        self.save_draft_button = QPushButton("Save dra&ft")
         self.complete_button = QPushButton("Save as &completed")
         self.sign_button = QPushButton("&Sign…")
         self.sign_button.setToolTip("Sign the saved session with your password; it can "
@@ -264,10 +261,10 @@ class SessionEditorDialog(QDialog):
         self._header = header
         box.changed.connect(self._course_changed)
         box.previous_requested.connect(self.offer_previous_session)
-        self.session_date.dateChanged.connect(lambda _d: self._course_changed())
+        self.session_date.changed.connect(self._course_changed)
 
     def _course_changed(self) -> None:
-        self.course_box.describe(self.session_date.date().toPython())
+        self.course_box.describe(self._session_date())
         self._changed()
 
     def _show_reason_rows(self, problems: list[Problem]) -> None:
@@ -300,8 +297,7 @@ class SessionEditorDialog(QDialog):
         self._changed()
 
     def _load(self, s: TreatmentSession, questions: tuple[ScreenAnswer, ...]) -> None:
-        self.session_date.setDate(QDate(s.session_date.year, s.session_date.month,
-                                        s.session_date.day))
+        self.session_date.set_value(s.session_date)
         self.practitioner_name.setText(s.practitioner_name)
         self.practitioner_role.setText(s.practitioner_role)
         # A draft saved before it had a screen is asked today's questions; a signed
@@ -317,7 +313,7 @@ class SessionEditorDialog(QDialog):
         return TreatmentSession(
             id=self._session_id,
             patient_id=self._patient.id,
-            session_date=self.session_date.date().toPython(),
+            session_date=self._session_date(),
             practitioner_name=self.practitioner_name.text().strip(),
             practitioner_role=self.practitioner_role.text().strip(),
             status=status,
@@ -325,6 +321,12 @@ class SessionEditorDialog(QDialog):
             **self._course_values(),
             **{step: page.value() for step, page in self.step_pages.items()},
         )
+
+    def _session_date(self) -> date:
+        """The date typed, or while the text is not a date the last one it held (the
+        text itself is refused by `typing_problems`, so nothing is saved with it)."""
+        return (self.session_date.value() or self.session_date.last_value()
+                or self._today)
 
     def _course_values(self) -> dict:
         box = self.course_box
@@ -379,8 +381,9 @@ class SessionEditorDialog(QDialog):
         item.setForeground(QBrush(LOCKED_STEP_COLOUR) if reason else QBrush())
 
     def _problems(self, session: TreatmentSession) -> list[Problem]:
-        problems = validate_session(session, self._guidance, self._patient.fitzpatrick,
-                                    born=self._patient.date_of_birth, today=self._today)
+        problems = self.board.typing_problems()
+        problems += validate_session(session, self._guidance, self._patient.fitzpatrick,
+                                     born=self._patient.date_of_birth, today=self._today)
         if self.course_box is not None:
             problems += self.course_box.problems(session)
             self._show_reason_rows(problems)
@@ -421,6 +424,11 @@ class SessionEditorDialog(QDialog):
         if status is SessionStatus.COMPLETED:
             self._attempted_completion = True
         session = self.value(status)
+        typed = self.board.typing_problems()
+        if typed:  # a date or time as typed is not one: the last good value is not saved
+            self._show_problems(self._problems(session))
+            self._go_to_first(typed)
+            return False
         try:
             saved = self._service.save(self._patient.id, session)
         except ValidationError as error:

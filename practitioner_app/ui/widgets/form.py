@@ -18,6 +18,8 @@ class MessageBoard:
     def __init__(self) -> None:
         self.labels: dict[str, FieldMessage] = {}
         self.widgets: dict[str, QWidget] = {}
+        #: Path → the field's name as its caption shows it (for messages about typing).
+        self.captions: dict[str, str] = {}
 
     def add_row(self, form: QFormLayout, label: str, widget: QWidget, path: str) -> FieldMessage:
         box = QWidget()
@@ -32,12 +34,27 @@ class MessageBoard:
         form.addRow(caption, box)
         self.labels[path] = message
         self.widgets[path] = widget
+        self.captions[path] = label.replace("&", "")
         return message
 
-    def add_label(self, path: str, message: FieldMessage, widget: QWidget | None = None) -> None:
+    def add_label(self, path: str, message: FieldMessage, widget: QWidget | None = None,
+                  caption: str = "") -> None:
         self.labels[path] = message
         if widget is not None:
             self.widgets[path] = widget
+        if caption:
+            self.captions[path] = caption
+
+    def typing_problems(self) -> list[Problem]:
+        """A problem for each field whose typed text is not taken (a date or time that is
+        not one), named by its caption: nothing may be saved with it."""
+        problems = []
+        for path, widget in self.widgets.items():
+            check = getattr(widget, "typing_problem", None)
+            message = check(self.captions.get(path) or path) if check else None
+            if message:
+                problems.append(Problem(path, message))
+        return problems
 
     def forget(self, prefix: str) -> None:
         """Drop the labels of rows that are rebuilt (e.g. `screen[` when the questions
@@ -45,6 +62,7 @@ class MessageBoard:
         for path in [p for p in self.labels if p.startswith(prefix)]:
             self.labels.pop(path)
             self.widgets.pop(path, None)
+            self.captions.pop(path, None)
 
     def label_for(self, path: str) -> str | None:
         while path:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -39,6 +41,39 @@ ROW_STYLE = {
     ScreenSeverity.STOP: "#screenRow { background: #fdecea; }",
     ScreenSeverity.CAUTION: "#screenRow { background: #fff6e5; }",
 }
+
+
+class AnswerButton(QRadioButton):
+    """Yes or No of one question. Arrow keys move between the pair as usual (ticking the
+    button moved to) but never wrap round: from No no key leads to Yes except Left or
+    Up, and from Yes none leads back past it. A button with `confirm` set is not ticked
+    by the user directly: `confirm_requested` is emitted instead, and whoever asks
+    ticks it (`setChecked`) once the answer is confirmed."""
+
+    confirm_requested = Signal()
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.before: AnswerButton | None = None
+        self.after: AnswerButton | None = None
+        self.confirm = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        key = event.key()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Right, Qt.Key.Key_Down):
+            target = (self.before if key in (Qt.Key.Key_Left, Qt.Key.Key_Up)
+                      else self.after)
+            if target is not None and target.isEnabled():
+                target.setFocus(Qt.FocusReason.TabFocusReason)
+                target.click()
+            return  # at either end: nothing, rather than Qt's wrap round the pair
+        super().keyPressEvent(event)
+
+    def nextCheckState(self) -> None:  # noqa: N802 - Qt's name
+        if self.confirm and not self.isChecked():
+            self.confirm_requested.emit()
+            return
+        super().nextCheckState()
 
 
 def _plain(text: str) -> QLabel:
@@ -67,8 +102,11 @@ class ScreenRow:
         self.severity.setToolTip(
             "Answered Yes, this blocks the needling step today." if not caution else
             "Answered Yes, going ahead needs a written reason, kept with the session.")
-        self.yes = QRadioButton("Yes")
-        self.no = QRadioButton("No")
+        self.yes = AnswerButton("Yes")
+        self.no = AnswerButton("No")
+        self.yes.after, self.no.before = self.no, self.yes
+        # A stop answered Yes blocks the session: asked once more, so a slip cannot.
+        self.yes.confirm = answer.severity is ScreenSeverity.STOP
         # Exclusive, and both unticked until the question is answered: "not asked yet"
         # must never look like "No".
         self.answer_group = QButtonGroup()
@@ -82,7 +120,7 @@ class ScreenRow:
         self.override_reason.setPlaceholderText(
             f"Reason for going ahead despite “{answer.item}” (required)")
         self.messages = {name: FieldMessage() for name in ("present", "override_reason",
-                                                           "note")}
+                                                           "last_occurrence", "note")}
         if answer.present is not None:
             (self.yes if answer.present else self.no).setChecked(True)
         self.last_occurrence.set_value(answer.last_occurrence)
@@ -124,6 +162,8 @@ class ScreenPage(QWidget):
         super().__init__(parent)
         self.board = board
         self.rows: list[ScreenRow] = []
+        #: The open "answer Yes to a stop?" question, if any.
+        self.confirm_box: QMessageBox | None = None
         outer = QVBoxLayout(self)
         heading = QLabel(self.title)
         heading.setStyleSheet("font-size: 16pt; font-weight: 600;")
@@ -196,11 +236,13 @@ class ScreenPage(QWidget):
         for name, message in row.messages.items():
             column.addWidget(message)
             widget = {"present": row.yes, "override_reason": row.override_reason,
-                      "note": row.note}[name]
-            self.board.add_label(f"screen[{i}].{name}", message, widget)
+                      "last_occurrence": row.last_occurrence, "note": row.note}[name]
+            caption = {"last_occurrence": f"Last occurrence of “{answer.item}”"}.get(name, "")
+            self.board.add_label(f"screen[{i}].{name}", message, widget, caption)
         self.grid.addWidget(messages, top + 2, 0, 1, span)
         row.cells = [row.frame, question, row.severity, choice, row.last_occurrence,
                      row.note, row.override_reason, messages]
+        row.yes.confirm_requested.connect(lambda: self.confirm_stop(row))
         for signal in (row.yes.toggled, row.no.toggled, row.note.textChanged,
                        row.override_reason.textChanged, row.last_occurrence.changed):
             signal.connect(lambda *_: self._edited())
@@ -208,6 +250,34 @@ class ScreenPage(QWidget):
 
     def value(self) -> tuple[ScreenAnswer, ...]:
         return tuple(row.value() for row in self.rows)
+
+    def confirm_stop(self, row: ScreenRow) -> QMessageBox:
+        """Ask once more before a stop is answered Yes; No (the default, also Esc) keeps
+        the answer as it was."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Answer Yes to a stop question?",
+            f"“{row.question.item}”: answer Yes?\n\nA stop answered Yes means no "
+            "needling today: the needling step is locked for this session.",
+            QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the clinic's wording
+        yes = box.addButton("&Yes, it applies", QMessageBox.ButtonRole.YesRole)
+        keep = box.addButton("&No, keep the answer", QMessageBox.ButtonRole.NoRole)
+        box.yes_button, box.keep_button = yes, keep
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self.confirm_box = None
+            if box.clickedButton() is yes:
+                row.yes.setChecked(True)
+            self.window().activateWindow()  # back to the row the question was about
+            (row.yes if row.yes.isChecked() else row.no).setFocus()
+
+        box.finished.connect(answered)
+        self.confirm_box = box
+        box.open()
+        return box
 
     def _edited(self) -> None:
         self._sync()

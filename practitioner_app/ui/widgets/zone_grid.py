@@ -1,15 +1,26 @@
-"""One row per treated zone: zone, depth, passes, speed, technique, endpoint, RF, note."""
+"""One row per treated zone: zone, depth, passes, speed, technique, endpoint, RF, note.
+
+Kept safe to type into: each row's zone is also its row heading, so it stays in sight when
+the grid scrolls sideways; Tab walks the cells row by row (never the grid's hidden current
+cell); Add zone puts the cursor in the new row's depth; a space never opens a drop-down
+and the mouse wheel never changes a cell that does not have the focus.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QDoubleSpinBox,
     QHeaderView,
     QLineEdit,
     QSpinBox,
     QTableWidget,
+    QTableWidgetItem,
     QWidget,
 )
 
@@ -42,8 +53,14 @@ class ZoneGrid(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.verticalHeader().setVisible(False)
+        # The zone heads its row, so it stays in sight when the columns scroll sideways.
+        self.verticalHeader().setVisible(True)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Tab moves between the cells' own widgets (see _retab), not the view's current cell.
+        self.setTabKeyNavigation(False)
         self.setMinimumHeight(180)
+        #: Where Tab goes after the last cell (e.g. the Add zone button).
+        self.after: QWidget | None = None
 
     # -- rows -----------------------------------------------------------------------------
     def add_row(self, row: ZoneTreatment | None = None) -> int:
@@ -66,13 +83,89 @@ class ZoneGrid(QTableWidget):
         for column, widget in enumerate(widgets):
             self.setCellWidget(index, column, widget)
             self._watch(widget)
+            self._guard(widget)
+        zone.currentIndexChanged.connect(lambda _i: self._label_rows())
         if row is None:
             used = {self.zone_row(i).zone for i in range(index)}
             free = [z for z in FacialZone if z not in used] or list(FacialZone)
             row = ZoneTreatment(zone=free[0], depth_mm=0.5, passes=2)
         self._load_row(index, row)
+        self._label_rows()
+        self._retab()
         self.changed.emit()
         return index
+
+    def add_row_to_edit(self) -> int:
+        """Add Zone: a new row, with the cursor in its depth, the old depth selected so
+        typing replaces it."""
+        index = self.add_row()
+        self.edit_cell(index, "depth_mm")
+        return index
+
+    def edit_cell(self, row: int, field: str) -> None:
+        widget = self.cell(row, field)
+        self.setCurrentCell(row, FIELD_COLUMN[field])
+        self.scrollTo(self.model().index(row, FIELD_COLUMN[field]))
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(widget, QAbstractSpinBox | QLineEdit):
+            widget.selectAll()
+
+    # -- keeping the place ------------------------------------------------------------------
+    def _label_rows(self) -> None:
+        for i in range(self.rowCount()):
+            zone = self.cell(i, "zone").value()
+            self.setVerticalHeaderItem(i, QTableWidgetItem(zone.label if zone else ""))
+
+    def _guard(self, widget: QWidget) -> None:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus (nor change) by wheel
+        widget.installEventFilter(self)
+        for child in widget.findChildren(QLineEdit):
+            child.installEventFilter(self)
+
+    def _cell_of(self, widget: QObject) -> tuple[int, int] | None:
+        while widget is not None and widget.parent() is not self.viewport():
+            widget = widget.parent()
+        if widget is None:
+            return None
+        index = self.indexAt(widget.geometry().center())
+        return (index.row(), index.column()) if index.isValid() else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            cell = self._cell_of(watched)
+            if cell is not None:  # the view follows the cursor, e.g. to a scrolled-off cell
+                self.setCurrentCell(*cell)
+                self.scrollTo(self.model().index(*cell))
+        elif kind == QEvent.Type.Wheel and not watched.hasFocus():
+            # Scrolling the page over a cell must not change its value.
+            QApplication.sendEvent(self.viewport(), event)
+            return True
+        elif (kind == QEvent.Type.KeyPress and isinstance(watched, QComboBox)
+              and event.key() == Qt.Key.Key_Space):
+            return True  # a space typed for the next text cell must not open the list
+        return super().eventFilter(watched, event)
+
+    def _retab(self) -> None:
+        """Tab order: the grid, then every cell row by row, then `after`."""
+        chain = [self] + [self.cellWidget(r, c) for r in range(self.rowCount())
+                          for c in range(self.columnCount())]
+        if self.after is not None:
+            chain.append(self.after)
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        """Tabbing into the grid lands in its first cell; tabbing back out of the first
+        cell goes on to what comes before the grid."""
+        reason = event.reason()
+        if reason == Qt.FocusReason.TabFocusReason and self.rowCount():
+            self.edit_cell(0, "zone")
+            return
+        if reason == Qt.FocusReason.BacktabFocusReason:
+            self.focusPreviousChild()
+            return
+        super().focusInEvent(event)
 
     def _watch(self, widget: QWidget) -> None:
         for name in ("currentIndexChanged", "valueChanged", "textChanged"):
@@ -87,6 +180,8 @@ class ZoneGrid(QTableWidget):
             rows = [self.currentRow()]
         for r in rows:
             self.removeRow(r)
+        self._label_rows()
+        self._retab()
         self.changed.emit()
 
     def cell(self, row: int, field: str) -> QWidget:
