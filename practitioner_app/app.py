@@ -7,6 +7,7 @@ the event loop and returns the main window, so tests drive the real window.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,9 +20,14 @@ def configure_logging(db_path: Path) -> None:
     """Log warnings and errors to `practitioner-app.log` beside the database, so a fault
     at a clinic can be diagnosed. Records never hold patient values (the engine hides SQL
     parameters)."""
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(db_path.parent / "practitioner-app.log", encoding="utf-8")
+    from .paths import log_path
+    from .persistence.safety import PRIVATE_FILE, private_folder
+
+    try:  # both owner-only from the start, like everything else in the data folder
+        private_folder(db_path.parent)
+        os.close(os.open(log_path(db_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                         PRIVATE_FILE))
+        handler = logging.FileHandler(log_path(db_path), encoding="utf-8")
     except OSError:  # a read-only data folder: the app says so itself (ui/startup.py)
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -360,6 +360,7 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
                 f"The backup of {source} failed its integrity check ({'; '.join(problems[:3])}),"
                 " so it was not kept. The database itself may be damaged: check it.")
         os.fsync(claim)
+        claim = _before_rename(claim)
         _place(partial, destination, overwrite)
     except FileExistsError:
         raise
@@ -722,8 +723,9 @@ def make_private(path: Path) -> bool:
 
 def prepare_database_files(database: Path, backups: Path) -> list[Path]:
     """Before the database at `database` is opened: its folder exists (made owner-only
-    when created here; the backups folder is made so by the first backup); a missing database file is created empty and
-    owner-only, because SQLite gives its -wal, -shm and -journal the database's mode;
+    when created here; the backups folder is made so by the first backup); a missing
+    database file is created empty and owner-only, because SQLite gives its -wal, -shm
+    and -journal the database's mode;
     what an older version left readable by others (the database, its side files, its
     lock, the log, the backups folder and every file in it) is made owner-only; and
     what a killed backup, restore or export left in both folders is removed.
@@ -780,15 +782,26 @@ def unfinished_file(target: Path) -> tuple[Path, int]:
     return Path(name), fd
 
 
+def _before_rename(fd: int) -> int:
+    """Windows refuses to rename or delete a file that is open: let go of it there (-1)
+    before it is renamed. Elsewhere the descriptor, and its lock, are kept to the end."""
+    if fcntl is None and fd >= 0:
+        os.close(fd)
+        return -1
+    return fd
+
+
 def _remove_unfinished(partial: Path, fd: int) -> None:
     """Remove `partial` (gone already once renamed) and its side files, then let go of
-    its lock."""
+    its lock (`fd`, or -1 when let go already)."""
+    fd = _before_rename(fd)
     try:
         for name in (partial, *(partial.with_name(partial.name + s) for s in _SIDE_FILES)):
             with contextlib.suppress(OSError):
                 name.unlink(missing_ok=True)
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def claim_folder(folder: Path) -> int | None:
@@ -886,6 +899,7 @@ def write_file(target: Path, data: bytes | str) -> Path:
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
+        fd = _before_rename(fd)
         os.replace(partial, target)
     except OSError as error:
         raise os_storage_error(error, f"the file {target}") from error

@@ -278,3 +278,20 @@ def test_an_older_clinics_open_files_are_made_owner_only_once_and_audited(
                     if e.action == Action.FILES_TIGHTENED]) == 1
     finally:
         services.close()
+
+
+def test_without_flock_as_on_windows_writes_and_backups_leave_nothing_behind(
+        clinic, tmp_path, monkeypatch):
+    """Windows has no flock: the unfinished file is let go before its rename (Windows
+    refuses to rename an open file) and a file still open there cannot be removed, so
+    a leftover is simply removed when the next writer finds it."""
+    from practitioner_app.persistence import safety
+
+    monkeypatch.setattr(safety, "fcntl", None)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "r.csv.unfinished-abcd1234").write_bytes(b"left by a crash")
+    write_file(folder / "r.csv", "a,b\n")
+    made = clinic.backup.back_up(folder / "copy.sqlite3")
+    assert files(folder) == {"r.csv", "copy.sqlite3"}
+    assert (folder / "r.csv").read_bytes() == b"a,b\n" and integrity(made) == ["ok"]
