@@ -315,7 +315,12 @@ def _add_import(commands) -> None:
 
 def _import(services, args) -> int:
     from .services.exchange import InvalidDocument, parse_json
+    from .services.files import is_live_database_file
 
+    if args.file != "-" and is_live_database_file(Path(args.file)):
+        # Reading it would also release SQLite's locks on it (POSIX locks are per process).
+        return _fail(EXIT_INVALID, f"{args.file} is a file of the clinic database itself, "
+                                   "not an exported document; nothing was imported")
     try:
         text = _read_input(args.file)
     except FileNotFoundError:

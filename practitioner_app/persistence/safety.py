@@ -687,7 +687,9 @@ def live_database_files() -> set[Path]:
             for db in _live for suffix in ("", *_SIDE_FILES, ".lock")}
 
 
-def _is_live(path: Path) -> bool:
+def is_live_database_file(path: Path) -> bool:
+    """Whether `path` is one of `live_database_files()`: never to be opened, read or
+    written by anything but SQLite."""
     try:
         resolved = Path(path).resolve()
     except OSError:
@@ -885,7 +887,7 @@ def write_file(target: Path, data: bytes | str) -> Path:
     target = Path(target)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if _is_live(target):
+    if is_live_database_file(target):
         raise StorageReadOnly(f"{target} is a file of the clinic database itself; choose "
                               "another name. Nothing was written.")
     with contextlib.suppress(OSError):

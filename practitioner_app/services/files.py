@@ -11,10 +11,11 @@ from ..persistence.safety import (
     PRIVATE_FILE,
     PRIVATE_FOLDER,
     StorageError,
+    is_live_database_file,
     live_database_files,
     private_folder,
     write_file,
 )
 
-__all__ = ["PRIVATE_FILE", "PRIVATE_FOLDER", "StorageError", "live_database_files",
-           "private_folder", "write_file"]
+__all__ = ["PRIVATE_FILE", "PRIVATE_FOLDER", "StorageError", "is_live_database_file",
+           "live_database_files", "private_folder", "write_file"]

@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractFileIconProvider
 from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QFileSystemModel, QMessageBox, QWidget
 
-from ..services.files import live_database_files
+from ..services.files import is_live_database_file
 
 #: SQLite's own files beside a database: never something to choose.
 SIDE_FILE_ENDINGS = ("-wal", "-shm", "-journal")
@@ -72,13 +72,7 @@ class NameOnlyIconProvider(QFileIconProvider):
 def is_database_file(path: str | Path) -> bool:
     """Whether `path` is a file of a database this process has open, or any SQLite side
     file: one the app must never open itself."""
-    path = Path(path)
-    if path.name.endswith(SIDE_FILE_ENDINGS):
-        return True
-    try:
-        return path.resolve() in live_database_files()
-    except OSError:
-        return False
+    return Path(path).name.endswith(SIDE_FILE_ENDINGS) or is_live_database_file(Path(path))
 
 
 class HideDatabaseFiles(QSortFilterProxyModel):

@@ -295,3 +295,10 @@ def test_without_flock_as_on_windows_writes_and_backups_leave_nothing_behind(
     made = clinic.backup.back_up(folder / "copy.sqlite3")
     assert files(folder) == {"r.csv", "copy.sqlite3"}
     assert (folder / "r.csv").read_bytes() == b"a,b\n" and integrity(made) == ["ok"]
+
+
+def test_import_refuses_the_databases_own_files_without_reading_them(capsys, clinic, db_path):
+    for name in (db_path.name, db_path.name + "-wal"):
+        status, _out, err = cli(capsys, db_path, "import", str(db_path.with_name(name)))
+        assert status == 3 and "clinic database itself" in err, err
+    assert counts(db_path)["patients"] == 3 and integrity(db_path) == ["ok"]
