@@ -36,8 +36,10 @@ class AccessControl:
     def add_actions(self, file_menu: QMenu, clinic_menu: QMenu) -> None:
         """File ▸ Lock now, Clinic ▸ Practitioners…, Audit trail… and Audit anchor…"""
         from .actions import action
+        from .lock_key import LockKey
 
         self.lock_action = action(self.window, "&Lock now", self.lock_now, "Ctrl+L")
+        LockKey(self.lock_action)  # Ctrl+L also locks from a dialog, the session editor's
         file_menu.insertAction(file_menu.actions()[0] if file_menu.actions() else None,
                                self.lock_action)
         self.practitioners_action = action(self.window, "&Practitioners…",

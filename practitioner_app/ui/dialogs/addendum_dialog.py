@@ -36,7 +36,7 @@ class AddendumDialog(QDialog):
         self.reason.setPlaceholderText("e.g. Depth misrecorded")
         self.text = text_box(6)
         self.board.add_row(form, "&Reason", self.reason, "reason")
-        self.board.add_row(form, "&Addendum", self.text, "text")
+        self.board.add_row(form, "Addendum &text", self.text, "text")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add_button = self.buttons.addButton("Add &addendum",
                                                  QDialogButtonBox.ButtonRole.AcceptRole)

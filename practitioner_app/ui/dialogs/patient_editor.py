@@ -69,7 +69,7 @@ class PatientEditorDialog(QDialog):
         f = groups["identity"]
         self.number = QLineEdit()
         self.number.setPlaceholderText("e.g. P000123")
-        b.add_row(f, "Patient &number", self.number, "number")
+        b.add_row(f, "Patient n&umber", self.number, "number")
         self.full_name = QLineEdit()
         b.add_row(f, "Full &name", self.full_name, "full_name")
         # Typed, never pre-filled: a default date would be saved unnoticed.

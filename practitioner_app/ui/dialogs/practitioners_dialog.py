@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.accounts import IDLE_MINUTES_RANGE
 from ...domain.errors import DomainError, Problem, ValidationError
+from ..confirm import confirm
 from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard
 from ..widgets.tables import fill, read_only_table
@@ -42,11 +44,16 @@ class PractitionersDialog(QDialog):
         self._services = services
         self.setWindowTitle("Practitioners")
         self.table = read_only_table(COLUMNS)
-        self.toggle_button = QPushButton("De&activate / reactivate")
+        self.table.currentCellChanged.connect(lambda *_cells: self._name_toggle())
+        # Each act asks first (`confirmation`); Enter acts only where one types (below),
+        # so no button is the default and none acts on a stray Enter.
+        self.toggle_button = QPushButton("Deac&tivate…")
         self.reset_button = QPushButton("&Reset password…")
+        self.confirmation = None
         self.new_password = QLineEdit()
         self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_password.setPlaceholderText("new password for the selected account")
+        self.new_password.returnPressed.connect(self.reset_selected_password)
         self.toggle_button.clicked.connect(self.toggle_selected)
         self.reset_button.clicked.connect(self.reset_selected_password)
         row = QHBoxLayout()
@@ -63,14 +70,16 @@ class PractitionersDialog(QDialog):
         self.registration_number = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.is_admin = QCheckBox("Administrator")
+        self.is_admin = QCheckBox("Ad&ministrator")
         for label, widget, path in (
-            ("Username", self.username, "username"), ("Full name", self.full_name, "full_name"),
-            ("Role or title", self.role_title, "role_title"),
-            ("Registration number", self.registration_number, "registration_number"),
-            ("Password", self.password, "password"), ("", self.is_admin, "is_admin"),
+            ("&Username", self.username, "username"), ("&Full name", self.full_name, "full_name"),
+            ("R&ole or title", self.role_title, "role_title"),
+            ("Re&gistration number", self.registration_number, "registration_number"),
+            ("&Password", self.password, "password"), ("", self.is_admin, "is_admin"),
         ):
             self.board.add_row(form, label, widget, path)
+            if isinstance(widget, QLineEdit):
+                widget.returnPressed.connect(self.add)
         self.add_button = QPushButton("&Add practitioner")
         self.add_button.clicked.connect(self.add)
         form.addRow("", self.add_button)
@@ -81,7 +90,7 @@ class PractitionersDialog(QDialog):
         self.idle_minutes.setRange(*IDLE_MINUTES_RANGE)  # nothing else can be chosen
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setValue(services.security.idle_minutes())
-        self.save_idle_button = QPushButton("Save")
+        self.save_idle_button = QPushButton("Sa&ve")
         self.save_idle_button.clicked.connect(self.save_idle_minutes)
         idle_row = QHBoxLayout()
         idle_row.addWidget(self.idle_minutes)
@@ -98,7 +107,9 @@ class PractitionersDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         layout.addWidget(close)
-        self.resize(860, 720)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        self.resize(860, 680)
         self.refresh()
 
     def refresh(self) -> None:
@@ -111,6 +122,12 @@ class PractitionersDialog(QDialog):
     def _selected(self):
         row = self.table.currentRow()
         return self.users[row] if 0 <= row < len(self.users) else None
+
+    def _name_toggle(self) -> None:
+        """The button says what it will do to the selected account."""
+        user = self._selected()
+        self.toggle_button.setText("Reac&tivate…" if user and not user.active
+                                   else "Deac&tivate…")
 
     def _say(self, error: Exception | None, done: str = "") -> None:
         if error is None:
@@ -131,28 +148,57 @@ class PractitionersDialog(QDialog):
         except DomainError as error:
             self.board.show([Problem("username", str(error))])
             return
+        added = self.username.text().strip().lower()
         self.board.show([])
+        self._say(None, f"{added} was added.")  # and an older message goes
         for box in (self.username, self.full_name, self.role_title, self.registration_number,
                     self.password):
             box.clear()
+        self.is_admin.setChecked(False)
         self.refresh()
 
-    def toggle_selected(self) -> None:
+    def toggle_selected(self) -> QMessageBox | None:
+        """Ask, then deactivate (or reactivate) the selected account."""
         user = self._selected()
         if user is None:
-            return
+            self._say(ValueError("Select an account in the list first."))
+            return None
+        if user.active:
+            text = (f"Deactivate {user.full_name} ({user.username})?\n\nThey can no longer "
+                    "sign in; the records they wrote keep their name. An administrator can "
+                    "reactivate the account later.")
+            act = "Deactivate"
+        else:
+            text = f"Reactivate {user.full_name} ({user.username})? They can sign in again."
+            act = "Reactivate"
+        self.confirmation = confirm(self, f"{act} account", text, act,
+                                    lambda: self._set_active(user))
+        return self.confirmation
+
+    def _set_active(self, user) -> None:
         try:
             self._services.accounts.set_active(user.id, not user.active)
         except DomainError as error:
             self._say(error)
             return
         self._say(None, f"{user.username} is now {'deactivated' if user.active else 'active'}.")
+        row = self.table.currentRow()
         self.refresh()
+        self.table.setCurrentCell(row, 0)
 
-    def reset_selected_password(self) -> None:
+    def reset_selected_password(self) -> QMessageBox | None:
+        """Ask, then give the selected account the new password typed."""
         user = self._selected()
         if user is None:
-            return
+            self._say(ValueError("Select an account in the list first."))
+            return None
+        self.confirmation = confirm(
+            self, "Reset password", f"Replace the password of {user.full_name} "
+            f"({user.username})? Their old password stops working at once.",
+            "Reset password", lambda: self._set_password(user))
+        return self.confirmation
+
+    def _set_password(self, user) -> None:
         try:
             self._services.accounts.set_password(user.id, self.new_password.text())
         except DomainError as error:

@@ -80,7 +80,7 @@ class PatientPanel(QWidget):
         # Consent and archive state: filled by show_consents() and show_patient().
         self.treatment_consent = _plain()
         self.photo_consent = _plain()
-        self.record_consent_button = QPushButton("Record &consent…")
+        self.record_consent_button = QPushButton("Record consen&t…")
         self.record_consent_button.clicked.connect(self.consent_requested.emit)
         self.details.addRow("Treatment consent", self.treatment_consent)
         self.details.addRow("Photo consent", self.photo_consent)
@@ -92,7 +92,7 @@ class PatientPanel(QWidget):
         self.open_session_button = QPushButton("&Open session")
         self.session_report_button = QPushButton("Session &report…")
         self.aftercare_button = QPushButton("&Aftercare sheet…")
-        self.summary_button = QPushButton("Patient &summary…")
+        self.summary_button = QPushButton("Patient s&ummary…")
         self.session_report_button.clicked.connect(lambda: self._report_current("session"))
         self.aftercare_button.clicked.connect(lambda: self._report_current("aftercare"))
         self.summary_button.clicked.connect(lambda: self.report_requested.emit("summary", 0))

@@ -15,6 +15,7 @@ def read_only_table(columns: Sequence[str], *, stretch_last: bool = False) -> QT
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move within it)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(stretch_last)
