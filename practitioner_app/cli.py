@@ -369,11 +369,17 @@ def _add_patients(commands) -> None:
         "'lukasz' finds 'Łukasz'.\n\n"
         "example:\n  practitioner-app patients list nowak")
     listing.add_argument("query", metavar="QUERY", nargs="?", default="",
-                         help="words to look for in names and numbers (default: all)")
+                         help="words to look for in names and numbers, at most 200 "
+                              "characters (default: all)")
     listing.set_defaults(handler=_patients_list)
 
 
 def _patients_list(services, args) -> int:
+    from .domain.errors import Problem, ValidationError
+    from .domain.patient import search_too_long
+
+    if too_long := search_too_long(args.query):  # answered by run() with exit status 3
+        raise ValidationError([Problem("QUERY", too_long)])
     ids = services.patients.search(args.query)
     if not ids:
         print("No patients found.", file=sys.stderr)

@@ -2,12 +2,15 @@
 
 `to_plain` is deterministic (field order, enum-declaration order for sets), so the same
 record always gives the same document. `from_plain` never raises on bad input: it returns
-the record or every problem found, each with the JSON path of the offending value.
+the record or every problem found, each with the JSON path of the offending value. Text
+must be storable (no lone surrogates), a number must fit a float where one is wanted, and
+a JSON number too large to read (`UnreadableNumber`) is named at its path.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from datetime import date, datetime, time
@@ -21,6 +24,22 @@ T = TypeVar("T")
 
 #: Fields that are database bookkeeping, not part of the record.
 DATABASE_FIELDS = frozenset({"id", "patient_id"})
+#: Longest value quoted back in a message; the rest is elided.
+_SHOWN_MAX = 60
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UnreadableNumber:
+    """A number in a document that cannot be read as one: more digits than Python converts
+    (4,300), or beyond the largest float (about 1.8e308), or NaN/Infinity, which JSON does
+    not have. The parser puts it where the number was, so the codec names its path."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        if len(self.text) > _SHOWN_MAX:
+            return f"a number of {len(self.text):,} characters"
+        return self.text
 
 
 def to_plain(record: Any) -> Any:
@@ -58,6 +77,17 @@ def from_plain(cls: type[T], data: Any, path: str = "$") -> tuple[T | None, list
     return (None if problems else value), problems
 
 
+def shown(value: Any) -> str:
+    """`value` as quoted back in a message: its repr, cut short when long (a document may
+    hold a megabyte where a number belongs)."""
+    if isinstance(value, int) and value.bit_length() > 200:  # its repr: long, or refused
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)):,} digits"
+    text = repr(value)
+    if len(text) <= _SHOWN_MAX:
+        return text
+    return f"{text[:_SHOWN_MAX]}… ({len(text):,} characters)"
+
+
 def _decode(tp: Any, data: Any, path: str, problems: list[Problem]) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -77,26 +107,35 @@ def _decode(tp: Any, data: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(tp, type) and issubclass(tp, Enum):
         try:
             return tp(data)
-        except ValueError:
+        except (TypeError, ValueError):
             allowed = ", ".join(str(m.value) for m in tp)
-            problems.append(Problem(path, f"must be one of: {allowed}; got {data!r}."))
+            problems.append(Problem(path, f"must be one of: {allowed}; got {shown(data)}."))
             return None
     if tp is bool:
         if not isinstance(data, bool):
-            problems.append(Problem(path, f"must be true or false; got {data!r}."))
+            problems.append(Problem(path, f"must be true or false; got {shown(data)}."))
         return data
     if tp is int:
         if isinstance(data, bool) or not isinstance(data, int):
-            problems.append(Problem(path, f"must be a whole number; got {data!r}."))
+            problems.append(Problem(path, f"must be a whole number; got {shown(data)}."))
         return data
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, int | float):
-            problems.append(Problem(path, f"must be a number; got {data!r}."))
+            problems.append(Problem(path, f"must be a number; got {shown(data)}."))
             return data
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # a whole number beyond the largest float
+            problems.append(Problem(path, "must be a number of at most 1.8e308; got "
+                                          f"{shown(data)}."))
+            return None
     if tp is str:
         if not isinstance(data, str):
-            problems.append(Problem(path, f"must be text; got {data!r}."))
+            problems.append(Problem(path, f"must be text; got {shown(data)}."))
+        elif (bad := _lone_surrogate(data)) is not None:
+            problems.append(Problem(path, f"must be text; character {bad + 1:,} is "
+                                          f"{data[bad]!r}, half of a UTF-16 pair, which "
+                                          "is not a character."))
         return data
     if tp in (date, time, datetime):
         example = {date: "YYYY-MM-DD", time: "HH:MM:SS", datetime: "YYYY-MM-DDTHH:MM:SS"}[tp]
@@ -106,9 +145,26 @@ def _decode(tp: Any, data: Any, path: str, problems: list[Problem]) -> Any:
                 raise ValueError  # a date field given a timestamp
             return value
         except (TypeError, ValueError):
-            problems.append(Problem(path, f"must be a {tp.__name__} as {example}; got {data!r}."))
+            problems.append(Problem(path, f"must be a {tp.__name__} as {example}; "
+                                          f"got {shown(data)}."))
             return None
     raise TypeError(f"no decoder for {tp!r}")  # a programming error, not bad input
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where `text` holds half of a UTF-16 surrogate pair (JSON's "\\ud800" alone), which
+    no database or file can store as UTF-8; None when it holds none."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
+
+
+def _key_shown(key: str) -> str:
+    """An unknown key as named in a path: printable whatever it holds, cut short."""
+    text = key.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= _SHOWN_MAX else f"{text[:_SHOWN_MAX]}…"
 
 
 def _decode_dataclass(cls: type, data: Any, path: str, problems: list[Problem]) -> Any:
@@ -119,7 +175,7 @@ def _decode_dataclass(cls: type, data: Any, path: str, problems: list[Problem]) 
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in DATABASE_FIELDS}
     for key in data:
         if key not in fields:
-            problems.append(Problem(f"{path}.{key}", "is not a known field."))
+            problems.append(Problem(f"{path}.{_key_shown(key)}", "is not a known field."))
     kwargs = {}
     before = len(problems)
     for name, f in fields.items():

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .enums import Concern, Fitzpatrick, Sex
+from .guidance import NAME_MAX
 from .ids import PatientId
 
 
@@ -57,6 +58,19 @@ def search_key(text: str) -> str:
 
 
 _STROKES = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ß": "ss"})
+
+#: Longest search text, in characters: as long as the longest name, and far inside what
+#: the database takes in one search (SQLite: LIKE patterns of 50,000 bytes, about 990
+#: words). The search box holds no more; the command line refuses more with a message.
+SEARCH_MAX = NAME_MAX
+
+
+def search_too_long(query: str) -> str | None:
+    """Why `query` cannot be searched for (too long), or None when it can."""
+    if len(query) <= SEARCH_MAX:
+        return None
+    return (f"A search may hold at most {SEARCH_MAX} characters (a name is at most "
+            f"{SEARCH_MAX}); this one has {len(query):,}.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.audit import Action
-from ..domain.codec import from_plain, to_plain
+from ..domain.codec import UnreadableNumber, from_plain, shown, to_plain
 from ..domain.course import Course, validate_course
 from ..domain.enums import SessionStatus
 from ..domain.errors import (
@@ -77,14 +79,56 @@ def dumps(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+#: Deepest nesting of objects and lists a document may have. A patient document needs
+#: about 6 levels; Python's parser recurses once a level and fails near 1,000.
+MAX_NESTING = 64
+#: Longest number a document may hold, in characters: Python converts at most 4,300
+#: digits to a whole number; anything longer is named where it stands, not read.
+MAX_NUMBER_CHARS = 4300
+#: A string (its closing quote optional, so an unclosed one ends the scan in linear time)
+#: or a bracket.
+_NESTING_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
 def parse_json(text: str) -> Any:
-    """`text` as JSON; raises InvalidDocument naming the line and column of a syntax error."""
+    """`text` as JSON; raises InvalidDocument naming the line and column of a syntax error,
+    or the limit a document exceeds (MAX_NESTING). A number JSON allows but Python cannot
+    hold (too many digits, beyond 1.8e308; also NaN and Infinity, which JSON does not
+    allow) is left in place as an UnreadableNumber, which the codec names by its path."""
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise InvalidDocument([Problem(
+            "$", f"The document nests objects and lists {depth:,} levels deep; at most "
+                 f"{MAX_NESTING} are allowed (a patient document needs about 6).")])
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_whole_number, parse_float=_number,
+                          parse_constant=UnreadableNumber)
     except json.JSONDecodeError as error:
         raise InvalidDocument([Problem(
             "$", f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
         )]) from None
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of [ and { in `text`, brackets inside strings not counted."""
+    depth = deepest = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in "]}":
+            depth -= 1
+    return deepest
+
+
+def _whole_number(digits: str) -> int | UnreadableNumber:
+    return int(digits) if len(digits) <= MAX_NUMBER_CHARS else UnreadableNumber(digits)
+
+
+def _number(text: str) -> float | UnreadableNumber:
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    return value if math.isfinite(value) else UnreadableNumber(text)
 
 
 class ExchangeService(Service):
@@ -268,14 +312,14 @@ def _envelope_problems(document: Any) -> tuple[list[Problem], bool]:
     problems = []
     if "format" in document and document["format"] != FORMAT:
         problems.append(Problem(
-            "$.format", f"must be {FORMAT!r}; got {document['format']!r}. "
+            "$.format", f"must be {FORMAT!r}; got {shown(document['format'])}. "
             "This file is not a practitioner-app patient export."))
     version = document.get("version")
     if "version" in document and (isinstance(version, bool) or version not in SUPPORTED_VERSIONS):
         *earlier, last = (str(v) for v in SUPPORTED_VERSIONS)
         supported = f"{', '.join(earlier)} or {last}" if earlier else last
         problems.append(Problem(
-            "$.version", f"must be {supported}; got {version!r}. This program reads version "
+            "$.version", f"must be {supported}; got {shown(version)}. This program reads version "
                          f"{supported} documents; a newer version of the app may have written "
                          "this one."))
     problems += [Problem(f"$.{key}", "is required.")

@@ -124,12 +124,14 @@ class MainWindow(QMainWindow):
             QWidget,
         )
 
+        from ..domain.patient import SEARCH_MAX
         from .models.patient_table_model import PatientTableModel
         from .widgets.patient_panel import PatientPanel
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or patient number")
         self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(SEARCH_MAX)  # a pasted page is cut, never searched whole
         self.show_archived = QCheckBox("Show archived patients")
         self.patients = PatientTableModel(
             lambda query: self.services.patients.search(
