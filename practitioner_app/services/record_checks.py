@@ -33,6 +33,9 @@ from ..persistence import triggers
 def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
     if not _has_table(con, "audit_log"):
         return []
+    # The id counter first: an entry the app appends between the two reads then only
+    # adds to the entries read, instead of looking like one removed from the end.
+    row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     entries = [
         AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
                    r[8])

@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def patient(services):
-    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Nurse prescriber",
+    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Aesthetic nurse prescriber",
                                          "NMC 12A3456B", PASSWORD)
     services.accounts.sign_in("jroe", PASSWORD)
     return services.patients.register(a_patient())

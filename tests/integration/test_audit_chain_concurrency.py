@@ -38,7 +38,7 @@ ROUNDS = 3
 
 @pytest.fixture
 def recorded(services):
-    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Nurse prescriber",
+    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Aesthetic nurse prescriber",
                                          "NMC 12A3456B", PASSWORD)
     patient = services.patients.register(a_patient())
     return services.sessions.save(patient.id, a_full_session())
@@ -78,3 +78,54 @@ def test_ten_report_commands_at_once_are_all_written_audited_and_chained(
 
     assert main(["--db", str(db_path), "audit", "verify"]) == EXIT_OK
     assert "The audit trail holds" in capsys.readouterr().out
+
+
+# -- a check that reads while others append ------------------------------------------------
+def test_an_entry_appended_while_verify_reads_is_not_taken_for_a_removal(services, recorded,
+                                                                        db_path):
+    from sqlalchemy import event
+
+    from practitioner_app.services.container import open_services
+
+    other = open_services(db_path)  # another workstation, appending between two reads
+    reads: list[str] = []
+
+    def append_between_reads(_conn, _cursor, statement, *_args) -> None:
+        if "audit_log" in statement or "sqlite_sequence" in statement:
+            reads.append(statement)
+            if len(reads) == 1:
+                other.audit.log(Action.LOCKED)
+
+    event.listen(services._database.engine, "after_cursor_execute", append_between_reads)
+    try:
+        count, problem = services.audit.verify()
+    finally:
+        event.remove(services._database.engine, "after_cursor_execute", append_between_reads)
+        other.close()
+    assert len(reads) == 2 and problem is None
+
+
+def test_an_entry_appended_while_check_reads_is_not_taken_for_a_removal(services, recorded,
+                                                                       db_path):
+    import sqlite3
+
+    from practitioner_app.services.container import open_services
+    from practitioner_app.services.record_checks import audit_chain_problems
+
+    other = open_services(db_path)
+    reads: list[str] = []
+
+    def append_before_second_read(statement: str) -> None:
+        if "FROM audit_log ORDER BY id" in statement or "sqlite_sequence" in statement:
+            reads.append(statement)
+            if len(reads) == 2:
+                other.audit.log(Action.LOCKED)
+
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    con.set_trace_callback(append_before_second_read)
+    try:
+        problems = audit_chain_problems(con)
+    finally:
+        con.close()
+        other.close()
+    assert len(reads) == 2 and problems == []
