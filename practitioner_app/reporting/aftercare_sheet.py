@@ -16,7 +16,7 @@ from practitioner_app.domain.enums import DeviceType, FacialZone
 from practitioner_app.domain.session import TreatmentSession
 
 from . import styles
-from .blocks import boxed, para
+from .blocks import boxed, integrity_warnings, para
 from .data import AftercareSheetData
 from .document import pdf_builder, render
 from .page import PageFurniture
@@ -56,6 +56,7 @@ def build_aftercare_sheet(data: AftercareSheetData) -> bytes:
     )
     story: list[Flowable] = [
         para("Looking after your skin after microneedling", styles.PATIENT_TITLE),
+        *integrity_warnings([data.integrity_warning]),
         para("Your treatment", styles.PATIENT_HEADING),
         *[para(sentence, styles.PATIENT_BODY) for sentence in treatment_sentences(session)],
     ]

@@ -39,10 +39,13 @@ class PatientSummaryData:
     patient: Patient
     sessions: tuple[TreatmentSession, ...]
     generated_at: datetime
+    #: One line per signed session whose digest no longer matches: printed on page 1.
+    integrity_warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept any sequence from callers but keep the record immutable.
         object.__setattr__(self, "sessions", tuple(self.sessions))
+        object.__setattr__(self, "integrity_warnings", tuple(self.integrity_warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +56,5 @@ class AftercareSheetData:
     patient: Patient
     session: TreatmentSession
     generated_at: datetime
+    #: Set when the signed session no longer matches its signature: printed on top.
+    integrity_warning: str = ""

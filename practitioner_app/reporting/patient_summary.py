@@ -14,7 +14,15 @@ from practitioner_app.domain.enums import Concern
 from practitioner_app.domain.session import TreatmentSession
 
 from . import styles
-from .blocks import data_table, field_grid, full_width_fields, para, patient_identity, pih_caution
+from .blocks import (
+    data_table,
+    field_grid,
+    full_width_fields,
+    integrity_warnings,
+    para,
+    patient_identity,
+    pih_caution,
+)
 from .data import PatientSummaryData
 from .depth_chart import depth_chart
 from .document import pdf_builder, render
@@ -41,7 +49,9 @@ def build_patient_summary(data: PatientSummaryData) -> bytes:
         patient_fields=patient_line(data.patient),
         generated_at=data.generated_at,
     )
-    story = [*_patient(data, sessions), *_chart(sessions), *_session_table(sessions)]
+    title, subtitle, *details = _patient(data, sessions)
+    story = [title, subtitle, *integrity_warnings(data.integrity_warnings), *details,
+             *_chart(sessions), *_session_table(sessions), *_imported(sessions)]
     return render(story, furniture)
 
 
@@ -120,6 +130,27 @@ def _session_table(sessions: list[TreatmentSession]) -> list[Flowable]:
     return [heading, table]
 
 
+def _imported_signature(session: TreatmentSession):
+    return session.signature.imported if session.signature is not None else None
+
+
+def _imported(sessions: list[TreatmentSession]) -> list[Flowable]:
+    """Signatures made in another database: who signed, where they came from, when and
+    by whom they were imported."""
+    fields = []
+    for number, session in enumerate(sessions, start=1):
+        imported = _imported_signature(session)
+        if imported is not None:
+            fields.append((f"Session {number}, {fmt_date(session.session_date)}",
+                           f"Signed by {session.signature.signer_name} on "
+                           f"{fmt_datetime(session.signature.signed_at)}; imported from "
+                           f"{imported.source} on {fmt_datetime(imported.imported_at)} by "
+                           f"{imported.imported_by}"))
+    if not fields:
+        return []
+    return [para("Imported signatures", styles.SECTION), full_width_fields(fields)]
+
+
 def _session_row(number: int, session: TreatmentSession) -> list[str]:
     needling = session.needling
     device = needling.device_type.label if needling.device_type else ""
@@ -130,5 +161,5 @@ def _session_row(number: int, session: TreatmentSession) -> list[str]:
     return [
         str(number), fmt_date(session.session_date), device, ", ".join(zones),
         fmt_depth(session.deepest_mm), session.serum.product, session.practitioner_name,
-        session.status.label,
+        session.status.label + (" (imported)" if _imported_signature(session) else ""),
     ]

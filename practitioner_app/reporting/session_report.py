@@ -23,6 +23,8 @@ from .blocks import (
     data_table,
     field_grid,
     full_width_fields,
+    imported_signature_fields,
+    integrity_warnings,
     para,
     patient_identity,
     pih_caution,
@@ -125,11 +127,16 @@ def _electronic_signature(session: TreatmentSession) -> list[Flowable]:
     sig = session.signature
     if sig is None:
         return []
-    return [Spacer(1, 3 * mm), para("Sign-off: signed electronically", styles.SECTION),
+    # A signature made in another database says so, with where it came from: this
+    # clinic did not see it made.
+    heading = ("Sign-off: imported signature" if sig.imported is not None
+               else "Sign-off: signed electronically")
+    return [Spacer(1, 3 * mm), para(heading, styles.SECTION),
             field_grid([
                 ("Signed by", sig.signer_name), ("Role", sig.signer_role),
                 ("Registration", sig.signer_registration),
                 ("Signed at", fmt_datetime(sig.signed_at)),
+                *imported_signature_fields(sig),
             ]), full_width_fields([("SHA-256", sig.digest)])]
 
 
@@ -158,8 +165,7 @@ def _opening(data: SessionReportData) -> list[Flowable]:
         f"Status: {session.status.label}",
         f"Generated {fmt_datetime(data.generated_at)}") if part)
     identity = patient_identity(data.patient, session.session_date)
-    warning = ([para(data.integrity_warning, styles.VALUE_ALERT)]
-               if data.integrity_warning else [])
+    warning = integrity_warnings([data.integrity_warning])
     patient = data.patient
     return [
         para(TITLE, styles.TITLE),

@@ -45,6 +45,10 @@ SECTION = _style(
     "section", fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=4 * mm, spaceAfter=1.5 * mm,
     keepWithNext=1,
 )
+# A heading over a long table: not kept with the whole table (a table that did not fit
+# below went to the next page whole, leaving a half-empty page); blocks.table_start
+# keeps it with the table's first rows instead.
+TABLE_HEADING = _style("table-heading", parent=SECTION, keepWithNext=0)
 STEP_HEADING = _style("step-heading", fontName=BOLD, fontSize=10, leading=12.5)
 LABEL = _style("label", fontSize=7.5, leading=10, textColor=MUTED)
 VALUE = _style("value")

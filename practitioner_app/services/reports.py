@@ -62,12 +62,20 @@ class ReportService(Service):
         return reporting.build_session_report(self.session_report_data(session_id))
 
     def patient_summary_data(self, patient_id: PatientId) -> PatientSummaryData:
+        """The patient and every session; each signed session's digest is checked first."""
         with self._uow() as uow:
             patient = uow.patients.get(patient_id)
             if patient is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             sessions = uow.sessions.for_patient(patient_id)
-        return PatientSummaryData(self._clinic(), patient, tuple(sessions), self._clock())
+        verifier = SessionService(self._uow, self._clock, self._actor)
+        warnings = []
+        for session in sessions:
+            warning = verifier.verify(session.id) if session.signature is not None else None
+            if warning:
+                warnings.append(f"Session of {session.session_date:%d %b %Y}: {warning}")
+        return PatientSummaryData(self._clinic(), patient, tuple(sessions), self._clock(),
+                                  integrity_warnings=tuple(warnings))
 
     def patient_summary(self, patient_id: PatientId) -> bytes:
         """The patient's details and whole series of sessions."""
@@ -76,5 +84,7 @@ class ReportService(Service):
     def aftercare_sheet(self, session_id: SessionId) -> bytes:
         """The aftercare instructions handed to the patient after a session."""
         patient, session, _position = self._session_and_series(session_id)
+        warning = SessionService(self._uow, self._clock, self._actor).verify(session_id)
         return reporting.build_aftercare_sheet(
-            AftercareSheetData(self._clinic(), patient, session, self._clock()))
+            AftercareSheetData(self._clinic(), patient, session, self._clock(),
+                               integrity_warning=warning or ""))

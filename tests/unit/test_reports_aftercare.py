@@ -52,7 +52,7 @@ def test_the_sheet_says_what_was_done_the_next_appointment_and_the_phone():
     assert ("On Friday 20 November 2026 you had microneedling of the forehead and cheeks "
             "with a microneedling pen, up to 1.50 mm deep.") in text
     assert "Your next appointment: Friday 18 December 2026" in text
-    assert "call Bright Skin Clinic on +44 20 7946 0000" in text
+    assert "To reach Bright Skin Clinic, call +44 20 7946 0000" in text
     assert "Ana Martínez" in text
 
 
@@ -65,7 +65,7 @@ def test_without_a_booking_the_sheet_asks_the_patient_to_book():
 def test_without_a_phone_the_sheet_gives_the_email():
     clinic = ClinicProfile(name="Quiet Clinic", email="desk@quiet.example")
     text = all_text(aftercare_sheet(a_patient(), a_full_session(), clinic=clinic))
-    assert "contact Quiet Clinic at desk@quiet.example" in text
+    assert "To reach Quiet Clinic, email desk@quiet.example." in text
 
 
 def test_a_draft_session_still_gives_an_unmarked_patient_copy():
