@@ -215,9 +215,16 @@ def _add_demo(commands) -> None:
         commands, "demo", "add synthetic demo patients and sessions",
         "Add synthetic patients, each with 1-8 treatment sessions 4-6 weeks apart (or M "
         "on average with --sessions-per-patient M), for "
-        "demonstrations, training and load tests. Names come in several scripts (accented "
-        "Latin, Greek, Cyrillic); every device type and facial zone is used, with depths "
-        "inside each zone's typical range; a few latest sessions are left as drafts. "
+        "demonstrations, training and load tests: a believable clinic. Names come in "
+        "many scripts (accented Latin, Greek, Cyrillic, Chinese, Japanese, Korean, "
+        "Arabic) and rarely repeat; every device type and facial zone is used, with "
+        "depths inside each zone's typical range. Each patient has a treatment consent on "
+        "the current consent text (most a photo consent too) and courses (the latest "
+        "open while they still come, so the due list fills); past sessions are signed by "
+        "their practitioner, a few with an addendum, a few left as drafts or awaiting "
+        "signature; a few patients are archived. Every record gets the audit entries the "
+        "app writes. A database without clinic details gets a demo letterhead; one with "
+        "accounts gets an account for each demo practitioner (the password is printed). "
         "Patient numbers continue after the highest existing P-number, so nothing is "
         "overwritten, and everything is written in one transaction. The same seed on the "
         "same day gives the same records. Demo records say 'Demo record' in their "
@@ -245,6 +252,12 @@ def _demo(services, args) -> int:
     print(f"Added {result.patients:,} patients ({result.first_number}-{result.last_number}) "
           f"with {result.sessions:,} sessions and {result.zones:,} treated zones "
           f"in {result.seconds:.1f} s.")
+    print(f"Signed {result.signed:,} sessions ({result.addenda:,} with an addendum); "
+          f"{result.courses:,} courses ({result.open_courses:,} open); "
+          f"{result.consents:,} consents; {result.archived:,} patients archived.")
+    if result.accounts:
+        print(f"Created the demo practitioners' accounts: {', '.join(result.accounts)}; "
+              f"password {result.password}")
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from practitioner_app.domain.patient import Patient
 from . import styles
 from .fonts import REGULAR, needs_fallback
 from .layout import CONTENT_WIDTH, FRAME_HEIGHT
-from .text import clean, escape_text, fmt_date, fmt_datetime, or_dash
+from .text import clean, escape_text, fmt_date, or_dash
 
 #: A (label, value) pair of a field grid; a value may be a ready flowable (e.g. a
 #: highlighted "No") or text, which is escaped.

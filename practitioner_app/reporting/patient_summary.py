@@ -127,7 +127,7 @@ def _session_table(sessions: list[TreatmentSession]) -> list[Flowable]:
     widths[3] = CONTENT_WIDTH - sum(widths)
     rows = [_session_row(number, session) for number, session in enumerate(sessions, start=1)]
     table = data_table([h for h, _ in _COLUMNS], rows, widths, long=True)
-    return [heading, table]
+    return [table_start(), para("Sessions", styles.TABLE_HEADING), table]
 
 
 def _imported_signature(session: TreatmentSession):

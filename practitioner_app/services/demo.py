@@ -12,12 +12,14 @@ patients (PITFALLS 7), and SQLAlchemy's per-row parameter handling cost a third 
 
 from __future__ import annotations
 
+import base64
 import bisect
 import dataclasses
 import functools
 import itertools
 import operator
 import random
+import secrets
 import time as clock_time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..domain.audit import Action
+from ..domain.accounts import User, validate_account
+from ..domain.audit import GENESIS, Action, canonical_details, entry_hash
+from ..domain.clinic import ClinicProfile
+from ..domain.course import DEFAULT_MIN_INTERVAL_DAYS, Course, CourseStatus
 from ..domain.enums import (
     Bleeding,
     Concern,
@@ -52,58 +57,81 @@ from ..domain.session import (
     TreatmentSession,
     ZoneTreatment,
 )
+from ..domain.signing import (
+    Addendum,
+    Consent,
+    Signature,
+    addendum_hash,
+    consent_hash,
+    make_signature,
+    signature_details,
+)
 from ..persistence.mapping import (
     patient_row_values,
     screen_row_values,
     session_row_values,
     zone_row_values,
 )
-from ..persistence.models import PatientRecord, ScreenAnswerRecord, SessionRecord, ZoneRecord
+from ..persistence.models import (
+    AddendumRecord,
+    AuditRecord,
+    ConsentRecord,
+    CourseRecord,
+    PatientRecord,
+    ScreenAnswerRecord,
+    SessionRecord,
+    ZoneRecord,
+)
+from . import accounts
 from .base import Service
+from .clinic import validate_clinic
+from .consents import DEFAULT_VERSION as DEFAULT_CONSENT_VERSION
+from .consents import VERSION_KEY as CONSENT_VERSION_KEY
+from .demo_names import CULTURES
 
 #: Every demo patient's assessment starts with this.
 DEMO_MARK = "Demo record (synthetic)"
 
+# --- The clinic ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPractitioner:
+    """A demo clinician: their account, and the name and role their sessions carry."""
+
+    username: str
+    full_name: str
+    role: str
+    registration: str
+
+    @property
+    def printed_name(self) -> str:
+        return User(0, self.username, self.full_name, self.role, self.registration,
+                    False, True).printed_name
+
+
+PRACTITIONERS = (
+    DemoPractitioner("amelia.hart", "Dr Amelia Hart", "Aesthetic doctor, clinical lead",
+                     "GMC 7012345"),
+    DemoPractitioner("sofia.nikolaou", "Σοφία Νικολάου", "Aesthetic nurse prescriber",
+                     "NMC 09A1234E"),
+    DemoPractitioner("m.wisniewska", "Małgorzata Wiśniewska", "Aesthetic nurse",
+                     "NMC 12B5678W"),
+    DemoPractitioner("s.orlova", "Светлана Орлова", "Dermatology nurse specialist",
+                     "NMC 15C9012O"),
+    DemoPractitioner("tomas.ibanez", "Dr Tomás Ibáñez", "Consultant dermatologist",
+                     "GMC 6123456"),
+    DemoPractitioner("priya.nair", "Priya Nair", "Aesthetic practitioner (Level 7)", ""),
+)
+#: The letterhead a demo database gets when it has none; the name says it is not a clinic.
+DEMO_CLINIC = ClinicProfile(
+    name="Lindenbrook Skin Clinic (demo data)",
+    address="14 Harbour Street\nBrighton BN1 2AB\nUnited Kingdom",
+    phone="+44 1632 960123",
+    email="hello@lindenbrook.example",
+)
+
 # --- Vocabulary -------------------------------------------------------------------------
-# Each naming culture: (female given names, male given names, (male, female) surnames).
-# Several scripts on purpose: accented Latin with Ł ő ş, Greek and Cyrillic, so lists,
-# search, PDFs and exports are exercised with the names real clinics see.
-_CULTURES = (
-    (30, ("Emma", "Olivia", "Sarah", "Grace", "Charlotte", "Siobhán"),
-     ("James", "Oliver", "Thomas", "Daniel", "Seán"),
-     (("Smith", "Smith"), ("O'Neil", "O'Neil"), ("Taylor", "Taylor"), ("Hughes", "Hughes"),
-      ("Brown", "Brown"), ("Fitzgerald", "Fitzgerald"))),
-    (12, ("Łucja", "Małgorzata", "Agnieszka", "Zofia", "Katarzyna"),
-     ("Łukasz", "Paweł", "Michał", "Wojciech", "Jędrzej"),
-     (("Nowak", "Nowak"), ("Wójcik", "Wójcik"), ("Kowalski", "Kowalska"),
-      ("Świętochowski", "Świętochowska"), ("Zieliński", "Zielińska"), ("Łęcki", "Łęcka"))),
-    (8, ("Zsófia", "Réka", "Anikó", "Erzsébet"), ("Zoltán", "Gábor", "László", "Ödön"),
-     (("Őrsi", "Őrsi"), ("Kovács", "Kovács"), ("Szőke", "Szőke"), ("Tóth", "Tóth"))),
-    (8, ("Ayşe", "Şule", "Gülşen", "Elif"), ("Şükrü", "Murat", "Barış", "Çağan"),
-     (("Yılmaz", "Yılmaz"), ("Şahin", "Şahin"), ("Çelik", "Çelik"), ("Öztürk", "Öztürk"))),
-    (12, ("Ana", "Inês", "Hélène", "María José", "Begoña"),
-     ("José", "João", "François", "Íñigo"),
-     (("Martínez", "Martínez"), ("Gonçalves", "Gonçalves"), ("Lefèvre", "Lefèvre"),
-      ("Núñez", "Núñez"), ("Peña", "Peña"))),
-    (14, ("Αικατερίνη", "Ελένη", "Σοφία", "Δέσποινα"),
-     ("Αλέξανδρος", "Γιώργος", "Νικόλαος", "Δημήτρης"),
-     (("Παπαδόπουλος", "Παπαδοπούλου"), ("Κωνσταντίνου", "Κωνσταντίνου"),
-      ("Γεωργίου", "Γεωργίου"), ("Βλάχος", "Βλάχου"), ("Οικονόμου", "Οικονόμου"))),
-    (16, ("Жанна", "Ольга", "Наталья", "Ірина", "Светла"),
-     ("Дмитрий", "Сергей", "Олександр", "Иван"),
-     (("Щербаков", "Щербакова"), ("Иванов", "Иванова"), ("Шевченко", "Шевченко"),
-      ("Петров", "Петрова"), ("Кузнецов", "Кузнецова"))),
-)
-
-_PRACTITIONERS = (
-    ("Dr Jane Roe", "Aesthetic doctor"),
-    ("Σοφία Νικολάου", "Aesthetic nurse prescriber"),
-    ("Małgorzata Wiśniewska", "Aesthetic nurse"),
-    ("Светлана Орлова", "Dermatology nurse specialist"),
-    ("Dr Tomás Ibáñez", "Consultant dermatologist"),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class _DeviceModel:
     device_type: DeviceType
@@ -190,7 +218,9 @@ class _Weighted:
         return self._options[bisect.bisect(self._cumulative, rng.random() * self._cumulative[-1])]
 
 
-_CULTURE = _Weighted(_CULTURES, [c[0] for c in _CULTURES])
+_CULTURE = _Weighted(CULTURES, [c.weight for c in CULTURES])
+#: The lead and the nurses see most patients; the consultant fewer.
+_PRACTITIONER = _Weighted(PRACTITIONERS, (22, 20, 20, 16, 10, 12))
 _SEX = _Weighted((Sex.FEMALE, Sex.MALE, Sex.OTHER, Sex.NOT_STATED), (74, 22, 2, 2))
 _FITZPATRICK = _Weighted(Fitzpatrick, (5, 20, 30, 25, 12, 8))
 _ALL_CONCERNS = tuple(Concern)
@@ -202,34 +232,99 @@ _OEDEMA = _Weighted(Oedema, (35, 50, 13, 2))
 _TOLERANCE = _Weighted(Tolerance, (80, 17, 3))
 # 1–8 sessions per patient, mean about 5 (a course of 3–6 plus some maintenance).
 _SESSION_COUNT = _Weighted(range(1, 9), (4, 6, 10, 16, 20, 18, 14, 12))
-# One patient in 20 has a last visit still being written up; a fixed cadence rather than a
-# coin toss, so even a small demo shows a draft.
+# Fixed cadences rather than coin tosses, so even a small demo shows each state: one
+# patient in 20 has a last visit still being written up (a draft), one in 25 (others) a
+# last visit completed but not yet signed. Every other past session is signed.
 _DRAFT_EVERY = 20
+_UNSIGNED_EVERY = 25
 _MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS = 28, 42
+#: A signed session at least 10 days old has an addendum now and then.
+_ADDENDUM_CHANCE = 1 / 40
+_ADDENDA = (
+    ("Late entry", "Patient phoned on day 3: mild flaking as expected, no sign of "
+                   "infection. Advised to continue the aftercare."),
+    ("Follow-up", "Review photo received by email on day 7: erythema resolved."),
+    ("Late entry", "Patient reported a small cold sore on day 2; advised to see their GP "
+                   "for antiviral treatment. Prophylaxis to be discussed before the next "
+                   "session."),
+    ("Correction", "Serum lot number checked against the box: as recorded. Amount used was "
+                   "1.5 ml; the rest was discarded."),
+)
+#: An open course with no session for longer than this was stopped (or the patient left).
+_OPEN_WITHIN_DAYS = 75
+_STOPPED_REASONS = ("Did not rebook after two reminders", "Patient chose to pause treatment",
+                    "Moved away from the area", "Pregnancy; treatment deferred")
+#: One in 8 patients not seen for 150 days is archived, some weeks after their last visit.
+_ARCHIVE_AFTER_DAYS, _ARCHIVE_CHANCE = 150, 1 / 8
+_ARCHIVE_REASONS = ("Moved abroad; records kept for the retention period",
+                    "Transferred to another clinic at the patient's request",
+                    "Patient asked to stop treatment and not be contacted",
+                    "Duplicate registration; see the patient's other record")
 
 
 # --- Generation -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DemoRecord:
+    """One demo patient and everything the clinic recorded about them, as the app stores
+    it: sessions oldest first (signed ones with their signature and addenda), courses by
+    number, consents in the order given."""
+
+    patient: Patient
+    registered_at: datetime
+    practitioner: DemoPractitioner
+    sessions: list[TreatmentSession]
+    courses: list[Course]
+    consents: list[Consent]
+
+
 def generate_records(
-    count: int, seed: int, first_number: int, today: date,
+    count: int, seed: int, first_number: int, today: date | datetime,
     guidance: Sequence[ZoneGuidance] = DEFAULT_ZONE_GUIDANCE,
     sessions_per_patient: int | None = None,
-) -> Iterator[tuple[Patient, list[TreatmentSession]]]:
+    consent_version: str = DEFAULT_CONSENT_VERSION,
+) -> Iterator[DemoRecord]:
     """`count` patients numbered P{first_number:06d} upwards, each with its sessions
-    (oldest first, none after `today`). Deterministic for the same arguments.
+    (oldest first, none after `today`), courses and consents. Deterministic for the same
+    arguments. `today` may be the current time: nothing is then dated after it.
 
     Each patient has 1–8 sessions (5.1 on average), or, with `sessions_per_patient` M,
-    1 to 2M−1 sessions, M on average: a long-established clinic's archive."""
+    1 to 2M−1 sessions, M on average: a long-established clinic's archive. Every past
+    session is signed by its practitioner with the app's digest (session_digest), except
+    the drafts and one patient in 25's latest session."""
+    now = today if isinstance(today, datetime) else datetime.combine(today, time(23, 59))
+    today = now.date()
     rng = random.Random(seed)
     units = _device_units(rng)
     by_zone = {g.zone: g for g in guidance}
     for offset in range(count):
-        patient = _patient(rng, f"P{first_number + offset:06d}", today)
+        planned = rng.randint(3, 6)
+        patient = _patient(rng, f"P{first_number + offset:06d}", today, planned)
         has_draft = offset % _DRAFT_EVERY == _DRAFT_EVERY // 2
-        count = (_SESSION_COUNT.pick(rng) if sessions_per_patient is None
-                 else rng.randint(1, 2 * sessions_per_patient - 1))
-        yield patient, _series(rng, patient, today, units, by_zone, has_draft, count)
+        leave_unsigned = not has_draft and offset % _UNSIGNED_EVERY == 3
+        n = (_SESSION_COUNT.pick(rng) if sessions_per_patient is None
+             else rng.randint(1, 2 * sessions_per_patient - 1))
+        practitioner = _PRACTITIONER.pick(rng)
+        photo = rng.random() < 0.88
+        sessions, courses = _series(rng, patient, today, units, by_zone, has_draft, n,
+                                    practitioner, planned, photo)
+        last = len(sessions) - 1
+        sessions = [s if s.status is SessionStatus.DRAFT or (leave_unsigned and k == last)
+                    else _signed(rng, patient.number, s, practitioner, now)
+                    for k, s in enumerate(sessions)]
+        first_day = sessions[0].session_date
+        before = rng.randint(0, 14)  # a consultation some days before the first session
+        registered = datetime.combine(first_day - timedelta(days=before),
+                                      time(8, 0) if before == 0 else
+                                      _clock_at(rng.randrange(9 * 60, 17 * 60, 5)))
+        patient = _maybe_archived(rng, patient, sessions, courses, now)
+        consents = [Consent("treatment", consent_version, registered.date(),
+                            practitioner.full_name, practitioner.username)]
+        if photo:
+            consents.append(Consent("photo", consent_version, registered.date(),
+                                    practitioner.full_name, practitioner.username))
+        yield DemoRecord(patient, registered, practitioner, sessions, courses, consents)
 
 
 def _device_units(rng: random.Random) -> list[tuple[_DeviceModel, str]]:
@@ -238,17 +333,15 @@ def _device_units(rng: random.Random) -> list[tuple[_DeviceModel, str]]:
             for m in _DEVICE_MODELS for _ in range(2)]
 
 
-def _patient(rng: random.Random, number: str, today: date) -> Patient:
-    _weight, female, male, surnames = _CULTURE.pick(rng)
+def _patient(rng: random.Random, number: str, today: date, planned: int) -> Patient:
     sex = _SEX.pick(rng)
     is_male = sex is Sex.MALE or (sex is not Sex.FEMALE and rng.random() < 0.5)
-    given = rng.choice(male if is_male else female)
-    surname = rng.choice(surnames)[0 if is_male else 1]
+    full_name = _CULTURE.pick(rng).name(rng, is_male)
     concerns = frozenset(rng.sample(_ALL_CONCERNS, _CONCERN_COUNT.pick(rng)))
     age_days = rng.randint(18 * 365 + 5, 75 * 365)
     return Patient(
         number=number,
-        full_name=f"{given} {surname}",
+        full_name=full_name,
         date_of_birth=today - timedelta(days=age_days),
         sex=sex,
         fitzpatrick=_FITZPATRICK.pick(rng),
@@ -263,29 +356,95 @@ def _patient(rng: random.Random, number: str, today: date) -> Patient:
         goals="; ".join(_GOALS[c] for c in _ALL_CONCERNS if c in concerns),
         # Marked, so demo patients added to a real database can be told apart and removed.
         assessment=f"{DEMO_MARK}. Suitable for microneedling; contraindications reviewed",
-        plan=f"Course of {rng.randint(3, 6)} sessions, 4–6 weeks apart, then review",
+        plan=f"Course of {planned} sessions, 4–6 weeks apart, then review",
     )
 
 
 def _series(
     rng: random.Random, patient: Patient, today: date,
     units: list[tuple[_DeviceModel, str]], by_zone: dict[FacialZone, ZoneGuidance],
-    has_draft: bool, count: int,
-) -> list[TreatmentSession]:
+    has_draft: bool, count: int, practitioner: DemoPractitioner, planned: int, photo: bool,
+) -> tuple[list[TreatmentSession], list[Course]]:
     last = today - timedelta(days=rng.randint(0, 3) if has_draft else rng.randint(0, 240))
     gaps = [rng.randint(_MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS) for _ in range(count)]
     dates = [last - timedelta(days=sum(gaps[k + 1:])) for k in range(count)]
     unit = rng.choice(units)
-    practitioner = rng.choice(_PRACTITIONERS)
     zones = _zones_for(rng, patient.concerns, by_zone)
+    courses, course_of = _courses(rng, patient, dates, planned, has_draft, zones, today)
     sessions = []
     for k, day in enumerate(dates):
         next_day = dates[k + 1] if k + 1 < count else day + timedelta(days=gaps[0])
         progress = k / (count - 1) if count > 1 else 0.5
         draft = has_draft and k == count - 1
         sessions.append(_session(rng, patient, day, next_day, progress, draft, unit,
-                                 practitioner, zones, by_zone))
-    return sessions
+                                 practitioner, zones, by_zone, course_of[k], photo))
+    return sessions, courses
+
+
+def _courses(
+    rng: random.Random, patient: Patient, dates: list[date], planned: int, has_draft: bool,
+    zones: list[FacialZone], today: date,
+) -> tuple[list[Course], list[int]]:
+    """The patient's courses and each session's course number: the planned course first,
+    then a maintenance course for the sessions beyond it. The latest course is open while
+    the patient still comes (or has a draft), completed once every planned session is
+    given, otherwise stopped with a reason; earlier courses are completed."""
+    count = len(dates)
+    spans = [(0, min(count, planned), planned)]
+    if count > planned:
+        spans.append((planned, count, max(count - planned, rng.randint(2, 3))))
+    recent = (today - dates[-1]).days <= _OPEN_WITHIN_DAYS
+    courses, course_of = [], []
+    for number, (start, end, planned_here) in enumerate(spans, 1):
+        status, reason = CourseStatus.COMPLETED, ""
+        if number == len(spans) and (has_draft or end - start < planned_here):
+            status, reason = ((CourseStatus.OPEN, "") if recent or has_draft else
+                              (CourseStatus.STOPPED, rng.choice(_STOPPED_REASONS)))
+        courses.append(Course(
+            number, dates[start], planned_here, DEFAULT_MIN_INTERVAL_DAYS,
+            indications=patient.concerns, target_zones=frozenset(zones),
+            notes="Maintenance sessions" if number > 1 else "", status=status,
+            stopped_reason=reason))
+        course_of += [number] * (end - start)
+    return courses, course_of
+
+
+def _finished_at(session: TreatmentSession) -> datetime:
+    """When the session's record was saved: after its last recorded step."""
+    done = session.aftercare.done_at or session.needling.started_at or time(12, 0)
+    return datetime.combine(session.session_date, done) + timedelta(minutes=5)
+
+
+def _signed(rng: random.Random, number: str, session: TreatmentSession,
+            practitioner: DemoPractitioner, now: datetime) -> TreatmentSession:
+    """`session` signed by its practitioner soon after it was written, as SessionService
+    signs: the signer's account details and the app's own digest of the record."""
+    signed_at = min(_finished_at(session) + timedelta(minutes=rng.randint(5, 40)), now)
+    signature = make_signature(number, session, username=practitioner.username,
+                               name=practitioner.full_name, role=practitioner.role,
+                               registration=practitioner.registration,
+                               signed_at=signed_at.replace(microsecond=0))
+    addenda = ()
+    if rng.random() < _ADDENDUM_CHANCE and (now.date() - session.session_date).days >= 10:
+        reason, text = rng.choice(_ADDENDA)
+        written = signed_at + timedelta(days=rng.randint(2, 9), minutes=rng.randint(0, 240))
+        addenda = (Addendum(practitioner.username, practitioner.printed_name,
+                            min(written, now).replace(microsecond=0), reason, text),)
+    return dataclasses.replace(session, status=SessionStatus.SIGNED, signature=signature,
+                               addenda=addenda)
+
+
+def _maybe_archived(rng: random.Random, patient: Patient, sessions: list[TreatmentSession],
+                    courses: list[Course], now: datetime) -> Patient:
+    """A few patients who stopped coming are archived some weeks after their last visit."""
+    away = (now.date() - sessions[-1].session_date).days
+    if (away <= _ARCHIVE_AFTER_DAYS or any(c.status is CourseStatus.OPEN for c in courses)
+            or rng.random() >= _ARCHIVE_CHANCE):
+        return patient
+    day = sessions[-1].session_date + timedelta(days=rng.randint(30, away - 1))
+    return dataclasses.replace(
+        patient, archived_at=datetime.combine(day, _clock_at(rng.randrange(9 * 60, 17 * 60, 5))),
+        archive_reason=rng.choice(_ARCHIVE_REASONS))
 
 
 #: The screen most demo patients give: every question answered No (answers are frozen, so
@@ -335,8 +494,9 @@ def _clock_at(minutes: int) -> time:
 
 def _session(
     rng: random.Random, patient: Patient, day: date, next_day: date, progress: float,
-    draft: bool, unit: tuple[_DeviceModel, str], practitioner: tuple[str, str],
-    zones: list[FacialZone], by_zone: dict[FacialZone, ZoneGuidance],
+    draft: bool, unit: tuple[_DeviceModel, str], practitioner: DemoPractitioner,
+    zones: list[FacialZone], by_zone: dict[FacialZone, ZoneGuidance], course_number: int,
+    photo_consent: bool,
 ) -> TreatmentSession:
     device, serial = unit
     start = rng.randrange(8 * 60 + 30, 17 * 60, 15)  # appointments on the quarter hour
@@ -361,11 +521,12 @@ def _session(
     # A draft is written up to the needling; the later steps are still to be entered.
     later = {} if draft else _later_steps(rng, device, finished, next_day, start)
     return TreatmentSession(
-        session_date=day, practitioner_name=practitioner[0], practitioner_role=practitioner[1],
+        session_date=day, practitioner_name=practitioner.full_name,
+        practitioner_role=practitioner.role, course_number=course_number,
         status=SessionStatus.DRAFT if draft else SessionStatus.COMPLETED,
         pre_checks=PreTreatmentChecks(
             sun_avoided=True, retinoids_paused=True, no_waxing=True, skin_clean=True,
-            consent_signed=True, photo_consent=rng.random() < 0.9, baseline_photos=True,
+            consent_signed=True, photo_consent=photo_consent, baseline_photos=photo_consent,
             done_at=_clock_at(start)),
         cleansing=Cleansing(product=rng.choice(_CLEANSERS), antiseptic=rng.choice(_ANTISEPTICS),
                             done_at=_clock_at(start + 5)),
@@ -415,16 +576,32 @@ class DemoResult:
     first_number: str
     last_number: str
     seconds: float
+    signed: int = 0
+    addenda: int = 0
+    courses: int = 0
+    open_courses: int = 0
+    consents: int = 0
+    archived: int = 0
+    #: Usernames of the practitioner accounts this run created, and their shared password
+    #: (None when none were created).
+    accounts: tuple[str, ...] = ()
+    password: str | None = None
 
 
 class DemoService(Service):
     def generate(self, patients: int, seed: int = 0,
                  sessions_per_patient: int | None = None) -> DemoResult:
-        """Add `patients` synthetic patients with their sessions, all or nothing.
+        """Add `patients` synthetic patients with their sessions, courses and consents,
+        all or nothing, as a clinic would have recorded them over the past months.
 
         Numbers continue from the repository's next free number, so they never collide
         with existing patients. The same seed on the same day gives the same records.
         `sessions_per_patient` (1–50) sets the average series length (generate_records).
+        A database without a clinic name gets DEMO_CLINIC's letterhead; one with accounts
+        gets an account for each demo practitioner it lacks (one without accounts keeps
+        none: the app's first start asks for its administrator). Each record gets the
+        audit entries the app writes when it is made, by the practitioner and at the time
+        it was made, then one entry for the whole run by whoever ran it.
         """
         if patients < 1:
             raise ValueError("patients must be at least 1")
@@ -432,68 +609,253 @@ class DemoService(Service):
             raise ValueError("sessions per patient must be 1–50")
         self._require_admin()  # synthetic records must never slip into a clinic unnoticed
         started = clock_time.perf_counter()
+        now = self._clock()
         with self._uow() as uow:
             guidance = uow.settings.zone_guidance() or DEFAULT_ZONE_GUIDANCE
+            version = uow.settings.get(CONSENT_VERSION_KEY) or DEFAULT_CONSENT_VERSION
+            self._letterhead(uow)
+            accounts, password = self._practitioner_accounts(uow, now)
             first = int(uow.patients.next_number()[1:])  # "P000042" -> 42
-            records = generate_records(patients, seed, first, self._today(), guidance,
-                                       sessions_per_patient)
-            sessions, zones = _bulk_insert(uow.session, records, self._clock())
+            records = generate_records(patients, seed, first, now, guidance,
+                                       sessions_per_patient, version)
+            written = _bulk_insert(uow, records, now)
             self._audit(uow, Action.PATIENT_CREATED, demo=True, patients=patients,
-                        sessions=sessions, first=f"P{first:06d}",
+                        sessions=written.sessions, first=f"P{first:06d}",
                         last=f"P{first + patients - 1:06d}")
             uow.commit()
-        return DemoResult(patients, sessions, zones, f"P{first:06d}",
-                          f"P{first + patients - 1:06d}", clock_time.perf_counter() - started)
+        return dataclasses.replace(
+            written, first_number=f"P{first:06d}", last_number=f"P{first + patients - 1:06d}",
+            seconds=clock_time.perf_counter() - started, accounts=accounts, password=password)
 
+    def _letterhead(self, uow) -> None:
+        """DEMO_CLINIC's details where the clinic has no name yet, audited as the Clinic
+        details window audits them; a clinic's own details are never replaced."""
+        if uow.settings.get(_CLINIC_NAME_KEY).strip():
+            return
+        assert not validate_clinic(DEMO_CLINIC)
+        self._audit(uow, Action.ACCOUNT_CHANGED, settings="clinic profile",
+                    fields=[f.name for f in dataclasses.fields(ClinicProfile)
+                            if getattr(DEMO_CLINIC, f.name)])
+        for f in dataclasses.fields(ClinicProfile):
+            value = getattr(DEMO_CLINIC, f.name)
+            if isinstance(value, bytes):  # the logo, stored as base64 text
+                value = base64.b64encode(value).decode("ascii")
+            uow.settings.put(f"{_CLINIC_KEY_PREFIX}{f.name}", value)
+
+    def _practitioner_accounts(self, uow, now: datetime) -> tuple[tuple[str, ...], str | None]:
+        """An account for each demo practitioner the database lacks, sharing one new
+        password, audited as AccountService.add_user audits; none in a database without
+        any account."""
+        if uow.users.count() == 0:
+            return (), None
+        missing = [p for p in PRACTITIONERS if uow.users.record(p.username) is None]
+        if not missing:
+            return (), None
+        password = secrets.token_urlsafe(12)
+        # One hash serves them all: they share the password anyway (printed once), and
+        # each hash costs 0.2-0.6 s by design. A changed password gets its own.
+        hashed = accounts.password_hasher().hash(password)
+        for p in missing:
+            assert not validate_account(p.username, p.full_name, p.role, p.registration,
+                                        password)
+            uow.users.add(User(0, p.username, p.full_name, p.role, p.registration, False, True),
+                          hashed, now)
+            self._audit(uow, Action.ACCOUNT_CREATED, account=p.username, admin=False)
+        return tuple(p.username for p in missing), password
+
+
+_CLINIC_KEY_PREFIX = "clinic."  # ClinicService keeps each ClinicProfile field under it
+_CLINIC_NAME_KEY = f"{_CLINIC_KEY_PREFIX}name"
 
 #: Patients per executemany batch: memory stays flat whatever the count, at the same speed.
 _BATCH = 1000
-_TABLES = (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord)
+_TABLES = (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord, CourseRecord,
+           ConsentRecord, AddendumRecord)
+#: Where each Signature field is stored (as SigningRepository.sign stores it; None: not
+#: by the demo, which imports nothing).
+_SIGNATURE_COLUMNS = {"signer_username": "signer_username", "signer_name": "signer_name",
+                      "signer_role": "signer_role",
+                      "signer_registration": "signer_registration",
+                      "signed_at": "signed_at", "digest": "digest", "rule": "digest_rule",
+                      "imported": None}
+_COURSE_FIELDS = ("number", "started_on", "planned_sessions", "min_interval_days",
+                  "indications", "target_zones", "notes", "status", "stopped_reason")
 
 
-def _bulk_insert(db, records, now: datetime) -> tuple[int, int]:
-    """Insert every patient, session and zone row; returns (sessions, zones) written.
+def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime) -> DemoResult:
+    """Insert every record's rows, then append the audit trail of it all, oldest event
+    first, then the rows tied to their audit entries (consents, signatures, addenda);
+    returns the counts written.
 
     Ids are assigned here, continuing from the highest in each table, so child rows can
-    name their parents without a round trip per row. Everything runs in the caller's
+    name their parents without a round trip per row. Sessions are inserted unsigned with
+    their zone rows and screen answers, then signed by an UPDATE, as the app signs: the
+    triggers refuse rows added to a signed session. Everything runs in the caller's
     transaction, so a concurrent writer makes the whole insert fail, never interleave.
     """
+    db = uow.session
     first_ids = {t: (db.scalar(select(func.max(t.id))) or 0) + 1 for t in _TABLES}
     next_ids = dict(first_ids)
+    counts = dict.fromkeys(("signed", "open_courses", "archived"), 0)
+    events: list[tuple] = []
+    tied: dict[type, list[dict]] = {ConsentRecord: [], SessionRecord: [], AddendumRecord: []}
     records = iter(records)
     while batch := list(itertools.islice(records, _BATCH)):
         rows: dict[type, list[dict]] = {t: [] for t in _TABLES}
-        for patient, sessions in batch:
-            patient_id = _add_row(rows, next_ids, PatientRecord, patient_row_values(patient, now))
-            for session in sessions:
-                session_id = _add_row(rows, next_ids, SessionRecord,
-                                      session_row_values(session, now), patient_id=patient_id)
-                for position, zone in enumerate(session.needling.zones):
-                    _add_row(rows, next_ids, ZoneRecord, zone_row_values(zone, position),
-                             session_id=session_id)
-                for position, answer in enumerate(session.screen):
-                    _add_row(rows, next_ids, ScreenAnswerRecord,
-                             _screen_values(answer, position), session_id=session_id)
+        for record in batch:
+            _add_record(record, rows, next_ids, events, counts, now)
         for table, table_rows in rows.items():
-            if table_rows:
+            if table in (ConsentRecord, AddendumRecord):
+                tied[table] += table_rows
+            elif table_rows:
                 _insert_many(db, table.__table__, table_rows)
-    return (next_ids[SessionRecord] - first_ids[SessionRecord],
-            next_ids[ZoneRecord] - first_ids[ZoneRecord])
+    for event in events:  # the signatures, among the events that name their rows
+        if event[_LINK] is not None and event[_LINK][1] == "signed_audit_id":
+            tied[SessionRecord].append(event[_LINK][0])
+    _append_audit(uow, events)
+    if tied[ConsentRecord]:
+        _insert_many(db, ConsentRecord.__table__, tied[ConsentRecord])
+    if tied[SessionRecord]:
+        _update_many(db, SessionRecord.__table__, tied[SessionRecord])
+    if tied[AddendumRecord]:  # after signing: addenda belong to signed sessions
+        _insert_many(db, AddendumRecord.__table__, tied[AddendumRecord])
+    written = {t: next_ids[t] - first_ids[t] for t in _TABLES}
+    return DemoResult(
+        written[PatientRecord], written[SessionRecord], written[ZoneRecord], "", "", 0.0,
+        signed=counts["signed"], addenda=written[AddendumRecord],
+        courses=written[CourseRecord], open_courses=counts["open_courses"],
+        consents=written[ConsentRecord], archived=counts["archived"])
 
 
-def _insert_many(db, table, rows: list[dict]) -> None:
-    """One executemany of `rows` (dicts with the same keys) into `table`, in the caller's
-    transaction. Each value goes through its column type's own bind processor, so what
-    is stored is exactly what an ORM save stores; only SQLAlchemy's per-row parameter
-    bookkeeping is skipped, which took a third of the demo's time (PITFALLS 7)."""
-    connection = db.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
+#: An event: (at, username, action, patient_id, session_id, details, link), where link is
+#: None or (the row that names the event's audit entry, the column that names it).
+_LINK = 6
+
+
+def _signature_row(session_id: int, signature: Signature) -> dict:
+    """The columns signing sets, as SigningRepository.sign sets them. A field added to
+    Signature that this does not know fails loudly rather than going unwritten."""
+    unknown = {f.name for f in dataclasses.fields(Signature)} - _SIGNATURE_COLUMNS.keys()
+    if unknown or signature.imported is not None:
+        raise RuntimeError(f"The demo does not store the signature's {sorted(unknown)}.")
+    values = {column: getattr(signature, name) for name, column in _SIGNATURE_COLUMNS.items()
+              if column is not None}
+    values["status"] = SessionStatus.SIGNED
+    values["id"] = session_id
+    return values
+
+
+def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, counts: dict,
+                now: datetime) -> None:
+    """Queue one patient's rows and the events the audit trail records for them, each by
+    whoever did it, at its own time (never after `now`), with the details the app's own
+    service writes; a consent, signature or addendum row is tied to its event's entry."""
+    patient, user = record.patient, record.practitioner.username
+
+    def event(at: datetime, action: str, session_id: int | None = None, *,
+              by: str = user, link: tuple | None = None, **details) -> None:
+        events.append((min(at, now), by, action, patient_id, session_id, details, link))
+
+    values = patient_row_values(patient, now)
+    values["created_at"] = record.registered_at
+    values["updated_at"] = patient.archived_at or record.registered_at
+    patient_id = _add_row(rows, next_ids, PatientRecord, values)
+    event(record.registered_at, Action.PATIENT_CREATED, number=patient.number)
+    recorded_at = record.registered_at + timedelta(minutes=2)
+    for consent in record.consents:
+        row = {"kind": consent.kind, "text_version": consent.text_version,
+               "consent_date": consent.consent_date, "witnessed_by": consent.witnessed_by,
+               "recorded_by": consent.recorded_by, "recorded_at": recorded_at}
+        _add_row(rows, next_ids, ConsentRecord, row, patient_id=patient_id)
+        event(recorded_at, Action.CONSENT_RECORDED, link=(row, "audit_id"), kind=consent.kind,
+              version=consent.text_version,
+              content=consent_hash(patient_id, consent, recorded_at))
+    course_days: dict[int, list[date]] = {}
+    for session in record.sessions:
+        course_days.setdefault(session.course_number, []).append(session.session_date)
+    for course in record.courses:
+        _add_row(rows, next_ids, CourseRecord,
+                 {name: getattr(course, name) for name in _COURSE_FIELDS},
+                 patient_id=patient_id)
+        event(datetime.combine(course.started_on, time(8, 0)), Action.PATIENT_CHANGED,
+              course=course.number, status=CourseStatus.OPEN.value,
+              planned=course.planned_sessions)
+        if course.status is CourseStatus.OPEN:
+            counts["open_courses"] += 1
+        else:
+            later = 1 if course.status is CourseStatus.COMPLETED else _OPEN_WITHIN_DAYS
+            event(datetime.combine(course_days[course.number][-1] + timedelta(days=later),
+                                   time(9, 0)),
+                  Action.PATIENT_CHANGED, course=course.number, status=course.status.value,
+                  planned=course.planned_sessions)
+    for session in record.sessions:
+        values = session_row_values(session, now)
+        if session.status is SessionStatus.SIGNED:
+            values["status"] = SessionStatus.COMPLETED  # as saved; signing comes after
+        values["created_at"] = values["updated_at"] = _finished_at(session)
+        session_id = _add_row(rows, next_ids, SessionRecord, values, patient_id=patient_id)
+        event(_finished_at(session), Action.SESSION_CREATED, session_id,
+              status=values["status"].value)
+        for position, zone in enumerate(session.needling.zones):
+            _add_row(rows, next_ids, ZoneRecord, zone_row_values(zone, position),
+                     session_id=session_id)
+        for position, answer in enumerate(session.screen):
+            _add_row(rows, next_ids, ScreenAnswerRecord,
+                     _screen_values(answer, position), session_id=session_id)
+        signature = session.signature
+        if signature is None:
+            continue
+        counts["signed"] += 1
+        event(signature.signed_at, Action.SESSION_SIGNED, session_id,
+              by=signature.signer_username,
+              link=(_signature_row(session_id, signature), "signed_audit_id"),
+              **signature_details(signature))
+        for addendum in session.addenda:
+            row = {"author_username": addendum.author_username,
+                   "author_name": addendum.author_name, "created_at": addendum.created_at,
+                   "reason": addendum.reason, "text": addendum.text}
+            _add_row(rows, next_ids, AddendumRecord, row, session_id=session_id)
+            event(addendum.created_at, Action.ADDENDUM_ADDED, session_id,
+                  by=addendum.author_username, link=(row, "audit_id"),
+                  reason=addendum.reason, content=addendum_hash(session_id, addendum))
+    if patient.archived_at is not None:
+        counts["archived"] += 1
+        event(patient.archived_at, Action.PATIENT_ARCHIVED, reason=patient.archive_reason)
+
+
+def _append_audit(uow, events: list[tuple]) -> None:
+    """Append `events` to the audit chain, oldest first, each entry hashed by the domain's
+    own rule (entry_hash over canonical_details), in one executemany; each linked row gets
+    its entry's id. The chain's head is read after this transaction has written, so no
+    other writer can append between the read and the insert (SQLite lets one transaction
+    write at a time)."""
+    if not events:
+        return
+    events.sort(key=operator.itemgetter(0))  # stable: a record's events keep their order
+    newest = uow.audit.find(limit=1)
+    prev_hash = newest[0].hash if newest else GENESIS
+    entry_id = max(uow.audit.last_issued_id(), newest[0].id if newest else 0)
+    rows = []
+    for at, username, action, patient_id, session_id, details, link in events:
+        entry_id += 1
+        text = canonical_details(details)
+        digest = entry_hash(prev_hash, entry_id, at, username, action, patient_id,
+                            session_id, text)
+        rows.append({"id": entry_id, "at": at, "username": username, "action": action,
+                     "patient_id": patient_id, "session_id": session_id, "details": text,
+                     "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+        if link is not None:
+            row, column = link
+            row[column] = entry_id
+    _insert_many(uow.session, AuditRecord.__table__, rows)
+
+
+def _bound_params(dialect, table, names: list[str], rows: list[dict]) -> list[tuple]:
+    """Each row's values for `names`, each through its column type's bind processor, so
+    what is stored is exactly what an ORM save stores."""
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({columns}) "
-           f"VALUES ({', '.join('?' * len(names))})")
     values = operator.itemgetter(*names)
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     params = []
@@ -502,7 +864,32 @@ def _insert_many(db, table, rows: list[dict]) -> None:
         for i, process in converted:
             row_values[i] = process(row_values[i])
         params.append(tuple(row_values))
-    connection.exec_driver_sql(sql, params)
+    return params
+
+
+def _insert_many(db, table, rows: list[dict]) -> None:
+    """One executemany of `rows` (dicts with the same keys) into `table`, in the caller's
+    transaction. Only SQLAlchemy's per-row parameter bookkeeping is skipped, which took a
+    third of the demo's time (PITFALLS 7)."""
+    connection = db.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = list(rows[0])
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(name) for name in names)}) "
+           f"VALUES ({', '.join('?' * len(names))})")
+    connection.exec_driver_sql(sql, _bound_params(dialect, table, names, rows))
+
+
+def _update_many(db, table, rows: list[dict]) -> None:
+    """One executemany UPDATE of `table` setting each row's values where its `id` is."""
+    connection = db.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = [name for name in rows[0] if name != "id"]
+    sql = (f"UPDATE {dialect.identifier_preparer.format_table(table)} SET "
+           f"{', '.join(f'{quote(name)} = ?' for name in names)} WHERE {quote('id')} = ?")
+    connection.exec_driver_sql(sql, _bound_params(dialect, table, [*names, "id"], rows))
 
 
 @functools.cache

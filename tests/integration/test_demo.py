@@ -37,7 +37,7 @@ def table_rows(path, table: str) -> list[tuple]:
 def demo(services):
     """30 demo patients (seed 1) and their records read back through the services."""
     result = services.demo.generate(30, seed=1)
-    patients = services.patients.rows(services.patients.search(""))
+    patients = services.patients.rows(services.patients.search("", include_archived=True))
     records = [(services.patients.get(row.id), services.sessions.for_patient(row.id))
                for row in patients]
     return result, records
@@ -74,7 +74,8 @@ def test_records_are_varied_like_a_real_clinics(demo):
     sessions = [s for _, series in records for s in series]
     assert {s.needling.device_type for s in sessions} == set(DeviceType)
     assert len({z.zone for s in sessions for z in s.needling.zones}) >= 6
-    assert {s.status for s in sessions} == {SessionStatus.DRAFT, SessionStatus.COMPLETED}
+    assert {s.status for s in sessions} == {SessionStatus.DRAFT, SessionStatus.COMPLETED,
+                                             SessionStatus.SIGNED}
     assert len({s.practitioner_name for s in sessions}) >= 3
     assert all(p.assessment.startswith(DEMO_MARK) for p, _ in records)
     assert all(1 <= len(series) <= 8 for _, series in records)
@@ -88,7 +89,7 @@ def test_series_are_four_to_six_weeks_apart_and_never_in_the_future(demo):
         assert dates[-1] <= NOW.date()
         assert all(timedelta(days=28) <= b - a <= timedelta(days=42)
                    for a, b in zip(dates, dates[1:], strict=False))
-        assert all(s.status is SessionStatus.COMPLETED for s in series[:-1])
+        assert all(s.status is SessionStatus.SIGNED for s in series[:-1])
 
 
 def test_search_keys_are_filled_as_a_save_fills_them(demo, db_path):
@@ -155,9 +156,9 @@ def test_what_the_demo_writes_reads_back_exactly_as_generated(services):
     from practitioner_app.services.demo import generate_records
 
     services.demo.generate(15, seed=4, sessions_per_patient=3)
-    expected = list(generate_records(15, 4, 1, NOW.date(), sessions_per_patient=3))
-    for patient, sessions in expected:
-        stored_id = services.patients.search(patient.number)[0]
+    expected = list(generate_records(15, 4, 1, NOW, sessions_per_patient=3))
+    for patient, sessions in ((r.patient, r.sessions) for r in expected):
+        stored_id = services.patients.search(patient.number, include_archived=True)[0]
         stored = services.patients.get(stored_id)
         assert dataclasses.replace(stored, id=patient.id) == patient
         read = services.sessions.for_patient(stored_id)
