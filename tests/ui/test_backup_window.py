@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
 from sqlalchemy import event
 
 from practitioner_app.app import main
+from practitioner_app.domain.enums import Fitzpatrick, Sex
 from practitioner_app.services.backup import BackupService, DatabaseLock
 from practitioner_app.services.container import open_services
 from practitioner_app.services.exchange import dumps
@@ -324,6 +325,8 @@ def test_a_read_only_folder_is_told_plainly(qtbot, recorded):
 def _fill_patient(qtbot, dialog) -> None:
     type_text(qtbot, dialog.full_name, "Zoë Full-Disk")
     type_text(qtbot, dialog.date_of_birth, "12/04/1985")
+    dialog.sex.set_value(Sex.FEMALE)  # nothing is pre-chosen
+    dialog.fitzpatrick.set_value(Fitzpatrick.II)
     # Long enough to need new pages, however much room the existing ones have left.
     dialog.text_areas["medical_history"].setPlainText("Long history. " * 1400)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from practitioner_app.domain.enums import Fitzpatrick
+from practitioner_app.domain.enums import Fitzpatrick, Sex
 from practitioner_app.ui.models.patient_table_model import PatientTableModel
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 
@@ -25,6 +25,7 @@ def test_register_patient_through_the_dialog(qtbot, start_app):
     name = "Łucja Świętochowska-Gęślą <b>&amp;</b>"
     type_text(qtbot, dialog.full_name, name)
     type_text(qtbot, dialog.date_of_birth, "12/04/1985")
+    dialog.sex.set_value(Sex.FEMALE)  # nothing is pre-chosen (test_patient_editor_keyboard)
     dialog.fitzpatrick.set_value(Fitzpatrick.V)
     type_text(qtbot, dialog.phone, "+44 20 7946 0001")
     click(qtbot, dialog.concern_boxes[next(iter(dialog.concern_boxes))])
@@ -64,6 +65,8 @@ def test_duplicate_patient_number_is_refused_next_to_the_field(qtbot, start_app)
     dialog.number.setText("P000050")
     type_text(qtbot, dialog.full_name, "Someone Else")
     type_text(qtbot, dialog.date_of_birth, "1970-01-01")
+    dialog.sex.set_value(Sex.MALE)
+    dialog.fitzpatrick.set_value(Fitzpatrick.II)
     click(qtbot, _save_button(dialog))
     assert "already used" in dialog.board.labels["number"].text()
     assert len(window.services.patients.search("")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -23,12 +24,16 @@ from ...domain.errors import DomainError, DuplicatePatientNumber, Problem, Valid
 from ...domain.ids import PatientId
 from ...domain.patient import Patient
 from ...domain.validation import fitzpatrick_cautions
+from ..confirm import confirm
 from ..widgets.field_message import FieldMessage
 from ..widgets.fields import EnumCombo, parse_date
 from ..widgets.form import MessageBoard, text_box
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
     from ...services.patients import PatientService
+
+#: What a required choice shows until someone makes it.
+CHOOSE = "— choose —"
 
 _TEXT_AREAS = (
     ("address", "Address", "identity"),
@@ -59,6 +64,12 @@ class PatientEditorDialog(QDialog):
         else:
             self.number.setText(service.suggest_number())
         self._update_caution()
+        self._as_opened = self._snapshot()
+        self.confirmation = None
+        # Keys typed as the window opens land in a field: the first one still to fill in
+        # (the full name of a new patient, whose number is suggested), else the first.
+        empty = [w for w in (self.number, self.full_name) if not w.text()]
+        (empty[0] if empty else self.number).setFocus()
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -76,7 +87,9 @@ class PatientEditorDialog(QDialog):
         self.date_of_birth = QLineEdit()
         self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD/MM/YYYY")
         b.add_row(f, "Date of &birth", self.date_of_birth, "date_of_birth")
-        self.sex = EnumCombo(Sex)
+        # No clinical value is chosen for anyone: both start at "choose" and must be set.
+        self.sex = EnumCombo(Sex, optional=True)
+        self.sex.setItemText(0, CHOOSE)
         b.add_row(f, "Se&x", self.sex, "sex")
         self.phone = QLineEdit()
         b.add_row(f, "&Phone", self.phone, "phone")
@@ -84,8 +97,8 @@ class PatientEditorDialog(QDialog):
         b.add_row(f, "&Email", self.email, "email")
 
         s = groups["skin"]
-        self.fitzpatrick = EnumCombo(Fitzpatrick)
-        self.fitzpatrick.set_value(Fitzpatrick.III)
+        self.fitzpatrick = EnumCombo(Fitzpatrick, optional=True)
+        self.fitzpatrick.setItemText(0, CHOOSE)
         b.add_row(s, "&Fitzpatrick type", self.fitzpatrick, "fitzpatrick")
         self.fitzpatrick.currentIndexChanged.connect(self._update_caution)
         concerns = QWidget()
@@ -143,16 +156,32 @@ class PatientEditorDialog(QDialog):
 
     def value(self) -> Patient | None:
         """The patient as currently entered (not validated); None while the date of birth
-        is not a date."""
+        is not a date or sex or skin type is not chosen."""
+        patient, problems = self._entered()
+        return None if problems else patient
+
+    def _entered(self) -> tuple[Patient, list[Problem]]:
+        """The patient as entered, and what is missing before it is one: a date of birth
+        that is not a date, sex or skin type not chosen. Stand-ins take their places in the
+        patient, so the other fields can be checked at the same time."""
         born = parse_date(self.date_of_birth.text())
+        problems = []
         if born is None:
-            return None
+            problems.append(Problem("date_of_birth", "Date of birth is required, as "
+                                    "YYYY-MM-DD (e.g. 1985-04-12) or DD/MM/YYYY."))
+        if self.sex.value() is None:
+            labels = [m.label for m in Sex]
+            problems.append(Problem("sex", f"Sex is required: choose {', '.join(labels[:-1])} "
+                                           f"or {labels[-1]}."))
+        if self.fitzpatrick.value() is None:
+            problems.append(Problem("fitzpatrick", "Fitzpatrick type is required: choose "
+                                    "I to VI."))
         p = Patient(
             number=self.number.text().strip(),
             full_name=self.full_name.text(),
-            date_of_birth=born,
-            sex=self.sex.value(),
-            fitzpatrick=self.fitzpatrick.value(),
+            date_of_birth=born or date(2000, 1, 1),
+            sex=self.sex.value() or Sex.NOT_STATED,
+            fitzpatrick=self.fitzpatrick.value() or Fitzpatrick.I,
             phone=self.phone.text(),
             email=self.email.text().strip(),
             concerns=frozenset(c for c, box in self.concern_boxes.items() if box.isChecked()),
@@ -160,21 +189,35 @@ class PatientEditorDialog(QDialog):
             id=self._original.id if self._original else None,
             **{name: box.toPlainText() for name, box in self.text_areas.items()},
         )
-        return p
+        return p, problems
 
     def _update_caution(self) -> None:
         skin = self.fitzpatrick.value()
-        self.board.show(fitzpatrick_cautions(skin, "fitzpatrick"))
+        self.board.show(fitzpatrick_cautions(skin, "fitzpatrick") if skin else [])
+
+    def _snapshot(self) -> tuple:
+        """Everything typed or chosen, to tell whether anything changed since opening."""
+        return (tuple(w.text() for w in (self.number, self.full_name, self.date_of_birth,
+                                         self.phone, self.email, self.concerns_other)),
+                self.sex.currentIndex(), self.fitzpatrick.currentIndex(),
+                tuple(b.isChecked() for b in self.concern_boxes.values()),
+                tuple(b.toPlainText() for b in self.text_areas.values()))
+
+    def reject(self) -> None:
+        """Cancel or Escape: what was typed is only thrown away once the user says so."""
+        if self._snapshot() == self._as_opened:
+            super().reject()
+            return
+        self.confirmation = confirm(
+            self, "Discard changes?", "Close without saving? What was typed or chosen here "
+            "since the window opened is lost.", "Discard changes",
+            lambda: QDialog.reject(self), keep="Keep editing")
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> None:
-        patient = self.value()
-        if patient is None:
-            self._show_problems([Problem(
-                "date_of_birth",
-                "Date of birth is required, as YYYY-MM-DD (e.g. 1985-04-12) or DD/MM/YYYY.")])
-            return
-        problems = self._service.check(patient)
+        patient, missing = self._entered()
+        flagged = {p.path for p in missing}  # stand-ins stood there: their checks are moot
+        problems = missing + [p for p in self._service.check(patient) if p.path not in flagged]
         if any(p.is_error for p in problems):
             self._show_problems(problems)
             return
