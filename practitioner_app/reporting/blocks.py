@@ -22,7 +22,7 @@ from practitioner_app.domain.patient import Patient
 from . import styles
 from .fonts import REGULAR, needs_fallback
 from .layout import CONTENT_WIDTH, FRAME_HEIGHT
-from .text import clean, escape_text, fmt_date, or_dash
+from .text import clean, escape_text, fmt_date, fmt_datetime, or_dash
 
 #: A (label, value) pair of a field grid; a value may be a ready flowable (e.g. a
 #: highlighted "No") or text, which is escaped.
@@ -309,6 +309,23 @@ def imported_signature_fields(signature) -> list[Field]:
         return []
     return [("Imported from", imported.source),
             ("Imported at", fmt_datetime(imported.imported_at)),
+            ("Imported by", imported.imported_by)]
+
+
+def integrity_warnings(messages: Sequence[str]) -> list[Flowable]:
+    """The loud lines a document prints on page 1 when a signed record it prints no
+    longer matches its signature (the session report, the summary, the aftercare sheet)."""
+    return [para(message, styles.VALUE_ALERT) for message in messages if message]
+
+
+def imported_signature_fields(signature) -> list[Field]:
+    """Where an imported signature came from, when and who imported it ([] for a
+    signature made in this database)."""
+    imported = getattr(signature, "imported", None)
+    if imported is None:
+        return []
+    return [("Imported from", imported.source),
+            ("Imported at", imported.imported_at.strftime("%d %b %Y %H:%M")),
             ("Imported by", imported.imported_by)]
 
 
