@@ -2,8 +2,11 @@
 
 Guarantees beyond those of `document.render`: the clinic's aftercare text prints in full,
 its blank-line sections and "- " bullets kept; the sheet says what was done, when to
-call the clinic (with its phone number when the clinic has one) and the next
-appointment when one is booked. It is the patient's copy, so it carries no DRAFT mark.
+call the clinic (the warning signs once: ours only when the clinic's text does not give
+them), how to reach it (phone, email, out of hours) and the next appointment when one
+is booked. It is the patient's copy: no DRAFT mark, and nothing from the clinical record
+that was written for colleagues (the aftercare instructions field is the clinician's
+note of what was handed out, and stays in the session record).
 """
 
 from __future__ import annotations
@@ -60,9 +63,6 @@ def build_aftercare_sheet(data: AftercareSheetData) -> bytes:
         para("Your treatment", styles.PATIENT_HEADING),
         *[para(sentence, styles.PATIENT_BODY) for sentence in treatment_sentences(session)],
     ]
-    if session.aftercare.instructions.strip():
-        story += [para("Notes from your practitioner", styles.PATIENT_HEADING),
-                  para(session.aftercare.instructions, styles.PATIENT_BODY)]
     story += aftercare_text(data.clinic.aftercare_text)
     story += [Spacer(1, 4 * mm), KeepTogether([_next_appointment(session), Spacer(1, 3 * mm),
                                                _contact(data.clinic)])]
@@ -86,7 +86,9 @@ def treatment_sentences(session: TreatmentSession) -> list[str]:
     if session.numbing.used and session.numbing.agent.strip():
         sentences.append(f"A numbing cream ({one_line(session.numbing.agent)}) was used first.")
     if session.serum.product.strip():
-        sentences.append(f"Afterwards we applied {one_line(session.serum.product)}.")
+        # The product's name as the clinic wrote it ("Sterile hyaluronic acid"), set
+        # apart so a capital letter does not land in the middle of our sentence.
+        sentences.append(f"Afterwards we applied a serum ({one_line(session.serum.product)}).")
     sunscreen = session.sunscreen
     if sunscreen.deferred:
         sentences.append("Sunscreen was not applied today: start using it tomorrow.")
@@ -122,17 +124,36 @@ def _next_appointment(session: TreatmentSession) -> Flowable:
 
 
 def _contact(clinic: ClinicProfile) -> Flowable:
-    name = one_line(clinic.name)
+    """When to call (unless the clinic's own text says it) and how to reach the clinic.
+
+    There is no out-of-hours number in the clinic details: the clinic's phone is given
+    for out of hours too, beside the emergency number.
+    """
+    name = one_line(clinic.name) or "the clinic"
     phone, email = one_line(clinic.phone), one_line(clinic.email)
-    if phone:
-        reach = f"call {name} on {phone}" + (f" (or email {email})" if email else "")
+    body = []
+    if not _gives_warning_signs(clinic.aftercare_text):
+        body.append(para("Call us straight away if you see signs of infection (increasing "
+                         "pain, swelling, heat, pus or a fever), a cold-sore flare, or "
+                         "darkening of the skin.", styles.PATIENT_BODY))
+    if phone and email:
+        body.append(para(f"To reach {name}, call {phone} or email {email}.",
+                         styles.PATIENT_BODY))
+    elif phone:
+        body.append(para(f"To reach {name}, call {phone}.", styles.PATIENT_BODY))
     elif email:
-        reach = f"contact {name} at {email}"
+        body.append(para(f"To reach {name}, email {email}.", styles.PATIENT_BODY))
     else:
-        reach = f"contact {name}"
-    return boxed([
-        para("When to call the clinic", styles.PATIENT_EMPHASIS),
-        para(f"If you see signs of infection (increasing pain, swelling, heat, pus or a "
-             f"fever), a cold-sore flare, or darkening of the skin, {reach}.",
-             styles.PATIENT_BODY),
-    ], styles.CAUTION_FILL, styles.CAUTION_EDGE)
+        body.append(para(f"To reach {name}, use the contact details you were given at "
+                         "your appointment.", styles.PATIENT_BODY))
+    out_of_hours = f"Out of hours, call {phone}. " if phone else ""
+    body.append(para(out_of_hours + "In an emergency, call your local emergency number.",
+                     styles.PATIENT_BODY))
+    return boxed([para("If you are worried", styles.PATIENT_EMPHASIS), *body],
+                 styles.CAUTION_FILL, styles.CAUTION_EDGE)
+
+
+def _gives_warning_signs(clinic_text: str) -> bool:
+    """True when the clinic's own aftercare text already tells the patient the signs to
+    call about (the default text has a "Call the clinic if" section): said once only."""
+    return "infection" in clinic_text.lower()

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    LongTable,
+    Paragraph,
+    Spacer,
+    Table,
+)
 
 from practitioner_app.domain.enums import PIH_CAUTION
 from practitioner_app.domain.patient import Patient
@@ -40,7 +49,11 @@ def para(text: str, style=styles.VALUE) -> Paragraph:
 
 def cell(value: str | Flowable, style: ParagraphStyle, width: float) -> str | Flowable:
     """A table cell `width` points wide: a plain string when `value` fits on one line,
-    else an escaped paragraph that wraps; "—" when blank; flowables as they are."""
+    else an escaped paragraph that wraps; "—" when blank; flowables as they are.
+
+    A word wider than the cell ("Non-crosslinked" in a narrow column) sets the cell's
+    text smaller, down to `MIN_CELL_SIZE`, rather than split the word; only a word too
+    long even then is split (splitLongWords)."""
     if isinstance(value, Flowable):
         return value
     text = clean(or_dash(value))
@@ -48,7 +61,29 @@ def cell(value: str | Flowable, style: ParagraphStyle, width: float) -> str | Fl
     if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width \
             and not needs_fallback(text, style.fontName):
         return text
-    return para(text, style)
+    return para(text, _fit_words(text, style, width))
+
+
+#: The smallest type a table cell is set in to keep its longest word whole.
+MIN_CELL_SIZE = 6.0
+
+
+def _fit_words(text: str, style: ParagraphStyle, width: float) -> ParagraphStyle:
+    """`style`, or a smaller copy of it in which the longest word of `text` fits `width`.
+    Words in fallback fonts (CJK has no spaces to break at) are left to wrap."""
+    longest = max((stringWidth(word, style.fontName, style.fontSize)
+                   for word in text.split() if not needs_fallback(word, style.fontName)),
+                  default=0.0)
+    if longest <= width or len(text) > 200:  # long free text: full width, split as it comes
+        return style
+    size = max(MIN_CELL_SIZE, style.fontSize * width / longest)
+    return _smaller(style, max(MIN_CELL_SIZE, int(size * 4) / 4))  # quarter points, down
+
+
+@lru_cache(maxsize=64)
+def _smaller(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-{size}", parent=style, fontSize=size,
+                          leading=style.leading * size / style.fontSize)
 
 
 #: The tallest piece of one value or note: a table breaks only between rows, so a long
@@ -101,6 +136,51 @@ def _surely_shorter(lines: list[str], style: ParagraphStyle, width: float,
     per_line = max(1, int(width // style.fontSize))
     wrapped = sum(1 + len(line) // per_line for line in lines)
     return wrapped * style.leading <= height
+
+
+#: A table split across pages leaves at least this many rows on the later page, so no
+#: page holds only a table's last row or two.
+MIN_TAIL_ROWS = 3
+#: The room a heading, a table's header row and its first rows need at the foot of a
+#: page; with less, the table starts on the next page (see `table_start`).
+TABLE_START = 35 * mm
+
+
+def table_start() -> Flowable:
+    """Put before a table's heading: a page break only when its first rows would not
+    fit below. The heading itself must not keepWithNext the table (a table taller than
+    the rest of the page would then move whole and leave the page half empty)."""
+    return CondPageBreak(TABLE_START)
+
+
+class _KeepsTail:
+    """A table split across pages keeps at least `MIN_TAIL_ROWS` rows together at its end
+    and two at its start: a split that would leave fewer moves those rows on, or the
+    whole (short) table to the next page."""
+
+    def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's names
+        parts = super().split(availWidth, availHeight)
+        if len(parts) != 2:
+            return parts
+        first = len(parts[0]._cellvalues)
+        missing = MIN_TAIL_ROWS - (len(self._cellvalues) - first)
+        if missing > 0:
+            parts[0].wrap(availWidth, availHeight)  # its own rows' heights, as drawn
+            moved = sum(parts[0]._rowHeights[-missing:])
+            parts = super().split(availWidth, availHeight - moved) or parts
+        # One row at the foot of a page: move on, unless most of a page is free (rows
+        # that tall could not do better overleaf, and refusing would never end).
+        if len(parts[0]._cellvalues) - self.repeatRows < 2 and availHeight < FRAME_HEIGHT / 2:
+            return []
+        return parts
+
+
+class _GridTable(_KeepsTail, Table):
+    pass
+
+
+class _LongGridTable(_KeepsTail, LongTable):
+    pass
 
 
 def _grid_lines(row_count: int, continued_rows: Sequence[int]) -> list[tuple]:
@@ -222,7 +302,7 @@ def data_table(
         if index % 2:
             commands.append(("BACKGROUND", (0, first), (-1, len(body) - 1), styles.ZEBRA_FILL))
     commands += _grid_lines(len(body), continued_rows)
-    cls = LongTable if long else Table
+    cls = _LongGridTable if long else _GridTable
     # Every row is shorter than a page (cells hold short fields; long text comes in
     # pieces), so rows are never split: a split row leaves a sliver at a page's foot.
     table = cls(body, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
@@ -309,23 +389,6 @@ def imported_signature_fields(signature) -> list[Field]:
         return []
     return [("Imported from", imported.source),
             ("Imported at", fmt_datetime(imported.imported_at)),
-            ("Imported by", imported.imported_by)]
-
-
-def integrity_warnings(messages: Sequence[str]) -> list[Flowable]:
-    """The loud lines a document prints on page 1 when a signed record it prints no
-    longer matches its signature (the session report, the summary, the aftercare sheet)."""
-    return [para(message, styles.VALUE_ALERT) for message in messages if message]
-
-
-def imported_signature_fields(signature) -> list[Field]:
-    """Where an imported signature came from, when and who imported it ([] for a
-    signature made in this database)."""
-    imported = getattr(signature, "imported", None)
-    if imported is None:
-        return []
-    return [("Imported from", imported.source),
-            ("Imported at", imported.imported_at.strftime("%d %b %Y %H:%M")),
             ("Imported by", imported.imported_by)]
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from practitioner_app.domain.clinic import ClinicProfile
 from practitioner_app.domain.patient import Patient
 from practitioner_app.domain.session import TreatmentSession
+from practitioner_app.domain.signing import Consent
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +42,16 @@ class PatientSummaryData:
     generated_at: datetime
     #: One line per signed session whose digest no longer matches: printed on page 1.
     integrity_warnings: tuple[str, ...] = ()
+    #: The patient's recorded consents, and the version of the clinic's treatment
+    #: consent text now in force ("" when unknown): the summary states the consent status.
+    consents: tuple[Consent, ...] = ()
+    consent_version: str = ""
 
     def __post_init__(self) -> None:
         # Accept any sequence from callers but keep the record immutable.
         object.__setattr__(self, "sessions", tuple(self.sessions))
         object.__setattr__(self, "integrity_warnings", tuple(self.integrity_warnings))
+        object.__setattr__(self, "consents", tuple(self.consents))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from practitioner_app.domain.session import TreatmentSession
 
 from . import styles
 from .blocks import (
+    Field,
     data_table,
     field_grid,
     full_width_fields,
@@ -22,6 +23,7 @@ from .blocks import (
     para,
     patient_identity,
     pih_caution,
+    table_start,
 )
 from .data import PatientSummaryData
 from .depth_chart import depth_chart
@@ -35,7 +37,7 @@ TITLE = "Patient summary"
 # Session table columns (heading, width in mm); "Zones" takes what is left.
 _COLUMNS = (
     ("#", 7), ("Date", 18), ("Device", 27), ("Zones", 0), ("Deepest (mm)", 15),
-    ("Serum", 25), ("Practitioner", 24), ("Status", 18),
+    ("Serum", 30), ("Practitioner", 24), ("Status", 18),
 )
 
 
@@ -51,7 +53,7 @@ def build_patient_summary(data: PatientSummaryData) -> bytes:
     )
     title, subtitle, *details = _patient(data, sessions)
     story = [title, subtitle, *integrity_warnings(data.integrity_warnings), *details,
-             *_chart(sessions), *_session_table(sessions), *_imported(sessions)]
+             *_session_table(sessions), *_imported(sessions), *_chart(sessions)]
     return render(story, furniture)
 
 
@@ -89,7 +91,34 @@ def _patient(data: PatientSummaryData, sessions: list[TreatmentSession]) -> list
         full_width_fields([
             ("Goals", patient.goals), ("Assessment", patient.assessment), ("Plan", patient.plan),
         ]),
+        para("Consent", styles.SECTION),
+        full_width_fields(_consents(data)),
     ]
+
+
+def _consents(data: PatientSummaryData) -> list[Field]:
+    """The latest consent of each kind as recorded; a treatment consent missing, or not
+    on the consent text now in force, is printed in the alert colour."""
+    current = data.consent_version
+    # Oldest first, those on the current text last: the last of each kind is the one shown.
+    ordered = sorted(data.consents, key=lambda c: (
+        c.kind != "treatment" or c.text_version == current, c.consent_date, c.id or 0))
+    latest = {c.kind: c for c in ordered}
+    fields: list[Field] = []
+    for kind, label in (("treatment", "Treatment consent"), ("photo", "Photo consent")):
+        consent = latest.get(kind)
+        if consent is None:
+            fields.append((label, para("Not recorded", styles.VALUE_ALERT)
+                           if kind == "treatment" else "Not recorded"))
+            continue
+        text = (f"Given {fmt_date(consent.consent_date)} on consent text version "
+                f"{one_line(consent.text_version)}, witnessed by {one_line(consent.witnessed_by)}")
+        if kind == "treatment" and current and consent.text_version != current:
+            fields.append((label, para(f"{text}. Not on the current text (version "
+                                       f"{current}): to be renewed", styles.VALUE_ALERT)))
+        else:
+            fields.append((label, text))
+    return fields
 
 
 def _chart(sessions: list[TreatmentSession]) -> list[Flowable]:
@@ -120,9 +149,9 @@ def _one_chart(title: str, sessions: list[TreatmentSession]) -> list[Flowable]:
 
 
 def _session_table(sessions: list[TreatmentSession]) -> list[Flowable]:
-    heading = para("Sessions", styles.SECTION)
     if not sessions:
-        return [heading, para("No sessions recorded.", styles.EMPTY_NOTE)]
+        return [para("Sessions", styles.SECTION),
+                para("No sessions recorded.", styles.EMPTY_NOTE)]
     widths = [w * mm for _, w in _COLUMNS]
     widths[3] = CONTENT_WIDTH - sum(widths)
     rows = [_session_row(number, session) for number, session in enumerate(sessions, start=1)]
@@ -154,7 +183,10 @@ def _imported(sessions: list[TreatmentSession]) -> list[Flowable]:
 def _session_row(number: int, session: TreatmentSession) -> list[str]:
     needling = session.needling
     device = needling.device_type.label if needling.device_type else ""
-    make_model = " ".join(p for p in (needling.device_make, needling.device_model) if p)
+    make, model = needling.device_make.strip(), needling.device_model.strip()
+    if make and model.casefold().startswith(make.casefold()):
+        make = ""  # the model was entered with its make ("Dermapen 4"): name it once
+    make_model = " ".join(p for p in (make, model) if p)
     if make_model:
         device = f"{device}\n{make_model}" if device else make_model
     zones = dict.fromkeys(z.zone.label for z in needling.zones)  # once each, in row order

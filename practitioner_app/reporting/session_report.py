@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from practitioner_app.domain.enums import SessionStatus
 from practitioner_app.domain.guidance import SPF_RECOMMENDED_MIN
@@ -29,6 +29,7 @@ from .blocks import (
     patient_identity,
     pih_caution,
     signature_block,
+    table_start,
 )
 from .data import SessionReportData
 from .document import pdf_builder, render
@@ -37,10 +38,6 @@ from .page import PageFurniture, patient_line
 from .text import NOT_RECORDED, fmt_date, fmt_datetime, fmt_depth, fmt_int, fmt_number, fmt_time
 
 TITLE = "Treatment session record"
-
-#: The room a table's heading, header row and first rows need at the foot of a page;
-#: with less, the table starts on the next page.
-_TABLE_START = 35 * mm
 
 _PRE_CHECKS = (
     ("sun_avoided", "Sun avoided (7 days)"),
@@ -120,7 +117,7 @@ def _screen(session: TreatmentSession) -> list[Flowable]:
     # to page 2 and left page 1 half empty. It starts here if its first rows fit.
     heading = StepHeading("Contraindication screen", "")
     heading.keepWithNext = False
-    return [Spacer(1, 3.5 * mm), CondPageBreak(_TABLE_START), heading, table]
+    return [Spacer(1, 3.5 * mm), table_start(), heading, table]
 
 
 def _electronic_signature(session: TreatmentSession) -> list[Flowable]:

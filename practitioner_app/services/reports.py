@@ -12,6 +12,7 @@ from ..domain.ids import PatientId, SessionId
 from ..reporting import AftercareSheetData, PatientSummaryData, SessionReportData
 from .base import Service
 from .clinic import ClinicService
+from .consents import ConsentService
 from .courses import CourseService
 from .sessions import SessionService
 
@@ -68,6 +69,8 @@ class ReportService(Service):
             if patient is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             sessions = uow.sessions.for_patient(patient_id)
+            consents = uow.consents.for_patient(patient_id)
+        version = ConsentService(self._uow, self._clock, self._actor).current_version()
         verifier = SessionService(self._uow, self._clock, self._actor)
         warnings = []
         for session in sessions:
@@ -75,7 +78,8 @@ class ReportService(Service):
             if warning:
                 warnings.append(f"Session of {session.session_date:%d %b %Y}: {warning}")
         return PatientSummaryData(self._clinic(), patient, tuple(sessions), self._clock(),
-                                  integrity_warnings=tuple(warnings))
+                                  integrity_warnings=tuple(warnings),
+                                  consents=tuple(consents), consent_version=version)
 
     def patient_summary(self, patient_id: PatientId) -> bytes:
         """The patient's details and whole series of sessions."""
