@@ -53,12 +53,19 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
             "SELECT 1 FROM treatment_sessions WHERE signed_at IS NOT NULL LIMIT 1").fetchone():
         return []
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, defer, selectinload
+    from sqlalchemy.orm.attributes import set_committed_value
 
     from ..persistence.engine import make_engine
     from ..persistence.mapping import session_from_record
-    from ..persistence.models import PatientRecord, SessionRecord
+    from ..persistence.models import AddendumRecord, PatientRecord, SessionRecord
 
+    # A file not yet upgraded to schema 0004 (checked before the app opened it) has no
+    # digest rule or audit links: its signatures are all rule 1.
+    missing = [c for c in _SIGNATURE_COLUMNS if not _has_column(con, "treatment_sessions", c)]
+    options = [defer(getattr(SessionRecord, c)) for c in missing]
+    if not _has_column(con, "addenda", "audit_id"):
+        options.append(selectinload(SessionRecord.addenda).defer(AddendumRecord.audit_id))
     path = Path(con.execute("PRAGMA database_list").fetchone()[2])
     engine = make_engine(path)
     problems = []
@@ -66,14 +73,20 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
         with Session(engine) as db:
             rows = db.execute(select(SessionRecord, PatientRecord.number)
                               .join(PatientRecord, PatientRecord.id == SessionRecord.patient_id)
-                              .where(SessionRecord.signed_at.is_not(None)))
+                              .where(SessionRecord.signed_at.is_not(None)).options(*options))
             for record, number in rows:
+                for column in missing:
+                    set_committed_value(record, column, None)
                 if not signature_holds(number, session_from_record(record)):
                     problems.append(f"signed session {record.id} (patient {number}, "
                                     f"{record.session_date}) no longer matches its signature")
     finally:
         engine.dispose()
     return problems
+
+
+_SIGNATURE_COLUMNS = ("digest_rule", "signed_audit_id", "imported_from", "imported_at",
+                      "imported_by")
 
 
 # -- ties to the audit trail ------------------------------------------------------------------

@@ -411,3 +411,18 @@ def test_documents_of_an_untouched_signed_session_carry_no_warning(signed, servi
                 services.reports.aftercare_sheet(session.id),
                 services.reports.session_report(session.id)):
         assert "WARNING" not in _pdf_text(pdf)
+
+
+def test_check_reads_a_database_not_yet_upgraded(services, db_path, capsys):
+    """`check` before the app has opened (and upgraded) an older file: its rule-1
+    signatures are verified, and a changed one is still caught."""
+    _patient_id, session_id = _legacy_records(services)
+    services.close()
+    _downgrade_to_0003(db_path)
+    status, report = _check(capsys, db_path)
+    assert status == EXIT_OK, report
+    _drop_triggers(db_path, ["signed_session_no_update"])
+    _sql(db_path, "UPDATE treatment_sessions SET outcome_notes = 'rewritten'")
+    status, report = _check(capsys, db_path)
+    assert status != EXIT_OK
+    assert f"signed session {session_id} (patient P000101, 2026-11-20) no longer" in report
