@@ -38,6 +38,13 @@ def start(db_path: Path, exec_: bool = True, assessment=None, first_look=None):
     the exit status: 1 when the user was told the database cannot be used, else the
     loop's (0, also for quitting before the database had opened).
     """
+    if QApplication.instance() is None:
+        from .qt_libraries import display_problem, tell
+
+        problem = display_problem()  # Qt would abort naming no library
+        if problem is not None:
+            tell(problem)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("practitioner-app")
     app.setApplicationDisplayName("Practitioner")
