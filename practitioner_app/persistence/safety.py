@@ -31,6 +31,7 @@ import enum
 import errno
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -667,6 +668,8 @@ PRIVATE_FOLDER = 0o700
 #: Part of the name of every file still being written: `<final name>.unfinished-XXXXXXXX`,
 #: so a copy a crash left behind says what it is and whose it is.
 _UNFINISHED = ".unfinished-"
+#: Such a file (as `tempfile.mkstemp` names it), or the journal SQLite keeps beside it.
+_UNFINISHED_NAME = re.compile(r".+\.unfinished-[a-z0-9_]{8}(-journal|-wal|-shm)?")
 #: A restore's working folder in the backups folder (`BackupService.restore`).
 UNFINISHED_RESTORE = "unfinished-restore-"
 #: What older versions left: `<backup>.part`, its `-journal`, `.restoring-*` folders.
@@ -858,10 +861,10 @@ def clean_leftovers(folder: Path, prefix: str = "") -> list[Path]:
                 if _abandoned(entry):
                     shutil.rmtree(entry)
                     removed.append(entry)
-            elif _UNFINISHED in name and name.endswith(_SIDE_FILES) \
+            elif (ours := _UNFINISHED_NAME.fullmatch(name)) and ours[1] \
                     or name.endswith(_LEGACY_BACKUP[1]):
                 side_files.append(entry)
-            elif (_UNFINISHED in name or name.endswith(_LEGACY_BACKUP[0])) \
+            elif (ours or name.endswith(_LEGACY_BACKUP[0])) \
                     and entry.is_file() and _abandoned(entry):
                 entry.unlink()
                 removed.append(entry)

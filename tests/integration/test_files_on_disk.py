@@ -105,8 +105,9 @@ def test_a_killed_backup_to_another_folder_is_removed_by_the_next_backup_there(
     stick = tmp_path / "usb"
     kill(interrupted("backup", db_path, str(stick / "clinic-monday.sqlite3")))
     assert [p.name for p in stick.iterdir()][0].startswith("clinic-monday.sqlite3.unfinished-")
+    (stick / "rota.unfinished-draft.txt").write_text("someone else's file")
     clinic.backup.back_up(stick / "clinic-tuesday.sqlite3")
-    assert files(stick) == {"clinic-tuesday.sqlite3"}
+    assert files(stick) == {"clinic-tuesday.sqlite3", "rota.unfinished-draft.txt"}
 
 
 @posix_only
