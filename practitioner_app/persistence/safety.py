@@ -717,10 +717,11 @@ def make_private(path: Path) -> bool:
     if os.name != "posix":
         return False
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        found = os.lstat(path)
     except FileNotFoundError:
         return False
-    if not mode & 0o077:
+    mode = stat.S_IMODE(found.st_mode)
+    if stat.S_ISLNK(found.st_mode) or not mode & 0o077:  # a link: its target is not ours
         return False
     os.chmod(path, mode & ~0o077)
     return True
@@ -730,10 +731,10 @@ def prepare_database_files(database: Path, backups: Path) -> list[Path]:
     """Before the database at `database` is opened: its folder exists (made owner-only
     when created here; the backups folder is made so by the first backup); a missing
     database file is created empty and owner-only, because SQLite gives its -wal, -shm
-    and -journal the database's mode;
-    what an older version left readable by others (the database, its side files, its
-    lock, the log, the backups folder and every file in it) is made owner-only; and
-    what a killed backup, restore or export left in both folders is removed.
+    and -journal the database's mode; what an older version left readable by others
+    (the database, its side files, its lock, the log, the backups folder and every file
+    in it) is made owner-only; and what a killed backup, restore or export left in both
+    folders is removed.
 
     Returns the files and folders whose mode was changed (the caller records them in
     the audit trail). The data folder itself is tightened only when it is the app's own
