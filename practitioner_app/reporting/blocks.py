@@ -250,7 +250,9 @@ def field_grid(fields: Sequence[Field], *, columns: int = 2) -> Table:
     table = Table(rows, colWidths=[LABEL_WIDTH, value_width] * columns, hAlign="LEFT")
     table.setStyle(styles.FIELD_TABLE + tuple(
         command for col in range(0, 2 * columns, 2) for command in styles.label_column(col))
-        + tuple(("TOPPADDING", (0, row), (-1, row), 0) for row in continued))
+        + tuple(command for row in continued for command in (
+            ("TOPPADDING", (0, row), (-1, row), 0),
+            ("BOTTOMPADDING", (0, row - 1), (-1, row - 1), 0))))
     return table
 
 
