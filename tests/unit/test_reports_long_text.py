@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
+from practitioner_app.cli import EXIT_OK
 from practitioner_app.domain import guidance as g
-from practitioner_app.domain.signing import Addendum
+from practitioner_app.domain.signing import Addendum, Consent
+from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient, with_zone
 from tests.unit.test_reports_support import CLINIC, DOCUMENTS, pages_text
 
@@ -116,3 +118,26 @@ def test_a_long_clinic_address_still_prints(document, text):
     clinic = dataclasses.replace(CLINIC, address=text)
     pdf = DOCUMENTS[document](a_patient(), a_full_session(), clinic=clinic)
     assert "Bright Skin Clinic" in pages_text(pdf)[0]
+
+
+def test_a_signed_session_with_page_long_notes_prints_from_the_command_line(
+        services, db_path, tmp_path, capsys, monkeypatch):
+    """The reported case: a signed record (which can no longer be edited) holding a page
+    of zone note and of screen note; `report session` failed with LayoutError."""
+    password = "correct horse battery"
+    services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Aesthetic nurse prescriber",
+                                         "NMC 12A3456B", password)
+    patient = services.patients.register(a_patient())
+    services.consents.record(patient.id, Consent("treatment", "1", date(2026, 11, 1), "Sam"))
+    session = with_zone(a_full_session(), note=WORDS)
+    first = dataclasses.replace(session.screen[0], note=UNBROKEN)
+    session = dataclasses.replace(session, screen=(first, *session.screen[1:]))
+    saved = services.sessions.save(patient.id, session)
+    services.sessions.sign(saved.id, password)
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", password)
+    out = tmp_path / "signed.pdf"
+    status, _out, err = cli(capsys, db_path, "--user", "jroe", "report", "session",
+                            str(saved.id), "-o", str(out))
+    assert status == EXIT_OK, err
+    pdf = out.read_bytes()
+    assert printed_in_full(pdf, WORDS) and printed_in_full(pdf, UNBROKEN)
