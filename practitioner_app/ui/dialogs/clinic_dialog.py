@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from ...domain.clinic import DEFAULT_AFTERCARE, ClinicProfile
 from ...domain.errors import Problem, ValidationError
+from ..screen_fit import fit_to_screen
 from ..widgets.form import MessageBoard, text_box
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
@@ -50,7 +52,15 @@ class ClinicDialog(QDialog):
             ("&Phone", self.phone, "phone"), ("&Email", self.email, "email"),
             ("A&ftercare instructions", self.aftercare_text, "aftercare_text"),
         ):
-            self.board.add_row(form, label, widget, path)
+            row = self.board.add_row(form, label, widget, path).parentWidget()
+            # Only the aftercare text takes the room the window has to spare: the other
+            # rows keep their height instead of floating in bands of empty space.
+            if widget is not self.aftercare_text:
+                row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.aftercare_text.setMinimumHeight(self.aftercare_text.minimumHeight() // 2)
+        self.aftercare_text.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX: grows with the window
+        self.aftercare_text.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                          QSizePolicy.Policy.Expanding)
         self.logo_preview = QLabel("No logo")
         self.logo_preview.setFixedHeight(LOGO_PREVIEW_HEIGHT)
         choose = QPushButton("Choose &logo…")
@@ -75,7 +85,7 @@ class ClinicDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self._load(service.profile())
-        self.resize(760, 760)
+        fit_to_screen(self, 760, 760)
 
     def _choose_logo(self) -> None:
         from ..file_dialogs import ask_open_file

@@ -25,6 +25,7 @@ from ...domain.ids import PatientId
 from ...domain.patient import Patient
 from ...domain.validation import fitzpatrick_cautions
 from ..confirm import confirm
+from ..screen_fit import fit_to_screen
 from ..widgets.field_message import FieldMessage
 from ..widgets.fields import EnumCombo, parse_date
 from ..widgets.form import MessageBoard, text_box
@@ -137,7 +138,7 @@ class PatientEditorDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
         outer.addWidget(self.buttons)
-        self.resize(720, 760)
+        fit_to_screen(self, 720, 760)
 
     # -- values ---------------------------------------------------------------------------
     def _load(self, p: Patient) -> None:

@@ -66,7 +66,9 @@ class PdfPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
-        self.resize(900, 1000)
+        from ..screen_fit import fit_to_screen
+
+        fit_to_screen(self, 900, 1000)  # Print and Save stay on a 800-pixel-high screen
 
     def print_with_dialog(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...domain.accounts import IDLE_MINUTES_RANGE
 from ...domain.errors import DomainError, Problem, ValidationError
 from ..confirm import confirm
+from ..screen_fit import fit_to_screen
 from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard
 from ..widgets.tables import fill, read_only_table
@@ -109,7 +110,7 @@ class PractitionersDialog(QDialog):
         layout.addWidget(close)
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
-        self.resize(860, 680)
+        fit_to_screen(self, 860, 720)
         self.refresh()
 
     def refresh(self) -> None:
@@ -185,6 +186,7 @@ class PractitionersDialog(QDialog):
         row = self.table.currentRow()
         self.refresh()
         self.table.setCurrentCell(row, 0)
+        self._name_toggle()
 
     def reset_selected_password(self) -> QMessageBox | None:
         """Ask, then give the selected account the new password typed."""

@@ -134,7 +134,9 @@ class RestoreDialog(QDialog):
             "kept first (a damaged file is set aside untouched), so this can be undone by "
             "restoring that copy.")
         self.confirm_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter keeps the database as it is
+        box.setEscapeButton(cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.buttonClicked.connect(
             lambda button: self.restore(backup.path) if button is self.confirm_button else None)

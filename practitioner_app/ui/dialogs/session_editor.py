@@ -224,7 +224,9 @@ class SessionEditorDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addLayout(sign_row)
         layout.addLayout(buttons)
-        self.resize(1180, 860)
+        from ..screen_fit import fit_to_screen
+
+        fit_to_screen(self, 1180, 860)  # Save and Sign stay on a 1280x800 display
 
     def _add_page(self, page: QWidget) -> None:
         scroll = QScrollArea()
