@@ -46,6 +46,9 @@ class Action:
     #: A file recorded as leaving the app (report, export, backup) could not be written;
     #: its details name the entry that recorded it.
     NOT_WRITTEN = "not written"
+    COURSE_OPENED = "course opened"
+    #: Completed, stopped early, or its plan changed; its details say which.
+    COURSE_CHANGED = "course changed"
     COURSE_VOIDED = "course voided"
     #: Files or folders of the clinic that other users of the computer could read were
     #: made owner-only at start; its details name them.

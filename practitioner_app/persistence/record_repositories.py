@@ -170,9 +170,12 @@ class AuditRepository:
 
     def find(self, *, patient_id: int | None = None, username: str | None = None,
              start: datetime | None = None, end: datetime | None = None,
-             limit: int = 5000) -> list[AuditEntry]:
-        """Entries newest first, filtered by patient, user and a [start, end) time range."""
+             actions: tuple[str, ...] | None = None, limit: int = 5000) -> list[AuditEntry]:
+        """Entries newest first, filtered by patient, user, action (any of `actions`) and
+        a [start, end) time range."""
         stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+        if actions:
+            stmt = stmt.where(AuditRecord.action.in_(actions))
         if patient_id is not None:
             stmt = stmt.where(AuditRecord.patient_id == patient_id)
         if username:

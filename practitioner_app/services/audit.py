@@ -107,11 +107,14 @@ class AuditService(Service):
         return builder.build_audit_anchor(anchor, clinic)
 
     def find(self, *, patient_id: int | None = None, username: str | None = None,
-             start: datetime | None = None, end: datetime | None = None) -> list[AuditEntry]:
+             start: datetime | None = None, end: datetime | None = None,
+             actions: tuple[str, ...] | None = None) -> list[AuditEntry]:
+        """Entries newest first (administrators only), filtered by patient, user, time
+        range [start, end) and action (any of `actions`)."""
         self._require_admin()
         with self._uow() as uow:
             return uow.audit.find(patient_id=patient_id, username=username, start=start,
-                                  end=end)
+                                  end=end, actions=actions)
 
 
 def _quoted(path: str) -> str:

@@ -40,7 +40,8 @@ class CourseService(Service):
             if course.number and uow.courses.get(patient_id, course.number) is None:
                 raise NotFound(f"The patient has no course {course.number}.")
             saved = uow.courses.save(patient_id, course)
-            self._audit(uow, Action.PATIENT_CHANGED, patient_id=patient_id,
+            self._audit(uow, Action.COURSE_CHANGED if course.number else Action.COURSE_OPENED,
+                        patient_id=patient_id,
                         course=saved.number, status=saved.status.value,
                         planned=saved.planned_sessions)
             uow.commit()

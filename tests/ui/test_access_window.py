@@ -165,5 +165,5 @@ def test_audit_viewer_filters_by_patient_and_shows_the_chain_intact(qtbot, start
     type_text(qtbot, viewer.patient_number, first.number)
     click(qtbot, viewer.apply_button)
     assert viewer.table.rowCount() == 1
-    assert viewer.table.item(0, 3).text() == Action.PATIENT_CREATED
+    assert viewer.table.item(0, 3).text() == "Patient registered"  # Action.PATIENT_CREATED
     assert viewer.table.item(0, 4).text() == first.number

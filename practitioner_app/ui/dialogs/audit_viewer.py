@@ -1,4 +1,6 @@
-"""The audit trail for administrators, filtered by patient, user and date range."""
+"""The audit trail for administrators, in words (domain/audit_text.py), filtered by
+patient, practitioner, action and date range. Each row's tooltip holds the entry's
+details exactly as stored and hashed."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.audit_text import all_labels, label, readable
 from ...domain.errors import DomainError
+from ..screen_fit import fit_to_screen
 from ..widgets.tables import fill, read_only_table
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
@@ -35,9 +39,13 @@ class AuditViewerDialog(QDialog):
         self.patient_number = QLineEdit()
         self.patient_number.setPlaceholderText("patient no. (all)")
         self.user = QComboBox()
-        self.user.addItem("All users", None)
+        self.user.addItem("All practitioners", None)
         for u in services.accounts.users():
             self.user.addItem(f"{u.username} — {u.full_name}", u.username)
+        self.action = QComboBox()
+        self.action.addItem("All actions", None)
+        for text in all_labels():
+            self.action.addItem(text, text)
         today = QDate.currentDate()
         self.start = QDateEdit(today.addDays(-30))
         self.end = QDateEdit(today)
@@ -47,10 +55,14 @@ class AuditViewerDialog(QDialog):
         self.apply_button = QPushButton("&Show")
         self.apply_button.clicked.connect(self.refresh)
         self.chain = QLabel()
+        self.patient_number.returnPressed.connect(self.refresh)
         filters = QHBoxLayout()
-        for label, widget in (("Patient", self.patient_number), ("User", self.user),
-                              ("From", self.start), ("To", self.end)):
-            filters.addWidget(QLabel(label))
+        for caption, widget in (("Pa&tient", self.patient_number),
+                                ("P&ractitioner", self.user), ("A&ction", self.action),
+                                ("&From", self.start), ("T&o", self.end)):
+            shown = QLabel(caption)
+            shown.setBuddy(widget)
+            filters.addWidget(shown)
             filters.addWidget(widget)
         filters.addWidget(self.apply_button)
         self.table = read_only_table(COLUMNS, stretch_last=True)
@@ -60,7 +72,7 @@ class AuditViewerDialog(QDialog):
         layout.addWidget(self.chain)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
-        self.resize(1100, 700)
+        fit_to_screen(self, 1180, 700)
         self.refresh()
 
     def refresh(self) -> None:
@@ -75,17 +87,24 @@ class AuditViewerDialog(QDialog):
                 return
         start = datetime.combine(self.start.date().toPython(), time.min)
         end = datetime.combine(self.end.date().toPython() + timedelta(days=1), time.min)
+        wanted = self.action.currentData()
         try:
             entries = self._services.audit.find(
-                patient_id=patient_id, username=self.user.currentData(), start=start, end=end)
+                patient_id=patient_id, username=self.user.currentData(), start=start, end=end,
+                actions=all_labels()[wanted] if wanted else None)
         except DomainError as error:
             self.message.setText(str(error))
             return
+        if wanted:  # an action may carry several labels: keep the one chosen
+            entries = [e for e in entries if label(e.action, e.details) == wanted]
         numbers = self._patient_numbers({e.patient_id for e in entries if e.patient_id})
         fill(self.table, [
-            (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
-             numbers.get(e.patient_id, ""), str(e.session_id or ""), e.details)
+            (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username,
+             label(e.action, e.details), numbers.get(e.patient_id, ""),
+             str(e.session_id or ""), readable(e.details))
             for e in entries])
+        for row, e in enumerate(entries):  # as stored and hashed, full digests included
+            self.table.item(row, 6).setToolTip(f"{e.action}: {e.details}")
         count, problem = self._services.audit.verify()
         self.chain.setText(f"Chain of {count:,} entries: " + (
             f"BROKEN — {problem}" if problem else "intact"))
