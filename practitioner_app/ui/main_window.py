@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 #: After the first sign-in, how long to leave the clinician's first look alone before the
 #: document machinery (ReportLab, ~0.5 s of imports) loads on the worker thread.
 PREPARE_DOCUMENTS_AFTER_MS = 1500
-#: The due list's starting height in pixels, below the patients.
-DUE_LIST_HEIGHT = 190
+#: Rows of the due list shown at first, below the patients: a glance; the patient panel
+#: needs the height (at 190 px the list took a quarter of a 1280x800 window).
+DUE_LIST_ROWS = 4
 #: How long typing in the search must pause before the patient panel follows the list
 #: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
 PANEL_AFTER_TYPING_MS = 150
@@ -116,7 +117,6 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import (
             QAbstractItemView,
             QCheckBox,
-            QHeaderView,
             QLabel,
             QLineEdit,
             QTableView,
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         from ..domain.patient import SEARCH_MAX
         from .models.patient_table_model import PatientTableModel
         from .widgets.patient_panel import PatientPanel
+        from .widgets.tables import compact_rows
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or patient number")
@@ -143,10 +144,9 @@ class MainWindow(QMainWindow):
         self.patient_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.patient_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.patient_view.verticalHeader().setVisible(False)
-        # Fixed row heights and interactive columns: the view never measures every row,
-        # so 10,000 patients cost no more than a screenful.
-        self.patient_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.patient_view.horizontalHeader().setStretchLastSection(True)
+        # Fixed row heights and columns sized from the font, not the rows: the view never
+        # measures every row, so 10,000 patients cost no more than a screenful.
+        compact_rows(self.patient_view)
         self.count_label = QLabel()
 
         left = QWidget()
@@ -160,11 +160,13 @@ class MainWindow(QMainWindow):
         splitter = self.centralWidget()
         splitter.addWidget(left)
         splitter.addWidget(self.panel)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 760])
-        for c, width in enumerate((90, 240, 100, 80)):
-            self.patient_view.setColumnWidth(c, width)
+        # A wider window widens the patient: the list's columns are whole at 560 px (its
+        # name column took most of a 1920 px window's list); the divider still moves.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        # The list wide enough for its five columns with most names whole at 1280 px.
+        splitter.setSizes([560, 720])
+        self._size_patient_columns()
 
         self._build_actions()
         self.search.textChanged.connect(self._search_for)
@@ -177,10 +179,31 @@ class MainWindow(QMainWindow):
         self.panel.report_requested.connect(self.show_report)
         # The due list is a glance; the patient needs the height (at 800 px the panel
         # was squeezed until its consent warning was cut off).
-        self.resizeDocks([self.course_actions.dock], [DUE_LIST_HEIGHT],
+        dock, due = self.course_actions.dock, self.course_actions.due_list
+        title = dock.sizeHint().height() - due.sizeHint().height()  # and the dock's frame
+        self.resizeDocks([dock], [title + due.height_for_rows(DUE_LIST_ROWS)],
                          Qt.Orientation.Vertical)
         self.access.built()  # what is shown and enabled follows whoever is signed in
         self.built.emit()
+
+    def _size_patient_columns(self) -> None:
+        """Each column of the patient list as wide as its heading or its widest value
+        (numbers, dates and skin types have one width), the name taking the rest: fixed
+        pixel widths cut the skin type off at 1280x800 and gave the last column the spare
+        width. Sized from the font, never by measuring the rows."""
+        from PySide6.QtWidgets import QHeaderView, QStyle
+
+        from .models.patient_table_model import COLUMNS
+
+        header = self.patient_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        widest = {0: "P000000", 2: "0000-00-00", 3: "VI ⚠", 4: "0000-00-00"}
+        air = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + 12
+        for column, sample in widest.items():
+            self.patient_view.setColumnWidth(column, air + max(
+                self.patient_view.fontMetrics().horizontalAdvance(sample),
+                header.fontMetrics().horizontalAdvance(COLUMNS[column])))
+        header.setSectionResizeMode(COLUMNS.index("Name"), QHeaderView.ResizeMode.Stretch)
 
     def attach(self, services: Services) -> None:
         """The database is open and checked: from now on the window works on `services`

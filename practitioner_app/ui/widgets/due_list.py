@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ...domain.course import DueRow
-from .tables import read_only_table
+from .tables import read_only_table, row_height
 
 COLUMNS = ("Due", "Patient no.", "Name", "Phone", "Course", "Done", "Last session")
 
@@ -31,15 +31,27 @@ class DueList(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)  # soonest (most overdue) first
         self.table.activated.connect(lambda index: self._open(index.row()))
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Due within"))
-        top.addWidget(self.within)
-        top.addWidget(QLabel("or overdue"))
-        top.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.table)
+        # The choice beside the table rather than above it: the list is a glance at the
+        # bottom of the window, and every line of height it takes is the patient's.
+        self.count = QLabel()
+        choice = QVBoxLayout()
+        choice.addWidget(QLabel("Due within"))
+        choice.addWidget(self.within)
+        choice.addWidget(QLabel("or overdue"))
+        choice.addWidget(self.count)
+        choice.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 2)
+        layout.addLayout(choice)
+        layout.addWidget(self.table, 1)
         self.rows: list[DueRow] = []
+
+    def height_for_rows(self, rows: int) -> int:
+        """The height that shows the table's heading and `rows` rows."""
+        margins = self.layout().contentsMargins()
+        frame = 2 * self.table.frameWidth()
+        return (self.table.horizontalHeader().sizeHint().height() + rows * row_height(
+            self.table) + frame + margins.top() + margins.bottom())
 
     def refresh(self, today: date | None = None) -> None:
         today = today or date.today()
@@ -59,6 +71,7 @@ class DueList(QWidget):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
+        self.count.setText(f"{len(self.rows):,} patient{'' if len(self.rows) == 1 else 's'}")
 
     def _open(self, row: int) -> None:
         item = self.table.item(row, 0)

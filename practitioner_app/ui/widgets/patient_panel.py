@@ -24,6 +24,7 @@ from ...domain.patient import Patient
 from ...domain.session import SessionRow
 from ...domain.signing import Consent
 from ..models.session_table_model import SessionTableModel
+from .tables import compact_rows
 
 CAUTION_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
                  "padding: 6px; font-weight: 600;")
@@ -67,23 +68,29 @@ class PatientPanel(QWidget):
         self.name.setStyleSheet("font-size: 18pt; font-weight: 600;")
         self.caution = _plain()
         self.caution.setStyleSheet(CAUTION_STYLE)
-        self.details = QFormLayout()
+        # The details in two columns (who they are | what matters clinically) and the
+        # consents across both: at 1280x800 one column of eleven rows left the session
+        # list three rows.
         self.fields = {}
-        for key, label in (("number", "Patient no."), ("born", "Date of birth"),
-                           ("sex", "Sex"), ("skin", "Fitzpatrick type"),
-                           ("contact", "Contact"), ("concerns", "Concerns"),
-                           ("allergies", "Allergies"), ("medications", "Medications"),
-                           ("history", "Medical history")):
-            self.fields[key] = _plain()
-            self.details.addRow(label, self.fields[key])
+        self.details = QHBoxLayout()
+        for rows in ((("number", "Patient no."), ("born", "Date of birth"), ("sex", "Sex"),
+                      ("skin", "Fitzpatrick type"), ("contact", "Contact")),
+                     (("concerns", "Concerns"), ("allergies", "Allergies"),
+                      ("medications", "Medications"), ("history", "Medical history"))):
+            column = QFormLayout()
+            for key, label in rows:
+                self.fields[key] = _plain()
+                column.addRow(label, self.fields[key])
+            self.details.addLayout(column, 1)
         self.fields["allergies"].setStyleSheet("font-weight: 600;")
         # Consent and archive state: filled by show_consents() and show_patient().
         self.treatment_consent = _plain()
         self.photo_consent = _plain()
         self.record_consent_button = QPushButton("Record consen&t…")
         self.record_consent_button.clicked.connect(self.consent_requested.emit)
-        self.details.addRow("Treatment consent", self.treatment_consent)
-        self.details.addRow("Photo consent", self.photo_consent)
+        self.consents = QFormLayout()
+        self.consents.addRow("Treatment consent", self.treatment_consent)
+        self.consents.addRow("Photo consent", self.photo_consent)
         self.archived = _plain()
         self.archived.setStyleSheet(ARCHIVED_STYLE)
 
@@ -107,32 +114,40 @@ class PatientPanel(QWidget):
         self.session_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.session_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.session_view.verticalHeader().setVisible(False)
+        compact_rows(self.session_view)
         self.session_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         # Columns fit the rows on screen and up to 20 in all, not every row of a long
         # series: measuring all 50 sessions' cells took half of opening the patient.
         self.session_view.horizontalHeader().setResizeContentsPrecision(20)
-        self.session_view.horizontalHeader().setStretchLastSection(True)
+        # Each column as wide as its contents, none stretched: on a wide screen a
+        # stretched last column (the practitioner) took most of the width.
+        self.session_view.horizontalHeader().setStretchLastSection(False)
         self.session_view.activated.connect(lambda index: self._open_row(index.row()))
 
-        buttons = QHBoxLayout()
-        for b in (self.new_session_button, self.open_session_button, self.edit_button,
-                  self.record_consent_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        # Who: the name, with what is done to the patient's record beside it.
+        top = QHBoxLayout()
+        top.addWidget(self.name, 1)
+        for b in (self.edit_button, self.record_consent_button):
+            top.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+        # The sessions: their heading, with what is done to sessions beside it.
+        heading = QHBoxLayout()
+        self.sessions_heading = QLabel("Sessions (newest first)")
+        self.sessions_heading.setStyleSheet("font-weight: 600;")
+        heading.addWidget(self.sessions_heading, 1)
+        for b in (self.new_session_button, self.open_session_button):
+            heading.addWidget(b)
         documents = QHBoxLayout()
         for b in (self.session_report_button, self.aftercare_button, self.summary_button):
             documents.addWidget(b)
         documents.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.name)
+        layout.addLayout(top)
         layout.addWidget(self.archived)
         layout.addWidget(self.caution)
         layout.addLayout(self.details)
-        layout.addLayout(buttons)
-        self.sessions_heading = QLabel("Sessions (newest first)")
-        self.sessions_heading.setStyleSheet("font-weight: 600;")
-        layout.addWidget(self.sessions_heading)
+        layout.addLayout(self.consents)
+        layout.addLayout(heading)
         layout.addWidget(self.session_view, 1)
         layout.addLayout(documents)
         self.show_patient(None, [])
