@@ -171,3 +171,13 @@ def test_the_restore_confirmation_defaults_to_cancel(qtbot, window):
     assert box.defaultButton() is cancel and box.escapeButton() is cancel
     QTest.keyClick(box, Qt.Key.Key_Return)
     assert dialog.task is None  # nothing restored
+
+
+def test_archiving_asks_for_a_reason_and_enter_keeps_the_patient(qtbot, window):
+    dialog = window.records.archive_patient()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    cancel = dialog.buttons.button(dialog.buttons.StandardButton.Cancel)
+    assert cancel.isDefault() and not dialog.archive_button.isDefault()
+    type_text(qtbot, dialog.reason, "Moved abroad")
+    QTest.keyClick(dialog, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert window.services.patients.get(window.panel.patient.id).archived_at is None

@@ -41,6 +41,9 @@ class ArchivePatientDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.archive_button = self.buttons.addButton(
             "&Archive", QDialogButtonBox.ButtonRole.AcceptRole)
+        # Archiving cannot be undone in the app: Enter keeps the patient as they are.
+        self.archive_button.setAutoDefault(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         self.buttons.accepted.connect(self.archive)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
