@@ -346,6 +346,8 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     try:
         private_folder(destination.parent)
         clean_leftovers(destination.parent)
+        for older in (".part", ".part-journal"):  # what older versions left for this name
+            destination.with_name(destination.name + older).unlink(missing_ok=True)
         partial, claim = unfinished_file(destination)
     except OSError as error:
         raise os_storage_error(error, f"the backup folder {destination.parent}") from error

@@ -106,8 +106,11 @@ def test_a_killed_backup_to_another_folder_is_removed_by_the_next_backup_there(
     kill(interrupted("backup", db_path, str(stick / "clinic-monday.sqlite3")))
     assert [p.name for p in stick.iterdir()][0].startswith("clinic-monday.sqlite3.unfinished-")
     (stick / "rota.unfinished-draft.txt").write_text("someone else's file")
+    (stick / "clinic.db.part").write_bytes(b"SQLite format 3\0")  # an older version's
+    (stick / "clinic.db.part-journal").write_bytes(b"journal")
     clinic.backup.back_up(stick / "clinic-tuesday.sqlite3")
-    assert files(stick) == {"clinic-tuesday.sqlite3", "rota.unfinished-draft.txt"}
+    clinic.backup.back_up(stick / "clinic.db")
+    assert files(stick) == {"clinic-tuesday.sqlite3", "clinic.db", "rota.unfinished-draft.txt"}
 
 
 @posix_only
