@@ -197,7 +197,7 @@ def test_addenda_are_appended_and_printed_and_never_change(services, patient, db
     assert services.sessions.verify(saved.id) is None
     text = _pdf_text(services.reports.session_report(saved.id))
     assert "Addendum 1" in text and "Cheeks were 1.25 mm, not 1.5 mm." in text
-    assert "Electronic signature" in text and signed.signature.digest in text
+    assert "Sign-off: signed electronically" in text and signed.signature.digest in text
     with pytest.raises(sqlite3.IntegrityError, match="never changed or deleted"):
         _sql(db_path, "UPDATE addenda SET text = 'quietly different'")
 
