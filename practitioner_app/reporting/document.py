@@ -6,8 +6,9 @@
   `generated_at`, the moment printed in its footer (ReportLab's invariant mode would
   write a false 2000-01-01);
 - every page has the header, the footer and "Page X of Y";
-- only the registered DejaVu fonts are used (the canvas starts in DejaVu too, otherwise
-  ReportLab names an unembedded Helvetica on every page);
+- only our registered fonts are used, embedded as subsets: DejaVu, and the fallbacks
+  for what it lacks (fonts.py); the canvas starts in DejaVu too, otherwise ReportLab
+  names an unembedded Helvetica on every page;
 - ReportLab may not fetch a URL or read a file on behalf of document content.
 """
 
