@@ -128,8 +128,13 @@ def _electronic_signature(session: TreatmentSession) -> list[Flowable]:
     # clinic did not see it made.
     heading = ("Sign-off: imported signature" if sig.imported is not None
                else "Sign-off: signed electronically")
+    # The practitioner recorded on the session, when someone else signed it.
+    treated_by = ([("Practitioner", session.practitioner_name),
+                   ("Role", session.practitioner_role)]
+                  if session.practitioner_name.strip() != sig.signer_name.strip() else [])
     return [Spacer(1, 3 * mm), para(heading, styles.SECTION),
             field_grid([
+                *treated_by,
                 ("Signed by", sig.signer_name), ("Role", sig.signer_role),
                 ("Registration", sig.signer_registration),
                 ("Signed at", fmt_datetime(sig.signed_at)),

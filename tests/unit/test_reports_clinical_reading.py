@@ -76,6 +76,16 @@ def test_a_signed_record_signs_off_with_its_signature_all_on_one_page():
     assert not any("Signature:" in page or "Date:" in page for page in pages)
 
 
+def test_a_record_signed_by_someone_else_still_names_its_practitioner():
+    session = _signed_session()
+    session = dataclasses.replace(session, signature=dataclasses.replace(
+        session.signature, signer_name="Ann Nurse", signer_role="Nurse",
+        signer_registration="NMC 99Z"))
+    text = all_text(session_report(a_patient(), session))
+    assert ("Practitioner Dr Jane Roe Role Aesthetic nurse prescriber Signed by Ann Nurse "
+            "Role Nurse Registration NMC 99Z") in text
+
+
 def test_an_unsigned_record_gives_the_registration_number_beside_the_lines_to_sign():
     text = all_text(build_session_report(SessionReportData(
         CLINIC, a_patient(), a_full_session(), GENERATED_AT,
