@@ -190,11 +190,16 @@ def string_width(text: str, font: str, size: float) -> float:
 
 
 def draw_string(canv, x: float, y: float, text: str, font: str, size: float) -> float:
-    """Draw `text` from (x, y) on the canvas, each run in its font; return the width."""
-    start = x
+    """Draw `text` from (x, y) on the canvas, each run in its font; return the width.
+
+    One text object for all the runs, so a reader's text extraction sees one string
+    (drawn run by run, some tools put spaces between the runs of a name)."""
+    line = canv.beginText(x, y)
+    width = 0.0
     for name, run in font_runs(text, font):
-        canv.setFont(name, size)
-        canv.drawString(x, y, run)
-        x += pdfmetrics.stringWidth(run, name, size)
+        line.setFont(name, size)
+        line.textOut(run)
+        width += pdfmetrics.stringWidth(run, name, size)
+    canv.drawText(line)
     canv.setFont(font, size)
-    return x - start
+    return width

@@ -1,7 +1,8 @@
 """Names in any script come back out of every document's text layer: Chinese, Japanese
 and Korean through WenQuanYi Micro Hei, emoji through Symbola (fallback fonts, embedded
 as subsets, loaded only when some text needs them), and a character no font has still
-reads back (it prints as a box). Read back with pdftotext, as a reader's tools would."""
+reads back (it prints as a box). Read back with pypdf and with pdftotext (poppler), as a
+reader's tools would."""
 
 from __future__ import annotations
 
@@ -15,10 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import a_full_session, a_patient, with_zone
-from tests.unit.test_reports_support import CLINIC, DOCUMENTS, fonts, normalise
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext (poppler-utils) is not installed")
+from tests.unit.test_reports_support import CLINIC, DOCUMENTS, all_text, fonts, normalise
 
 NAMES = {
     "chinese": "王秀英",
@@ -34,21 +32,29 @@ documents = pytest.mark.parametrize("build", DOCUMENTS.values(), ids=DOCUMENTS.k
 
 
 def pdftotext(pdf: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
                          capture_output=True, check=True).stdout
     return normalise(out.decode("utf-8"))
 
 
+READERS = {"pypdf": all_text, "pdftotext": pdftotext}
+readers = pytest.mark.parametrize("read", READERS.values(), ids=READERS.keys())
+
+
+@readers
 @documents
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
-def test_a_name_in_any_script_comes_back_from_the_text_layer(build, name):
-    text = pdftotext(build(a_patient(full_name=name), a_full_session()))
+def test_a_name_in_any_script_comes_back_from_the_text_layer(build, name, read):
+    text = read(build(a_patient(full_name=name), a_full_session()))
     assert normalise(name) in text
 
 
+@readers
 @documents
-def test_a_character_no_font_has_still_comes_back(build):
-    text = pdftotext(build(a_patient(full_name=UNDRAWN), a_full_session()))
+def test_a_character_no_font_has_still_comes_back(build, read):
+    text = read(build(a_patient(full_name=UNDRAWN), a_full_session()))
     assert UNDRAWN in text
 
 
