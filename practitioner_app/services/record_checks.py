@@ -41,7 +41,6 @@ def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
                    r[8])
         for r in con.execute("SELECT id, at, username, action, patient_id, session_id, "
                              "details, prev_hash, hash FROM audit_log ORDER BY id")]
-    row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     problem = first_break(entries, int(row[0]) if row else 0)
     return [f"the audit trail does not hold: {problem}"] if problem else []
 
