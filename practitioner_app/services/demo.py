@@ -777,7 +777,7 @@ def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, co
         _add_row(rows, next_ids, CourseRecord,
                  {name: getattr(course, name) for name in _COURSE_FIELDS},
                  patient_id=patient_id)
-        event(datetime.combine(course.started_on, time(8, 0)), Action.PATIENT_CHANGED,
+        event(datetime.combine(course.started_on, time(8, 0)), Action.COURSE_OPENED,
               course=course.number, status=CourseStatus.OPEN.value,
               planned=course.planned_sessions)
         if course.status is CourseStatus.OPEN:
@@ -786,7 +786,7 @@ def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, co
             later = 1 if course.status is CourseStatus.COMPLETED else _OPEN_WITHIN_DAYS
             event(datetime.combine(course_days[course.number][-1] + timedelta(days=later),
                                    time(9, 0)),
-                  Action.PATIENT_CHANGED, course=course.number, status=course.status.value,
+                  Action.COURSE_CHANGED, course=course.number, status=course.status.value,
                   planned=course.planned_sessions)
     for session in record.sessions:
         values = session_row_values(session, now)

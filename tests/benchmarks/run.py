@@ -184,6 +184,7 @@ def core_bulk_copy(source: Path, destination: Path, batch: int = 5000) -> float:
     from sqlalchemy import column, insert
     from sqlalchemy import table as table_clause
 
+    from practitioner_app.persistence import triggers
     from practitioner_app.persistence.database import Database
     from practitioner_app.persistence.engine import make_engine
     from practitioner_app.persistence.models import Base
@@ -204,6 +205,10 @@ def core_bulk_copy(source: Path, destination: Path, batch: int = 5000) -> float:
     try:
         with engine.connect() as connection:
             transaction = connection.begin()
+            # Rows are copied table by table, signed sessions before their zone rows,
+            # which the protective triggers refuse (the demo signs after writing them);
+            # the copy is thrown away, so it goes without them.
+            triggers.drop_all(connection)
             for name in names:
                 columns = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
                 target = table_clause(name, *(column(c) for c in columns))
