@@ -44,11 +44,56 @@ def changed_paths(old, new, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix]
 
 
+def _at(plain, path: str):
+    """The value at `path` (as changed_paths names it) in a plain record."""
+    for part in path.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("["):
+            index = int(part[1:-1])
+            plain = plain[index] if isinstance(plain, list) and index < len(plain) else None
+        else:
+            plain = plain.get(part) if isinstance(plain, dict) else None
+    return plain
+
+
+def session_changes(before: TreatmentSession, after: TreatmentSession) -> list[dict]:
+    """[{field, old, new}] for every field that differs, values as exported (as for a
+    patient's changes)."""
+    old, new = to_plain(before), to_plain(after)
+    return [{"field": path, "old": _at(old, path), "new": _at(new, path)}
+            for path in changed_paths(old, new)]
+
+
 class SessionService(Service):
     def __init__(self, uow, clock=None, actor=None, accounts=None) -> None:
         kwargs = {} if clock is None else {"clock": clock}
         super().__init__(uow, actor=actor, **kwargs)
         self._accounts = accounts
+
+    def practitioners(self) -> list[tuple[str, str]]:
+        """(name, role) of the clinic's active accounts, as the accounts list orders
+        them: whom a session may be recorded as."""
+        with self._uow() as uow:
+            return [(u.full_name, u.role_title) for u in uow.users.all() if u.active]
+
+    def _practitioner_problems(self, uow, session: TreatmentSession,
+                               existing: TreatmentSession | None) -> list[Problem]:
+        """The practitioner must be one of the clinic's accounts, by name and role. A
+        session keeps the practitioner it was recorded with (e.g. from before accounts);
+        a database without accounts (command-line use) has none to choose from."""
+        accounts = [(u.full_name, u.role_title) for u in uow.users.all() if u.active]
+        chosen = (session.practitioner_name, session.practitioner_role)
+        if not accounts or chosen in accounts:
+            return []
+        if existing is not None and chosen == (existing.practitioner_name,
+                                               existing.practitioner_role):
+            return []
+        names = "; ".join(f"{name} ({role})" if role else name for name, role in accounts)
+        return [Problem("practitioner_name",
+                        f"Practitioner must be one of the clinic's accounts: {names}. "
+                        f"“{session.practitioner_name}” as "
+                        f"“{session.practitioner_role}” is not one.")]
 
     def zone_guidance(self) -> tuple[ZoneGuidance, ...]:
         """The clinic's current depth guidance per zone."""
@@ -83,6 +128,8 @@ class SessionService(Service):
                 validate_session(session, uow.settings.zone_guidance(), patient.fitzpatrick,
                                  born=patient.date_of_birth, today=self._today()))
             errors += self._course_problems(uow, patient_id, session)
+            errors += self._practitioner_problems(
+                uow, session, uow.sessions.get(session.id) if session.id else None)
             if errors:
                 raise ValidationError(errors)
             if session.status is SessionStatus.SIGNED or session.signature is not None:
@@ -104,7 +151,7 @@ class SessionService(Service):
                 session_id = session.id
                 self._audit(uow, Action.SESSION_CHANGED, patient_id=patient_id,
                             session_id=session_id, status=session.status.value,
-                            fields=changed_paths(to_plain(existing), to_plain(session)))
+                            changes=session_changes(existing, session))
             uow.commit()
         return dataclasses.replace(session, id=session_id, patient_id=patient_id)
 

@@ -38,7 +38,8 @@ def compiled_anew(services) -> Iterator[list[str]]:
 def a_clinic(db_path) -> None:
     services = open_services(db_path)
     try:
-        services.accounts.create_first_admin(USER, "Dr Jane Roe", "Nurse", "NMC 1", PASSWORD)
+        services.accounts.create_first_admin(USER, "Dr Jane Roe", "Aesthetic nurse prescriber",
+                                             "NMC 1", PASSWORD)  # as a_full_session records
         services.accounts.sign_in(USER, PASSWORD)
         patient = services.patients.register(a_patient(full_name="Zoë <Warm> Ñame"))
         services.sessions.save(patient.id, a_full_session())

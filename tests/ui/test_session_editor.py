@@ -35,6 +35,9 @@ def _set_time(widget, value: time) -> None:
 @pytest.fixture
 def window_with_patient(start_app):
     window = start_app()
+    # A session is recorded as one of the clinic's accounts; this one has a name to keep.
+    window.services.accounts.add_user("zorsted", "Dr Zoë Ørsted", "Aesthetic nurse", "",
+                                      "a long enough password")
     patient = window.services.patients.register(
         a_patient(full_name="Αλέξανδρος Παπαδόπουλος", fitzpatrick=Fitzpatrick.IV))
     window.patients.reload()
@@ -45,10 +48,8 @@ def window_with_patient(start_app):
 def _fill_full_session(qtbot, d) -> None:
     answer_screen(qtbot, d, yes={ISOTRETINOIN: REASON})
     d.session_date.setDate(QDate(2026, 11, 20))
-    d.practitioner_name.clear()
-    type_text(qtbot, d.practitioner_name, "Dr Zoë Ørsted")
-    d.practitioner_role.clear()
-    type_text(qtbot, d.practitioner_role, "Aesthetic nurse")
+    d.practitioner_name.choose("Dr Zoë Ørsted", "Aesthetic nurse")
+    assert d.practitioner_role.text() == "Aesthetic nurse"
     pages = d.step_pages
     d.show_step("pre_checks")
     for name, box in pages["pre_checks"].checks.items():

@@ -18,6 +18,7 @@ from practitioner_app.domain.enums import FacialZone
 from practitioner_app.domain.screening import ScreenSeverity
 from tests.factories import a_patient
 
+from .conftest import FULL_NAME, ROLE
 from .helpers import answer_screen
 
 SAVE = Qt.Key.Key_S
@@ -332,3 +333,32 @@ def test_a_stop_answered_yes_is_asked_once_more_and_no_is_the_default(qtbot, edi
     assert not row.no.isChecked()
     assert editor.blocked_banner.isVisible()
     assert "Pregnancy or breastfeeding" in editor.blocked_banner.text()
+
+
+# -- the practitioner ----------------------------------------------------------------------
+def test_the_practitioner_is_the_signed_in_account_or_another_account(qtbot, window):
+    window.services.accounts.add_user("asmith", "Ann Smith", "Aesthetic nurse", "",
+                                      "a long enough password")
+    d = window.new_session()
+    d.show()
+    qtbot.waitExposed(d)
+    d.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is d)
+    choice = d.practitioner_name
+    assert (choice.text(), d.practitioner_role.text()) == (FULL_NAME, ROLE)  # signed in
+    assert not choice.isEditable() and d.practitioner_role.isReadOnly()
+    assert [choice.itemText(i) for i in range(choice.count())] == [
+        "Ann Smith — Aesthetic nurse", f"{FULL_NAME} — {ROLE}"]
+    answer_screen(qtbot, d)
+    focus_by_caption(qtbot, d, "p")
+    assert focused() is choice
+    type_keys(qtbot, "Mallory")  # no free text: nobody of that name to choose
+    assert choice.text() in ("Ann Smith", FULL_NAME)
+    press(qtbot, Qt.Key.Key_Home)
+    assert d.practitioner_role.text() == "Aesthetic nurse"
+    save_draft(qtbot, d)
+    [saved] = stored(window)
+    assert (saved.practitioner_name, saved.practitioner_role) == ("Ann Smith",
+                                                                  "Aesthetic nurse")
+    d._dirty = False
+    d.reject()

@@ -40,6 +40,7 @@ from ..widgets.course_box import CourseBox
 from ..widgets.field_message import FieldMessage
 from ..widgets.fields import DateField, OptionalDateEdit, OptionalTimeEdit
 from ..widgets.form import MessageBoard
+from ..widgets.practitioner_choice import PractitionerChoice
 from ..widgets.screen_page import ScreenPage
 from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage
 from ..widgets.signature_box import SignatureBox
@@ -106,8 +107,8 @@ class SessionEditorDialog(QDialog):
             self._load(session, questions)
         else:
             self.screen_page.load(questions)
-            self.practitioner_name.setText(practitioner_name)
-            self.practitioner_role.setText(practitioner_role)
+            # The signed-in practitioner (whom the window passes), else the first account.
+            self.practitioner_name.choose(practitioner_name, practitioner_role)
             if self.course_box is not None:
                 self.course_box.select_open_course()
         self._dirty = False
@@ -140,18 +141,22 @@ class SessionEditorDialog(QDialog):
         header = QFormLayout()
         self.session_date = DateField(today)
         self.board.add_row(header, "Session &date", self.session_date, "session_date")
-        self.practitioner_name = QLineEdit()
+        # One of the clinic's accounts: a name and role typed here could be anybody's.
+        self.practitioner_name = PractitionerChoice(self._service.practitioners())
         self.board.add_row(header, "&Practitioner", self.practitioner_name, "practitioner_name")
         self.practitioner_role = QLineEdit()
-        self.practitioner_role.setPlaceholderText("e.g. Aesthetic nurse prescriber")
-        self.board.add_row(header, "&Role", self.practitioner_role, "practitioner_role")
+        self.practitioner_role.setReadOnly(True)  # the chosen account's role
+        self.practitioner_role.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.practitioner_name.chosen.connect(
+            lambda: self.practitioner_role.setText(self.practitioner_name.role()))
+        self.practitioner_role.setText(self.practitioner_name.role())
+        self.board.add_row(header, "Role", self.practitioner_role, "practitioner_role")
         self.status_label = QLabel()
         header.addRow("Status", self.status_label)
         if self._courses is not None:
             self._build_course_rows(header)
         for w, signal in ((self.session_date, "changed"),
-                          (self.practitioner_name, "textChanged"),
-                          (self.practitioner_role, "textChanged")):
+                          (self.practitioner_name, "chosen")):
             getattr(w, signal).connect(self._changed)
 
         self.step_list = QListWidget()
@@ -300,8 +305,7 @@ class SessionEditorDialog(QDialog):
 
     def _load(self, s: TreatmentSession, questions: tuple[ScreenAnswer, ...]) -> None:
         self.session_date.set_value(s.session_date)
-        self.practitioner_name.setText(s.practitioner_name)
-        self.practitioner_role.setText(s.practitioner_role)
+        self.practitioner_name.choose(s.practitioner_name, s.practitioner_role)
         # A draft saved before it had a screen is asked today's questions; a signed
         # record shows exactly what it holds.
         self.screen_page.load(s.screen or (() if s.is_signed else questions))
@@ -316,8 +320,8 @@ class SessionEditorDialog(QDialog):
             id=self._session_id,
             patient_id=self._patient.id,
             session_date=self._session_date(),
-            practitioner_name=self.practitioner_name.text().strip(),
-            practitioner_role=self.practitioner_role.text().strip(),
+            practitioner_name=self.practitioner_name.text(),
+            practitioner_role=self.practitioner_name.role(),
             status=status,
             screen=self.screen_page.value(),
             **self._course_values(),
