@@ -26,6 +26,9 @@ class CourseStatus(LabelledEnum):
     OPEN = "open", "Open"
     COMPLETED = "completed", "Completed"
     STOPPED = "stopped", "Stopped early"
+    #: Opened by mistake and voided by an administrator, with the reason (kept in
+    #: stopped_reason): never treated, never due, offered to no session.
+    VOIDED = "voided", "Voided"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,9 @@ def validate_course(course: Course) -> list[Problem]:
                                 f"{high} days; got {course.min_interval_days}."))
     if course.status is CourseStatus.STOPPED and not course.stopped_reason.strip():
         problems.append(Problem("stopped_reason", "Reason the course stopped early is "
+                                                  "required."))
+    if course.status is CourseStatus.VOIDED and not course.stopped_reason.strip():
+        problems.append(Problem("stopped_reason", "Reason for voiding the course is "
                                                   "required."))
     for name, label in (("notes", "Notes"), ("stopped_reason", "Reason")):
         if len(getattr(course, name)) > g.LONG_TEXT_MAX:

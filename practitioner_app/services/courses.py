@@ -30,7 +30,9 @@ class CourseService(Service):
             return uow.courses.for_patient(patient_id)
 
     def save(self, patient_id: PatientId, course: Course) -> Course:
-        """Open a new course (number 0 means "next number") or change an existing one."""
+        """Open a new course (number 0 means "next number") or change an existing one.
+        A new course identical to an open one (start, indications, zones, plan and
+        notes) is refused: it is the same course opened twice."""
         problems = validate_course(course)
         if problems:
             raise ValidationError(problems)
@@ -39,6 +41,15 @@ class CourseService(Service):
                 raise NotFound(f"No patient with id {patient_id}.")
             if course.number and uow.courses.get(patient_id, course.number) is None:
                 raise NotFound(f"The patient has no course {course.number}.")
+            if not course.number:
+                for open_ in uow.courses.for_patient(patient_id):
+                    # Course equality leaves the id out; the number is set for the check.
+                    if open_.status is CourseStatus.OPEN and open_ == dataclasses.replace(
+                            course, number=open_.number):
+                        raise ValidationError([Problem(
+                            "started_on", f"Course {open_.number}, from "
+                            f"{open_.started_on.isoformat()} with the same indications and "
+                            "plan, is already open: this would open it twice.")])
             saved = uow.courses.save(patient_id, course)
             self._audit(uow, Action.COURSE_CHANGED if course.number else Action.COURSE_OPENED,
                         patient_id=patient_id,
@@ -55,6 +66,31 @@ class CourseService(Service):
         course = self._get(patient_id, number)
         return self.save(patient_id, dataclasses.replace(
             course, status=CourseStatus.STOPPED, stopped_reason=reason))
+
+    def void(self, patient_id: PatientId, number: int, reason: str) -> Course:
+        """An administrator voids a course opened by mistake, with a reason; audited.
+        Only a course without sessions: one that was treated is stopped early instead."""
+        self._require_admin()
+        if not reason.strip():
+            raise ValidationError([Problem("void_reason", "Reason for voiding the course is "
+                                                          "required.")])
+        with self._uow() as uow:
+            course = uow.courses.get(patient_id, number)
+            if course is None:
+                raise NotFound(f"The patient has no course {number}.")
+            if course.status is CourseStatus.VOIDED:
+                raise ValidationError([Problem("void_reason",
+                                               f"Course {number} is already voided.")])
+            if uow.courses.session_dates(patient_id, number):
+                raise ValidationError([Problem(
+                    "void_reason", f"Course {number} has sessions recorded, so it was not "
+                                   "opened by mistake: stop it early instead.")])
+            voided = uow.courses.save(patient_id, dataclasses.replace(
+                course, status=CourseStatus.VOIDED, stopped_reason=reason))
+            self._audit(uow, Action.COURSE_VOIDED, patient_id=patient_id, course=number,
+                        old_status=course.status.value, reason=reason)
+            uow.commit()
+        return voided
 
     def _get(self, patient_id: PatientId, number: int) -> Course:
         with self._uow() as uow:

@@ -7,7 +7,7 @@ import dataclasses
 from ..domain import guidance as g
 from ..domain.audit import Action
 from ..domain.codec import to_plain
-from ..domain.course import interval_problem
+from ..domain.course import CourseStatus, interval_problem
 from ..domain.enums import SessionStatus
 from ..domain.errors import NotFound, Problem, RecordSigned, SignInRefused, ValidationError
 from ..domain.guidance import ZoneGuidance
@@ -165,6 +165,9 @@ class SessionService(Service):
         if course is None:
             return [Problem("course_number", f"The patient has no course "
                                              f"{session.course_number}.")]
+        if course.status is CourseStatus.VOIDED:
+            return [Problem("course_number", f"Course {course.number} was voided (opened by "
+                                             "mistake); choose another course or none.")]
         earlier = [day for sid, day in uow.courses.session_dates(patient_id, course.number)
                    if sid != session.id and day <= session.session_date]
         problem = interval_problem(earlier[-1] if earlier else None, session.session_date,

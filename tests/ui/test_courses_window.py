@@ -78,6 +78,7 @@ def test_courses_dialog_opens_a_course_and_shows_the_depth_trend(qtbot, start_ap
     assert "Reason the course stopped early" in dialog.message.text()
     type_text(qtbot, dialog.stop_reason, "Maintenance postponed")
     click(qtbot, dialog.stop_button)
+    click(qtbot, dialog.confirm_box.confirm_button)  # stopping is confirmed first
     assert window.services.courses.courses(patient.id)[1].status is CourseStatus.STOPPED
 
 

@@ -1,14 +1,15 @@
 """A patient's courses of treatment: open one, see "k of N", next due, the depth trend
-and the endpoints per session; complete or stop a course."""
+and the endpoints per session; complete or stop a course, or (an administrator) void one
+opened by mistake. What cannot be undone is confirmed first, Cancel being the default."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QGridLayout,
@@ -17,19 +18,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ...domain.course import Course
+from ...domain.course import Course, CourseStatus
 from ...domain.enums import Concern, FacialZone
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import DomainError, Problem, ValidationError
 from ...domain.patient import Patient
 from ..widgets.depth_trend import DepthTrend
 from ..widgets.field_message import FieldMessage
-from ..widgets.fields import to_qdate
+from ..widgets.fields import DateField
 from ..widgets.form import MessageBoard, text_box
 from ..widgets.tables import fill, read_only_table
 
@@ -63,11 +65,20 @@ class CoursesDialog(QDialog):
         self.stop_reason = QLineEdit()
         self.stop_reason.setPlaceholderText("reason for stopping early")
         self.stop_button = QPushButton("&Stop early")
+        self.void_reason = QLineEdit()
+        self.void_reason.setPlaceholderText("reason for voiding (opened by mistake)")
+        self.void_button = QPushButton("&Void…")
+        self.void_button.setToolTip("An administrator voids a course opened by mistake "
+                                    "(one without sessions), with a reason.")
         self.message = FieldMessage()
+        #: The open "are you sure?" question, if any.
+        self.confirm_box: QMessageBox | None = None
         self.complete_button.clicked.connect(self.complete_current)
         self.stop_button.clicked.connect(self.stop_current)
+        self.void_button.clicked.connect(self.void_current)
         actions = QHBoxLayout()
-        for w in (self.complete_button, self.stop_reason, self.stop_button):
+        for w in (self.complete_button, self.stop_reason, self.stop_button,
+                  self.void_reason, self.void_button):
             actions.addWidget(w)
 
         right = QVBoxLayout()
@@ -83,8 +94,7 @@ class CoursesDialog(QDialog):
         self.new_box = QGroupBox("Open a new course")
         self.board = MessageBoard()
         form = QFormLayout(self.new_box)
-        self.started_on = QDateEdit(to_qdate(date.today()))
-        self.started_on.setDisplayFormat("yyyy-MM-dd")
+        self.started_on = DateField(date.today())
         self.planned = QSpinBox()
         self.planned.setRange(0, 99)
         self.planned.setValue(3)
@@ -114,7 +124,11 @@ class CoursesDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         layout.addWidget(close)
-        self.resize(1100, 860)
+        # Enter in a field must not open, complete or stop a course: only a button with
+        # the focus acts on Enter.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        self.resize(1100, 720)  # within a 1280×800 screen, with the window's frame
         self.refresh()
 
     @staticmethod
@@ -129,16 +143,39 @@ class CoursesDialog(QDialog):
         return box, checks
 
     def refresh(self, select: int | None = None) -> None:
+        """List the courses and select `select` (a row), by default the latest open
+        course; with none open, nothing is selected and nothing can be acted on."""
         self.courses = self._services.courses.courses(self.patient.id)
         self.course_list.clear()
         for c in self.courses:
-            self.course_list.addItem(f"{c.label} — {c.status.label}")
-        if self.courses:
-            self.course_list.setCurrentRow(
-                select if select is not None else len(self.courses) - 1)
-        else:
-            self.summary.setText("No course yet: open one below.")
+            self.course_list.addItem(f"{c.label} — {c.status.label}"
+                                     + (f" ({c.stopped_reason})"
+                                        if c.status is CourseStatus.VOIDED else ""))
+        if select is None:
+            open_rows = [i for i, c in enumerate(self.courses)
+                         if c.status is CourseStatus.OPEN]
+            select = open_rows[-1] if open_rows else -1
+        if select >= 0:
+            self.course_list.setCurrentRow(select)
+        else:  # adding the items made the first one current
+            self.course_list.setCurrentIndex(QModelIndex())
+        if self.current() is None:
+            self.summary.setText("No open course: open one below, or pick one on the left "
+                                 "to see it." if self.courses else
+                                 "No course yet: open one below.")
             self.trend.set_sessions([])
+            fill(self.sessions_table, [])
+            self._enable_actions(None)
+
+    def _enable_actions(self, course: Course | None) -> None:
+        is_open = course is not None and course.status is CourseStatus.OPEN
+        for w in (self.complete_button, self.stop_button, self.stop_reason):
+            w.setEnabled(is_open)
+        user = self._services.accounts.current_user
+        admin = user is None or user.is_admin  # the service has the last word
+        voidable = course is not None and course.status is not CourseStatus.VOIDED
+        for w in (self.void_button, self.void_reason):
+            w.setEnabled(voidable and admin)
 
     def current(self) -> Course | None:
         row = self.course_list.currentRow()
@@ -146,6 +183,7 @@ class CoursesDialog(QDialog):
 
     def _show_course(self, _row: int) -> None:
         course = self.current()
+        self._enable_actions(course)
         if course is None:
             return
         sessions = self._services.courses.given_sessions(self.patient.id, course.number)
@@ -163,13 +201,15 @@ class CoursesDialog(QDialog):
              f"{s.deepest_mm:.2f}" if s.deepest_mm is not None else "—", _endpoints(s),
              s.outcome.adverse_events or "—")
             for r, s in enumerate(sessions)])
-        is_open = course.status.value == "open"
-        for w in (self.complete_button, self.stop_button, self.stop_reason):
-            w.setEnabled(is_open)
 
     def open_course(self) -> None:
+        typed = self.started_on.problem("Starts on")
+        if typed:
+            self.board.show([Problem("started_on", typed)])
+            self.started_on.setFocus()
+            return
         course = Course(
-            number=0, started_on=self.started_on.date().toPython(),
+            number=0, started_on=self.started_on.value(),
             planned_sessions=self.planned.value(), min_interval_days=self.interval.value(),
             indications=frozenset(k for k, b in self.indications[1].items() if b.isChecked()),
             target_zones=frozenset(k for k, b in self.zones[1].items() if b.isChecked()),
@@ -180,19 +220,71 @@ class CoursesDialog(QDialog):
             self.board.show(error.problems)
             return
         self.board.show([])
+        self._clear_form()  # so a second press cannot open the same course again
         self.refresh()
 
-    def complete_current(self) -> None:
-        self._change(lambda c: self._services.courses.complete(self.patient.id, c.number))
+    def _clear_form(self) -> None:
+        self.started_on.setDate(date.today())
+        self.planned.setValue(3)
+        self.interval.setValue(self._services.courses.default_interval())
+        for box in (*self.indications[1].values(), *self.zones[1].values()):
+            box.setChecked(False)
+        self.notes.clear()
 
-    def stop_current(self) -> None:
-        self._change(lambda c: self._services.courses.stop(self.patient.id, c.number,
-                                                           self.stop_reason.text()))
+    def complete_current(self) -> QMessageBox | None:
+        return self._confirm(
+            "Mark completed", "Mark {label} completed? It is then no longer due.",
+            lambda c: self._services.courses.complete(self.patient.id, c.number))
 
-    def _change(self, action) -> None:
+    def stop_current(self) -> QMessageBox | None:
+        if not self.stop_reason.text().strip():
+            self.message.show_messages(["Reason the course stopped early is required: "
+                                        "type it beside Stop early."], [])
+            self.stop_reason.setFocus()
+            return None
+        return self._confirm(
+            "Stop early", "Stop {label} early? It is then no longer due.",
+            lambda c: self._services.courses.stop(self.patient.id, c.number,
+                                                  self.stop_reason.text()))
+
+    def void_current(self) -> QMessageBox | None:
+        if not self.void_reason.text().strip():
+            self.message.show_messages(["Reason for voiding the course is required: type "
+                                        "it beside Void."], [])
+            self.void_reason.setFocus()
+            return None
+        return self._confirm(
+            "Void", "Void {label}? Use this only for a course opened by mistake; it is "
+                    "kept, marked voided, with your reason.",
+            lambda c: self._services.courses.void(self.patient.id, c.number,
+                                                  self.void_reason.text()))
+
+    def _confirm(self, verb: str, question: str, action) -> QMessageBox | None:
+        """Ask before `action` (which cannot be undone); Cancel is the default and Esc."""
         course = self.current()
         if course is None:
-            return
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, f"{verb}?",
+                          question.format(label=course.label) + "\n\nThis cannot be undone.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.confirm_button = box.addButton(verb, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            self.confirm_box = None
+            self.activateWindow()  # the keyboard goes back to this window
+            if box.clickedButton() is box.confirm_button:
+                self._change(course, action)
+
+        box.finished.connect(answered)
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def _change(self, course: Course, action) -> None:
         try:
             action(course)
         except DomainError as error:
@@ -200,4 +292,6 @@ class CoursesDialog(QDialog):
             self.message.show_messages([p.message for p in problems] or [str(error)], [])
             return
         self.message.show_messages([], [])
+        self.stop_reason.clear()
+        self.void_reason.clear()
         self.refresh(select=self.course_list.currentRow())

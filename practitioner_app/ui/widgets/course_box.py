@@ -31,7 +31,9 @@ class CourseBox(QWidget):
         self._service = courses
         self._patient_id = patient_id
         self._session_id = session_id
-        self.courses: list[Course] = courses.courses(patient_id)
+        # A voided course was opened by mistake: no session belongs to it.
+        self.courses: list[Course] = [c for c in courses.courses(patient_id)
+                                      if c.status is not CourseStatus.VOIDED]
         self.combo = QComboBox()
         self.combo.addItem("No course")
         for c in self.courses:
