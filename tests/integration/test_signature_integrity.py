@@ -159,6 +159,11 @@ def test_an_administrator_imports_it_and_every_document_says_imported_from_where
     assert "Signed (imported)" in summary and "Imported signatures" in summary
     assert "imported from file forged.json" in summary and "by jroe" in summary
 
+    from practitioner_app.ui.widgets.signature_box import signed_text
+
+    assert signed_text(session.signature).startswith(
+        "Imported signature from file forged.json, 2026-11-24 10:30, by jroe. Signed by "
+        "Dr Colleague Elsewhere")
     entries = [e for e in clinic.audit.find() if e.action == Action.SIGNATURE_IMPORTED]
     assert [(e.username, e.session_id) for e in entries] == [("jroe", session.id)]
     assert json.loads(entries[0].details)["imported"]["source"] == "file forged.json"

@@ -29,8 +29,13 @@ def _plain(style: str = "") -> QLabel:
 
 def signed_text(s: Signature) -> str:
     who = ", ".join(x for x in (s.signer_name, s.signer_role) if x)
-    return (f"Signed by {who} on {s.signed_at:%Y-%m-%d %H:%M} · SHA-256 {s.digest[:16]}… "
-            "— read-only; corrections are added as addenda.")
+    # A signature made in another database says where it came from: this clinic did not
+    # see it made.
+    imported = "" if s.imported is None else (
+        f"Imported signature from {s.imported.source}, {s.imported.imported_at:%Y-%m-%d %H:%M}"
+        f", by {s.imported.imported_by}. ")
+    return (f"{imported}Signed by {who} on {s.signed_at:%Y-%m-%d %H:%M} · SHA-256 "
+            f"{s.digest[:16]}… — read-only; corrections are added as addenda.")
 
 
 def addendum_text(number: int, a: Addendum) -> str:
