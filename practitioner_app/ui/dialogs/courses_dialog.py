@@ -29,6 +29,7 @@ from ...domain.course import Course, CourseStatus
 from ...domain.enums import Concern, FacialZone
 from ...domain.errors import DomainError, Problem, ValidationError
 from ...domain.patient import Patient
+from ..screen_fit import fit_to_screen
 from ..widgets.depth_trend import DepthTrend
 from ..widgets.field_message import FieldMessage
 from ..widgets.fields import DateField
@@ -128,7 +129,7 @@ class CoursesDialog(QDialog):
         # the focus acts on Enter.
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
-        self.resize(1100, 720)  # within a 1280×800 screen, with the window's frame
+        fit_to_screen(self, 1100, 860)  # within a 1280x800 screen, with the window's frame
         self.refresh()
 
     @staticmethod

@@ -179,6 +179,7 @@ class DateField(_TypedField):
         layout.setSpacing(0)
         layout.addWidget(self.line)
         layout.addWidget(self.calendar_button)
+        layout.addStretch(1)  # the button stays beside the date in a wide form row
         if value is not None:
             self.setDate(value)
 
