@@ -26,6 +26,7 @@ def _given(day: date) -> TreatmentSession:
 def _empty_draft(day: date) -> TreatmentSession:
     """What the session editor saves when a clinician opens a session and leaves it."""
     return TreatmentSession(session_date=day, practitioner_name="Dr Jane Roe",
+                            practitioner_role="Aesthetic nurse prescriber",
                             course_number=1, status=SessionStatus.DRAFT)
 
 
