@@ -193,3 +193,20 @@ def test_ctrl_l_locks_while_the_session_editor_is_open(qtbot, window):
     QTest.keyClick(editor.practitioner_name, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.access.lock_dialog is not None and window.access.lock_dialog.isVisible()
     assert_no_clash(window.access.lock_dialog, "unlock")
+
+
+def test_alt_a_adds_the_addendum(qtbot, window):
+    """Alt+A in the addendum dialog presses Add addendum (the text's label took it)."""
+    session = _signed_session(window)
+    editor = window.open_session(session.id)
+    qtbot.addWidget(editor)
+    editor.addendum_button.click()
+    dialog = editor.addendum_dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    dialog.reason.setText("Depth misrecorded")
+    dialog.text.setPlainText("Cheeks were 1.25 mm.")
+    dialog.text.setFocus()
+    with qtbot.waitSignal(dialog.submitted):
+        QTest.keyClick(dialog.text, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    [addendum] = window.services.sessions.get(session.id).addenda
+    assert addendum.reason == "Depth misrecorded"
