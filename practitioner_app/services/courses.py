@@ -93,10 +93,14 @@ class CourseService(Service):
         return voided
 
     def _get(self, patient_id: PatientId, number: int) -> Course:
+        """The course, to complete or stop: a voided one stays as it was voided."""
         with self._uow() as uow:
             course = uow.courses.get(patient_id, number)
         if course is None:
             raise NotFound(f"The patient has no course {number}.")
+        if course.status is CourseStatus.VOIDED:
+            raise ValidationError([Problem("status", f"Course {number} was voided; it "
+                                                     "cannot be completed or stopped.")])
         return course
 
     def position(self, patient_id: PatientId, session: TreatmentSession

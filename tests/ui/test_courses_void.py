@@ -130,6 +130,8 @@ def test_an_administrator_voids_a_mistaken_course_after_confirming(qtbot, window
     assert (voided.status, voided.stopped_reason) == (CourseStatus.VOIDED,
                                                       "Opened twice by mistake")
     assert not dialog.void_button.isEnabled()
+    with pytest.raises(ValidationError, match="was voided"):  # and it stays voided
+        courses.stop(patient.id, 1, "Changed my mind")
     [entry] = [e for e in window.services.audit.find(patient_id=patient.id)
                if e.action == Action.COURSE_VOIDED]
     assert json.loads(entry.details) == {"course": 1, "old_status": "open",

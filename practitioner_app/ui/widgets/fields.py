@@ -71,7 +71,7 @@ class _TypedField(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.line = TypedLine()
-        self.line.setPlaceholderText(self.hint.split(",")[0])
+        self.line.setPlaceholderText(self.hint.split(" ")[0].rstrip(","))  # the form only
         self.line.setMaximumWidth(self.line.fontMetrics().horizontalAdvance("0000-00-00")
                                   + 24)
         self.setFocusProxy(self.line)
