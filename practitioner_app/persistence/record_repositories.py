@@ -406,7 +406,7 @@ def recall_statement(lot: str):
                    PatientRecord.email, SessionRecord.id, SessionRecord.session_date,
                    *(c for _, lot_c, product_c in _LOT_COLUMNS for c in (lot_c, product_c)))
             .join(PatientRecord, PatientRecord.id == SessionRecord.patient_id)
-            .where(or_(*(lot_c == lot for _, lot_c, _p in _LOT_COLUMNS)))
+            .where(or_(*(_lot_may_match(lot_c, lot) for _, lot_c, _p in _LOT_COLUMNS)))
             .order_by(SessionRecord.session_date, SessionRecord.id))
 
 
