@@ -112,7 +112,8 @@ class DataSafety(QObject):
         busy.setMinimumDuration(300)  # only shows for work that takes a while
         return busy
 
-    def _run(self, fn, on_done, title: str, busy_text: str) -> BackgroundTask:
+    def _run(self, fn, on_done, title: str, busy_text: str, *,
+             on_failed=None) -> BackgroundTask:
         busy = self._busy(busy_text)
 
         def done(result) -> None:
@@ -123,6 +124,8 @@ class DataSafety(QObject):
         def failed(error: Exception) -> None:
             busy.close()
             busy.deleteLater()
+            if on_failed is not None:
+                on_failed(error)
             self._fail(title, error)
 
         self.task = run_in_background(fn, done, failed)
@@ -146,15 +149,34 @@ class DataSafety(QObject):
         chooser.fileSelected.connect(lambda name: self.back_up_to(Path(name)))
         return self.window._open(chooser)
 
-    def back_up_to(self, target: Path) -> BackgroundTask:
+    def back_up_to(self, target: Path) -> BackgroundTask | None:
+        """Copy every record to `target`. The copy leaves the app, so it is recorded in the
+        audit trail first (the copy then holds its own entry) and written only once that
+        entry is saved; a copy that then fails is recorded as not written."""
+        from ..domain.audit import Action
+
+        target = Path(target)
+        try:
+            entry = self.services.audit.log(Action.BACKED_UP, path=str(target.absolute()))
+        except DomainError as error:
+            self._fail("Not backed up", error)
+            return None
+
         def done(written: Path) -> None:
             self.window.statusBar().showMessage(f"Backed up to {written}", 10_000)
             self.backed_up.emit(str(written))
             self.tell("Backed up", f"The clinic database was backed up to\n{written}\n\n"
                                    "The copy passed SQLite's integrity check.")
 
-        return self._run(partial(self.services.backup.back_up, Path(target)), done,
-                         "Not backed up", "Backing up the clinic database…")
+        def failed(error: Exception) -> None:
+            try:
+                self.services.audit.not_written(entry, target, error)
+            except DomainError:
+                log.exception("The failed backup could not be recorded as not written")
+
+        return self._run(partial(self.services.backup.back_up, target), done,
+                         "Not backed up", "Backing up the clinic database…",
+                         on_failed=failed)
 
     def auto_backup(self) -> BackgroundTask | None:
         """The timer's slot: back up off the GUI thread if one is due (see BackupService)."""

@@ -28,6 +28,7 @@ from tests.safety_helpers import (
     damage,
     file_permissions_apply,
     integrity,
+    query,
     read_only_folder,
     records,
     sha256,
@@ -95,6 +96,13 @@ def test_back_up_now_asks_where_and_writes_a_checked_copy(qtbot, window, tmp_pat
     assert counts(target)["patients"] == 1
     told = window.active_dialog.text()
     assert "backed up to" in told and str(target) in told
+    # Every record left the app: recorded under the signed-in name before the copy was
+    # made, so the copy holds its own entry too.
+    recorded = [(user, json.loads(details)["path"]) for user, details in query(
+        window.services.database_path,
+        "select username, details from audit_log where action = 'backed up'")]
+    assert recorded == [(USERNAME, str(target))]
+    assert query(target, "select count(*) from audit_log where action = 'backed up'") == [(1,)]
 
 
 def test_a_backup_that_fails_is_told_and_the_window_carries_on(qtbot, window, tmp_path):
@@ -107,6 +115,12 @@ def test_a_backup_that_fails_is_told_and_the_window_carries_on(qtbot, window, tm
     assert isinstance(box, QMessageBox) and box.icon() == QMessageBox.Icon.Warning
     assert "cannot be written" in box.text()
     assert window.isVisible()
+    target = str(blocker / "backup.sqlite3")
+    entries = {action: json.loads(details) for action, details in query(
+        window.services.database_path,
+        "select action, details from audit_log where action in ('backed up', 'not written')")}
+    assert entries["backed up"]["path"] == target
+    assert entries["not written"]["path"] == target
 
 
 def test_the_timer_backs_up_after_changes_off_the_gui_thread(qtbot, window):
