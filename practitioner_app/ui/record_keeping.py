@@ -118,10 +118,19 @@ class RecordKeeping(QObject):
     def watch_document(self, preview: PdfPreviewDialog, kind: str, patient_id: int,
                        session_id: int | None) -> None:
         """Record in the audit log each time `preview`'s document is printed or saved:
-        who (the signed-in account), when, which document, and the pages or the file."""
+        who (the signed-in account), when, which document, and the pages or the file (a
+        file before it is written, and as not written if writing it then fails)."""
         where = {"patient_id": patient_id, "session_id": session_id or None,
                  "document": kind}
         audit = self.services.audit
         preview.printed.connect(
             lambda pages: audit.log(Action.REPORT_PRINTED, pages=pages, **where))
-        preview.saved.connect(lambda path: audit.log(Action.REPORT_SAVED, path=path, **where))
+
+        def record_saving(path):
+            # Recorded before the file is written: a document leaves the app recorded, or
+            # not at all.
+            entry = audit.log(Action.REPORT_SAVED, path=str(path), **where)
+            return lambda error: audit.not_written(entry, path, error, patient_id=patient_id,
+                                                   session_id=session_id or None)
+
+        preview.record_saving = record_saving

@@ -203,3 +203,35 @@ def test_printing_and_saving_a_document_are_recorded(qtbot, window, tmp_path):
     assert (saved.action, saved.session_id) == (Action.REPORT_SAVED, None)
     assert '"document":"summary"' in saved.details
     assert str(tmp_path / "summary.pdf") in saved.details
+
+
+def test_a_saved_document_is_recorded_before_it_is_written_or_not_written(
+        qtbot, window, tmp_path, monkeypatch):
+    patient = window.panel.patient
+    window.services.sessions.save(patient.id, a_full_session())
+    window.show_patient(patient.id)
+    summary = _preview(qtbot, window, window.panel.summary_button)
+    target = tmp_path / "summary.pdf"
+    recorded_first = []
+    from practitioner_app.ui.dialogs import pdf_preview
+
+    real_write = pdf_preview.write_file
+
+    def write_after_looking(path, data):
+        recorded_first.append([e.action for e in window.services.audit.find(
+            patient_id=patient.id) if e.action == Action.REPORT_SAVED])
+        return real_write(path, data)
+
+    monkeypatch.setattr(pdf_preview, "write_file", write_after_looking)
+    monkeypatch.setattr(pdf_preview.QMessageBox, "warning", lambda *a, **k: None)
+    with qtbot.waitSignal(summary.saved):
+        summary.save_to(target)
+    assert recorded_first == [[Action.REPORT_SAVED]]  # the entry was there before the file
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    summary.save_to(blocker / "summary.pdf")  # a folder that is a file: cannot be written
+    newest = window.services.audit.find(patient_id=patient.id)[:2]
+    assert [e.action for e in newest] == [Action.NOT_WRITTEN, Action.REPORT_SAVED]
+    assert str(blocker / "summary.pdf") in newest[0].details
+    assert not (blocker / "summary.pdf").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.errors import DomainError
 from ...services.files import StorageError, write_file
 from ..file_dialogs import ask_save_file
 from ..pdf_pages import page_count, print_pdf, render_pages
@@ -36,6 +38,10 @@ class PdfPreviewDialog(QDialog):
         super().__init__(parent)
         self.pdf = pdf
         self.suggested_name = suggested_name
+        #: Called with the path before the file is written; it records the document as
+        #: leaving the app and returns what to call if the file then cannot be written.
+        #: When it fails, nothing is written.
+        self.record_saving: Callable[[Path], Callable[[Exception], object]] | None = None
         self.setWindowTitle(title)
         self.pages = QWidget()
         column = QVBoxLayout(self.pages)
@@ -97,9 +103,19 @@ class PdfPreviewDialog(QDialog):
         writer: owner-only, and never half a file over an earlier one."""
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(path.suffix + ".pdf")
+        not_written = None
+        if self.record_saving is not None:
+            try:
+                not_written = self.record_saving(path)
+            except DomainError as error:
+                QMessageBox.warning(self, "Not saved", f"{path} was not written: saving it "
+                                    f"could not be recorded in the audit trail:\n{error}")
+                return
         try:
             write_file(path, self.pdf)
         except StorageError as error:
+            if not_written is not None:
+                not_written(error)
             QMessageBox.warning(self, "Not saved", f"{path} could not be written:\n{error}")
             return
         self.saved.emit(str(path))
