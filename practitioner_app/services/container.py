@@ -81,12 +81,8 @@ class Services:
     @cached_property
     def patient_data(self) -> PatientDataExport:
         """A patient's data for an access request: JSON and PDF summary, recorded in the
-        audit trail once both files are written."""
-        export = PatientDataExport(self.patients, self.exchange, self.reports)
-        export.on_exported.append(lambda patient_id, files: self.audit.log(
-            Action.EXPORTED, patient_id=patient_id, purpose="access request",
-            files=[f.name for f in files]))
-        return export
+        audit trail before either file is written."""
+        return PatientDataExport(self.patients, self.exchange, self.reports, self.audit)
 
 
 def open_services(db_path: Path, backups_dir: Path | None = None,

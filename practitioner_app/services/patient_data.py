@@ -11,8 +11,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ..domain.audit import Action
 from ..domain.ids import PatientId
-from ..persistence.safety import write_file
+from ..persistence.safety import StorageError, write_file
+from .audit import AuditService
 from .exchange import ExchangeService, dumps
 from .patients import PatientService
 from .reports import ReportService
@@ -28,13 +30,12 @@ def _safe(number: str) -> str:
 
 class PatientDataExport:
     def __init__(self, patients: PatientService, exchange: ExchangeService,
-                 reports: ReportService) -> None:
+                 reports: ReportService, audit: AuditService | None = None) -> None:
         self._patients = patients
         self._exchange = exchange
         self._reports = reports
-        #: HOOK (audit log): every export is recorded by the listeners added here — e.g.
-        #: `services.patient_data.on_exported.append(audit.record_patient_export)` — which
-        #: run after both files were written.
+        self._audit = audit
+        #: Listeners run after both files were written (the audit entry is made before).
         self.on_exported: list[ExportListener] = []
 
     def file_names(self, number: str) -> tuple[str, str]:
@@ -45,14 +46,28 @@ class PatientDataExport:
         """Write `<number>-data.json` (the export document) and `<number>-summary.pdf`
         (the patient summary) into `folder`, replacing earlier exports of the same patient.
         Returns both paths. Raises NotFound or StorageError (folder not writable, disk
-        full); on error no file of this export is left half-written."""
+        full); on error no file of this export is left half-written.
+
+        The record leaves the app, so it is recorded in the audit trail before either file
+        is written (nothing is written when that fails), and recorded as not written when
+        writing then fails."""
         patient = self._patients.get(patient_id)
         document = dumps(self._exchange.export_document(patient.number)).encode("utf-8")
         summary = self._reports.patient_summary(patient_id)
         json_name, pdf_name = self.file_names(patient.number)
         folder = Path(folder)
-        written = [write_file(folder / json_name, document),
-                   write_file(folder / pdf_name, summary)]
+        entry = None
+        if self._audit is not None:
+            entry = self._audit.log(Action.EXPORTED, patient_id=patient_id,
+                                    purpose="access request", files=[json_name, pdf_name],
+                                    folder=str(folder.absolute()))
+        try:
+            written = [write_file(folder / json_name, document),
+                       write_file(folder / pdf_name, summary)]
+        except StorageError as error:
+            if entry is not None:
+                self._audit.not_written(entry, folder, error, patient_id=patient_id)
+            raise
         for listener in self.on_exported:
             listener(patient_id, written)
         return written

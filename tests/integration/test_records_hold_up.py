@@ -337,6 +337,36 @@ def test_a_patient_data_export_is_recorded(services, patient, tmp_path):
     assert "-summary.pdf" in entry.details and "-data.json" in entry.details
 
 
+def test_a_patient_data_export_is_recorded_before_it_is_written(services, patient, tmp_path,
+                                                                monkeypatch):
+    from practitioner_app.services import patient_data
+    from practitioner_app.services.files import StorageError
+
+    def exported_entries():
+        return [e.action for e in services.audit.find(patient_id=patient.id)
+                if e.action in (Action.EXPORTED, Action.NOT_WRITTEN)]
+
+    seen_before_writing = []
+    real_write = patient_data.write_file
+
+    def write_after_looking(path, data):
+        seen_before_writing.append(any("access request" in e.details
+                                       for e in services.audit.find(patient_id=patient.id)))
+        return real_write(path, data)
+
+    monkeypatch.setattr(patient_data, "write_file", write_after_looking)
+    (tmp_path / "ok").mkdir()
+    services.patient_data.export(patient.id, tmp_path / "ok")
+    assert seen_before_writing == [True, True]
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError):
+        services.patient_data.export(patient.id, blocker / "access")
+    assert exported_entries()[:2] == [Action.NOT_WRITTEN, Action.EXPORTED]  # newest first
+    assert str(blocker / "access") in services.audit.find(patient_id=patient.id)[0].details
+
+
 def test_restoring_a_sound_database_needs_an_administrator(services, patient, db_path,
                                                           tmp_path, capsys, monkeypatch):
     services.accounts.add_user("anurse", "Ann Nurse", "Nurse", "", "a long password1")
