@@ -45,6 +45,8 @@ class ClinicProfile:
     address: str = ""
     phone: str = ""
     email: str = ""
+    #: Optional number patients call out of hours; "" when none (the phone is given).
+    out_of_hours_phone: str = ""
     aftercare_text: str = DEFAULT_AFTERCARE
     #: Optional letterhead logo as PNG bytes (re-encoded on upload); b"" when none.
     logo_png: bytes = b""

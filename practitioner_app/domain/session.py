@@ -109,6 +109,8 @@ class Aftercare:
     given: bool = False
     instructions: str = ""
     next_appointment: date | None = None
+    #: Time of the next appointment; only with a date.
+    next_appointment_time: time | None = None
     done_at: time | None = None
 
 

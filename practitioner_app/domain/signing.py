@@ -91,6 +91,11 @@ def canonical_bytes(patient_number: str, session, signature: Signature | None = 
     plain = to_plain(session)
     for name in UNSIGNED_FIELDS:
         plain.pop(name, None)
+    # The next appointment time came after sessions were first signed: left out when
+    # None so that the digest of every session signed before it stays the same.
+    aftercare = plain.get("aftercare")
+    if isinstance(aftercare, dict) and aftercare.get("next_appointment_time") is None:
+        aftercare.pop("next_appointment_time", None)
     document = {"patient_number": patient_number, "session": plain}
     rule = 1 if signature is None else signature.rule
     if rule == 2:

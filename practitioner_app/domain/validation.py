@@ -222,6 +222,10 @@ def validate_session(
         problems.append(Problem(
             "aftercare.next_appointment",
             "Next appointment must be after the session date."))
+    if a.next_appointment_time is not None and a.next_appointment is None:
+        problems.append(Problem(
+            "aftercare.next_appointment_time",
+            "Next appointment time needs a next appointment date."))
     problems += _text("aftercare.instructions", "Aftercare instructions", a.instructions,
                       g.LONG_TEXT_MAX)
 

@@ -132,6 +132,7 @@ class SessionRecord(Base):
     aftercare_given: Mapped[bool]
     aftercare_instructions: Mapped[str]
     aftercare_next_appointment: Mapped[date | None]
+    aftercare_next_appointment_time: Mapped[time | None]
     aftercare_done_at: Mapped[time | None]
 
     outcome_tolerance: Mapped[Tolerance | None] = mapped_column(EnumText(Tolerance))

@@ -118,7 +118,9 @@ def aftercare_text(text: str) -> list[Flowable]:
 
 def _next_appointment(session: TreatmentSession) -> Flowable:
     booked = session.aftercare.next_appointment
-    text = (f"Your next appointment: {spoken_date(booked)}" if booked
+    at = session.aftercare.next_appointment_time
+    when = f" at {at:%H:%M}" if at else ""
+    text = (f"Your next appointment: {spoken_date(booked)}{when}" if booked
             else "Please contact the clinic to book your next appointment.")
     return boxed([para(text, styles.PATIENT_EMPHASIS)], styles.NOTE_FILL, styles.NOTE_EDGE)
 
@@ -126,8 +128,8 @@ def _next_appointment(session: TreatmentSession) -> Flowable:
 def _contact(clinic: ClinicProfile) -> Flowable:
     """When to call (unless the clinic's own text says it) and how to reach the clinic.
 
-    There is no out-of-hours number in the clinic details: the clinic's phone is given
-    for out of hours too, beside the emergency number.
+    The clinic's out-of-hours number is given beside the emergency number; when the
+    clinic details have none, the clinic's phone is given for out of hours too.
     """
     name = one_line(clinic.name) or "the clinic"
     phone, email = one_line(clinic.phone), one_line(clinic.email)
@@ -146,7 +148,8 @@ def _contact(clinic: ClinicProfile) -> Flowable:
     else:
         body.append(para(f"To reach {name}, use the contact details you were given at "
                          "your appointment.", styles.PATIENT_BODY))
-    out_of_hours = f"Out of hours, call {phone}. " if phone else ""
+    after_hours = one_line(clinic.out_of_hours_phone) or phone
+    out_of_hours = f"Out of hours, call {after_hours}. " if after_hours else ""
     body.append(para(out_of_hours + "In an emergency, call your local emergency number.",
                      styles.PATIENT_BODY))
     return boxed([para("If you are worried", styles.PATIENT_EMPHASIS), *body],

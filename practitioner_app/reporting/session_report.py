@@ -297,9 +297,16 @@ def _aftercare(session: TreatmentSession) -> tuple[str, list[Flowable]]:
     step = session.aftercare
     return fmt_time(step.done_at), [
         field_grid([("Aftercare given", _checked(step.given)),
-                    ("Next appointment", fmt_date(step.next_appointment))]),
+                    ("Next appointment", _next_appointment(step))]),
         full_width_fields([("Instructions", step.instructions)]),
     ]
+
+
+def _next_appointment(step) -> str:
+    """The date of the next appointment, and its time when one was given."""
+    text = fmt_date(step.next_appointment)
+    at = step.next_appointment_time
+    return f"{text} at {at:%H:%M}" if step.next_appointment and at else text
 
 
 def _outcome(session: TreatmentSession) -> tuple[str, list[Flowable]]:

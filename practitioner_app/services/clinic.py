@@ -20,7 +20,8 @@ def validate_clinic(profile: ClinicProfile) -> list[Problem]:
     problems = []
     if not profile.name.strip():
         problems.append(Problem("name", "Clinic name is required; it heads every printed page."))
-    limits = {"name": g.NAME_MAX, "phone": g.SHORT_TEXT_MAX, "email": g.SHORT_TEXT_MAX,
+    limits = {"name": g.NAME_MAX, "phone": g.SHORT_TEXT_MAX,
+              "out_of_hours_phone": g.SHORT_TEXT_MAX, "email": g.SHORT_TEXT_MAX,
               "address": g.LONG_TEXT_MAX, "aftercare_text": g.LONG_TEXT_MAX}
     for name, limit in limits.items():
         value = getattr(profile, name)

@@ -60,7 +60,8 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
     from ..persistence.models import AddendumRecord, PatientRecord, SessionRecord
 
     # A file not yet upgraded to schema 0004 (checked before the app opened it) has no
-    # digest rule or audit links: its signatures are all rule 1.
+    # digest rule or audit links: its signatures are all rule 1. One not yet at 0005 has
+    # no next appointment time: None, which the digest leaves out.
     missing = [c for c in _SIGNATURE_COLUMNS if not _has_column(con, "treatment_sessions", c)]
     options = [defer(getattr(SessionRecord, c)) for c in missing]
     if not _has_column(con, "addenda", "audit_id"):
@@ -85,7 +86,7 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
 
 
 _SIGNATURE_COLUMNS = ("digest_rule", "signed_audit_id", "imported_from", "imported_at",
-                      "imported_by")
+                      "imported_by", "aftercare_next_appointment_time")
 
 
 # -- ties to the audit trail ------------------------------------------------------------------

@@ -431,3 +431,72 @@ def test_check_reads_a_database_not_yet_upgraded(services, db_path, capsys):
     status, report = _check(capsys, db_path)
     assert status != EXIT_OK
     assert f"signed session {session_id} (patient P000101, 2026-11-20) no longer" in report
+
+
+# -- the next appointment time (0005) leaves earlier signatures as they were ---------------
+def _downgrade_to(db_path, revision: str):
+    engine = make_engine(db_path, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(migrator.MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            triggers.drop_all(connection)
+            command.downgrade(config, revision)
+            triggers.create_all(connection)
+    finally:
+        engine.dispose()
+
+
+def _digest_before_the_time_existed(patient_number: str, session) -> str:
+    """Rule 1 as versions before the next appointment time computed it: every field."""
+    import hashlib
+
+    from practitioner_app.domain.codec import to_plain
+    from practitioner_app.domain.signing import UNSIGNED_FIELDS
+
+    plain = to_plain(session)
+    for name in UNSIGNED_FIELDS:
+        plain.pop(name, None)
+    del plain["aftercare"]["next_appointment_time"]  # the field did not exist then
+    document = {"patient_number": patient_number, "session": plain}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def test_sessions_signed_before_the_appointment_time_still_verify_after_migrating(
+        clinic, services, db_path, tmp_path, capsys):
+    _legacy_patient_id, legacy_id = _legacy_records(services)
+    patient = clinic.patients.register(a_patient(number="P000102"))
+    clinic.consents.record(patient.id, Consent("treatment", "1", date(2026, 11, 1),
+                                               "Sam Witness"))
+    session = clinic.sessions.save(patient.id, a_full_session())
+    clinic.sessions.sign(session.id, PASSWORD)
+    legacy = services.sessions.get(legacy_id)
+    number = services.patients.get(legacy.patient_id).number
+    assert legacy.signature.digest == _digest_before_the_time_existed(number, legacy)
+    before = query(db_path, "SELECT id, digest, digest_rule FROM treatment_sessions")
+    services.close()
+    _downgrade_to(db_path, "0004_signature_audit_links")
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [
+        ("0004_signature_audit_links",)]
+
+    upgraded = open_services(db_path, tmp_path / "backups", clock=lambda: NOW)
+    try:
+        assert upgraded.sessions.verify(session.id) is None
+        assert upgraded.sessions.verify(legacy_id) is None
+        assert upgraded.sessions.get(session.id).aftercare.next_appointment_time is None
+    finally:
+        upgraded.close()
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [
+        (migrator.HEAD_REVISION,)]
+    assert query(db_path, "SELECT id, digest, digest_rule FROM treatment_sessions") == before
+    assert query(db_path, "SELECT count(*) FROM treatment_sessions WHERE "
+                          "aftercare_next_appointment_time IS NOT NULL") == [(0,)]
+    status, report = _check(capsys, db_path)
+    assert status == EXIT_OK, report
+
+    # `check` on a file not yet upgraded to 0005 reads it as before.
+    _downgrade_to(db_path, "0004_signature_audit_links")
+    status, report = _check(capsys, db_path)
+    assert status == EXIT_OK, report

@@ -45,11 +45,14 @@ class ClinicDialog(QDialog):
         self.name = QLineEdit()
         self.address = text_box(3)
         self.phone = QLineEdit()
+        self.out_of_hours_phone = QLineEdit()
         self.email = QLineEdit()
         self.aftercare_text = text_box(18)
         for label, widget, path in (
             ("Clinic &name", self.name, "name"), ("&Address", self.address, "address"),
-            ("&Phone", self.phone, "phone"), ("&Email", self.email, "email"),
+            ("&Phone", self.phone, "phone"),
+            ("&Out-of-hours phone", self.out_of_hours_phone, "out_of_hours_phone"),
+            ("&Email", self.email, "email"),
             ("A&ftercare instructions", self.aftercare_text, "aftercare_text"),
         ):
             row = self.board.add_row(form, label, widget, path).parentWidget()
@@ -127,6 +130,7 @@ class ClinicDialog(QDialog):
         self.name.setText(p.name)
         self.address.setPlainText(p.address)
         self.phone.setText(p.phone)
+        self.out_of_hours_phone.setText(p.out_of_hours_phone)
         self.email.setText(p.email)
         self.aftercare_text.setPlainText(p.aftercare_text)
         self._set_logo(p.logo_png)
@@ -134,7 +138,9 @@ class ClinicDialog(QDialog):
     def value(self) -> ClinicProfile:
         return ClinicProfile(
             name=self.name.text().strip(), address=self.address.toPlainText(),
-            phone=self.phone.text().strip(), email=self.email.text().strip(),
+            phone=self.phone.text().strip(),
+            out_of_hours_phone=self.out_of_hours_phone.text().strip(),
+            email=self.email.text().strip(),
             aftercare_text=self.aftercare_text.toPlainText(), logo_png=self._logo_png)
 
     def save(self) -> None:

@@ -331,18 +331,23 @@ class AftercarePage(StepPage):
         self.instructions = self.row("Instructions / notes", text_box(4), "instructions")
         self.next_appointment = self.row("Next appointment", OptionalDateEdit("Booked"),
                                          "next_appointment")
+        self.next_appointment_time = self.row("Next appointment time", OptionalTimeEdit(),
+                                              "next_appointment_time")
         self.done_at = self.row("Given at", OptionalTimeEdit(), "done_at")
 
     def load(self, v: Aftercare) -> None:
         self.given.setChecked(v.given)
         self.instructions.setPlainText(v.instructions)
         self.next_appointment.set_value(v.next_appointment)
+        self.next_appointment_time.set_value(v.next_appointment_time)
         self.done_at.set_value(v.done_at)
 
     def value(self) -> Aftercare:
         return Aftercare(
             given=self.given.isChecked(), instructions=self.instructions.toPlainText(),
-            next_appointment=self.next_appointment.value(), done_at=self.done_at.value())
+            next_appointment=self.next_appointment.value(),
+            next_appointment_time=self.next_appointment_time.value(),
+            done_at=self.done_at.value())
 
 
 class OutcomePage(StepPage):
