@@ -42,21 +42,29 @@ class UnreadableNumber:
         return self.text
 
 
+@cache
+def _plain_fields(cls: type) -> tuple[str, ...]:
+    # Asked once per class: signing every session of a large clinic (the demo, an import)
+    # spent most of its time in dataclasses.fields().
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in DATABASE_FIELDS)
+
+
+@cache
+def _enum_order(cls: type[Enum]) -> dict[Enum, int]:
+    return {member: index for index, member in enumerate(cls)}
+
+
 def to_plain(record: Any) -> Any:
     """`record` as JSON-ready values: dicts, lists, str, int, float, bool, None."""
-    if dataclasses.is_dataclass(record):
-        return {
-            f.name: to_plain(getattr(record, f.name))
-            for f in dataclasses.fields(record)
-            if f.name not in DATABASE_FIELDS
-        }
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return {name: to_plain(getattr(record, name))
+                for name in _plain_fields(type(record))}
     if isinstance(record, Enum):
         return record.value
     if isinstance(record, frozenset | set):
         members = list(record)
         if members and isinstance(members[0], Enum):
-            order = list(type(members[0]))
-            members.sort(key=order.index)
+            members.sort(key=_enum_order(type(members[0])).__getitem__)
         return [to_plain(m) for m in members]
     if isinstance(record, tuple | list):
         return [to_plain(v) for v in record]
