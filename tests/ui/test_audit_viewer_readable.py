@@ -120,3 +120,18 @@ def test_the_viewer_filters_by_action_practitioner_patient_and_date(qtbot, windo
     click(qtbot, viewer.apply_button)
     assert _rows(viewer) == []
     assert viewer.start.date().toPython() == date.today() + timedelta(days=1)
+
+
+def test_a_filter_date_is_taken_as_typed_or_refused_by_name(qtbot, window):
+    viewer = window.access.open_audit()
+    assert _rows(viewer)  # the sign-in at least
+    viewer.start.line.selectAll()
+    qtbot.keyClicks(viewer.start.line, "2026-02-30")
+    click(qtbot, viewer.apply_button)
+    assert viewer.message.text().startswith("From: 2026-02-30 is not a date on the calendar")
+    assert _rows(viewer) == []
+    viewer.start.line.selectAll()
+    qtbot.keyClicks(viewer.start.line, "2020-01-01")
+    click(qtbot, viewer.apply_button)
+    assert viewer.start.value() == date(2020, 1, 1)
+    assert _rows(viewer)

@@ -235,3 +235,25 @@ def test_a_saved_document_is_recorded_before_it_is_written_or_not_written(
     assert [e.action for e in newest] == [Action.NOT_WRITTEN, Action.REPORT_SAVED]
     assert str(blocker / "summary.pdf") in newest[0].details
     assert not (blocker / "summary.pdf").exists()
+
+
+def test_a_consent_date_is_taken_exactly_as_typed_or_refused_by_name(qtbot, window):
+    panel = window.panel
+    before = panel.treatment_consent.text()
+    dialog = window.records.record_consent()
+    line = dialog.consent_date.line
+    line.setFocus()
+    line.setSelection(0, 4)  # the year, as a double-click selects it
+    qtbot.keyClicks(line, "2026-02-30")
+    type_text(qtbot, dialog.witnessed_by, "Sam Witness")
+    _save(qtbot, dialog)
+    assert dialog.isVisible()
+    assert dialog.board.labels["consent_date"].text().startswith(
+        "Date given: 2026-02-30 is not a date on the calendar")
+    assert panel.treatment_consent.text() == before  # nothing saved
+
+    line.selectAll()
+    qtbot.keyClicks(line, "2025-11-30")
+    with qtbot.waitSignal(dialog.consent_recorded):
+        _save(qtbot, dialog)
+    assert panel.treatment_consent.text() == "Version 1 on 2025-11-30, witnessed by Sam Witness"

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from ...domain.audit_text import all_labels, label, readable
 from ...domain.errors import DomainError
 from ..screen_fit import fit_to_screen
+from ..widgets.fields import DateField
 from ..widgets.tables import fill, read_only_table
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
@@ -47,11 +47,9 @@ class AuditViewerDialog(QDialog):
         for text in all_labels():
             self.action.addItem(text, text)
         today = QDate.currentDate()
-        self.start = QDateEdit(today.addDays(-30))
-        self.end = QDateEdit(today)
-        for edit in (self.start, self.end):
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setCalendarPopup(True)
+        # Typed dates are taken as typed or refused by name (see DateField).
+        self.start = DateField(today.addDays(-30))
+        self.end = DateField(today)
         self.apply_button = QPushButton("&Show")
         self.apply_button.clicked.connect(self.refresh)
         self.chain = QLabel()
@@ -85,8 +83,14 @@ class AuditViewerDialog(QDialog):
                 self.message.setText(str(error))
                 self.table.setRowCount(0)
                 return
-        start = datetime.combine(self.start.date().toPython(), time.min)
-        end = datetime.combine(self.end.date().toPython() + timedelta(days=1), time.min)
+        for name, field in (("From", self.start), ("To", self.end)):
+            refused = field.problem(name)
+            if refused is not None:
+                self.message.setText(refused)
+                self.table.setRowCount(0)
+                return
+        start = datetime.combine(self.start.value(), time.min)
+        end = datetime.combine(self.end.value() + timedelta(days=1), time.min)
         wanted = self.action.currentData()
         try:
             entries = self._services.audit.find(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from ...domain.errors import DomainError, Problem, ValidationError
 from ...domain.patient import Patient
 from ...domain.signing import Consent
-from ..widgets.fields import to_qdate
+from ..widgets.fields import DateField
 from ..widgets.form import MessageBoard
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
@@ -52,9 +51,9 @@ class ConsentDialog(QDialog):
         self.version_note = QLabel()
         self.version_note.setWordWrap(True)
         self.version_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.consent_date = QDateEdit(to_qdate(today or date.today()))
-        self.consent_date.setDisplayFormat("yyyy-MM-dd")
-        self.consent_date.setCalendarPopup(True)
+        # Typed text is taken exactly as typed, or refused by name (a QDateEdit rolled
+        # a date typed over its year into another one).
+        self.consent_date = DateField(today or date.today())
         self.witnessed_by = QLineEdit()
         self.witnessed_by.setPlaceholderText("Name of the witness")
         self.board.add_row(form, "&Kind", self.kind, "kind")
@@ -88,15 +87,20 @@ class ConsentDialog(QDialog):
         return KINDS[self.kind.currentIndex()][0]
 
     def value(self) -> Consent:
+        """The consent as entered; its date is None while the typed date is not one."""
         kind = self.kind_value()
         # Photo consent has no versioned text; it is kept with the version in force.
         version = (self.text_version.text().strip() if kind == "treatment"
                    else self._current_version)
         return Consent(kind=kind, text_version=version,
-                       consent_date=self.consent_date.date().toPython(),
+                       consent_date=self.consent_date.value(),
                        witnessed_by=self.witnessed_by.text().strip())
 
     def save(self) -> bool:
+        refused = self.consent_date.problem("Date given")
+        if refused is not None:
+            self.board.show([Problem("consent_date", refused)])
+            return False
         consent = self.value()
         try:
             self._service.record(self._patient.id, consent)
