@@ -214,6 +214,25 @@ def _signature_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
     return problems
 
 
+def _content_tie(label: str, link: int | None, ledger: _Ledger, action: str, *,
+                 legacy, belongs, content) -> str | None:
+    """What is wrong with a row's tie to the audit entry that recorded it, or None.
+
+    A row naming no entry (written before rows named them) must match an unclaimed entry
+    found by `legacy()`; a row naming one must name an entry of `action` that `belongs`
+    to it and whose details hold the row's `content()` hash."""
+    if link is None:
+        if legacy() is None:
+            return f"{label}: no audit entry recorded it (written outside the app)"
+        return None
+    entry = ledger.linked(link, (action,))
+    if entry is None or not belongs(entry):
+        return f"{label}: audit entry {link}, which it names, did not record it"
+    if entry.details.get("content") != content():
+        return f"{label}: it is not what audit entry {link} recorded (changed since)"
+    return None
+
+
 def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
     problems = []
     for (addendum_id, session_id, patient_id, number, day, username, name, created_at,
@@ -223,25 +242,19 @@ def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
             "FROM addenda a JOIN treatment_sessions s ON s.id = a.session_id "
             "JOIN patients p ON p.id = s.patient_id ORDER BY a.id"):
         label = f"addendum {addendum_id} to session {session_id} (patient {number}, {day})"
-        if link is None:
-            found = ledger.legacy(
-                lambda e, sid=session_id, why=reason: e.action == Action.ADDENDUM_ADDED
-                and e.session_id == sid and e.details.get("reason") == why) or ledger.legacy(
-                lambda e, pid=patient_id, made=created_at: e.action == Action.IMPORTED
-                and e.patient_id == pid and _at_or_before(made, e.at), consume=False)
-            if found is None:
-                problems.append(f"{label}: no audit entry recorded it (written outside "
-                                "the app)")
-            continue
-        entry = ledger.linked(link, (Action.ADDENDUM_ADDED,))
-        if entry is None or entry.session_id != session_id:
-            problems.append(f"{label}: audit entry {link}, which it names, did not record it")
-            continue
-        content = addendum_hash(session_id, Addendum(
-            username, name, datetime.fromisoformat(created_at), reason, text))
-        if entry.details.get("content") != content:
-            problems.append(f"{label}: it is not what audit entry {link} recorded "
-                            "(changed since)")
+        problem = _content_tie(
+            label, link, ledger, Action.ADDENDUM_ADDED,
+            legacy=lambda sid=session_id, why=reason, pid=patient_id, made=created_at:
+                ledger.legacy(lambda e: e.action == Action.ADDENDUM_ADDED
+                              and e.session_id == sid and e.details.get("reason") == why)
+                or ledger.legacy(lambda e: e.action == Action.IMPORTED
+                                 and e.patient_id == pid and _at_or_before(made, e.at),
+                                 consume=False),
+            belongs=lambda e, sid=session_id: e.session_id == sid,
+            content=lambda sid=session_id, u=username, n=name, at=created_at, why=reason,
+            t=text: addendum_hash(sid, Addendum(u, n, datetime.fromisoformat(at), why, t)))
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
@@ -253,25 +266,17 @@ def _consent_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
             "c.witnessed_by, c.recorded_by, c.recorded_at, c.audit_id FROM consents c "
             "JOIN patients p ON p.id = c.patient_id ORDER BY c.id"):
         label = f"{kind} consent {consent_id} (version {version}) of patient {number}"
-        if link is None:
-            found = ledger.legacy(
-                lambda e, pid=patient_id, k=kind, v=version: e.action == Action.CONSENT_RECORDED
-                and e.patient_id == pid and e.details.get("kind") == k
-                and e.details.get("version") == v)
-            if found is None:
-                problems.append(f"{label}: no audit entry recorded it (written outside "
-                                "the app)")
-            continue
-        entry = ledger.linked(link, (Action.CONSENT_RECORDED,))
-        if entry is None or entry.patient_id != patient_id:
-            problems.append(f"{label}: audit entry {link}, which it names, did not record it")
-            continue
-        content = consent_hash(patient_id, Consent(
-            kind, version, date.fromisoformat(consent_date), witnessed_by, recorded_by),
-            datetime.fromisoformat(recorded_at))
-        if entry.details.get("content") != content:
-            problems.append(f"{label}: it is not what audit entry {link} recorded "
-                            "(changed since)")
+        problem = _content_tie(
+            label, link, ledger, Action.CONSENT_RECORDED,
+            legacy=lambda pid=patient_id, k=kind, v=version: ledger.legacy(
+                lambda e: e.action == Action.CONSENT_RECORDED and e.patient_id == pid
+                and e.details.get("kind") == k and e.details.get("version") == v),
+            belongs=lambda e, pid=patient_id: e.patient_id == pid,
+            content=lambda pid=patient_id, k=kind, v=version, d=consent_date,
+            w=witnessed_by, by=recorded_by, at=recorded_at: consent_hash(
+                pid, Consent(k, v, date.fromisoformat(d), w, by), datetime.fromisoformat(at)))
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
