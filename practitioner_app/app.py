@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import cli
-from .paths import database_path
+from .paths import database_location
 
 
 def configure_logging(db_path: Path) -> None:
@@ -41,15 +41,30 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     args = cli.parse(sys.argv[1:] if argv is None else argv)
     if args.command is not None:
         return cli.run(args)
+    from .domain.location import LocationError
+
+    try:
+        location = database_location(args.db)
+    except LocationError as error:
+        print(f"practitioner-app: {error}", file=sys.stderr)
+        return cli.EXIT_USAGE
+    if location.is_server:
+        from .ui.application import start
+
+        if exec_:
+            from .services.container import server_backups_dir
+
+            configure_logging(server_backups_dir(location).parent / location.name)
+        return start(location, exec_=exec_)
     # The start-up check (PRAGMA quick_check, ~0.4 s on 10,000 patients) reads the file on
     # a thread from now on; ui/startup.py collects its answer on a worker thread, before
     # it imports SQLAlchemy and opens the database, while the window asks who is there.
     from .persistence.safety import BackgroundAssessment
 
-    assessment = BackgroundAssessment(database_path(args.db))
+    assessment = BackgroundAssessment(location.path)
     from .ui.application import start
 
-    db_path = database_path(args.db)
+    db_path = location.path
     if exec_:  # a real run; tests keep pytest's own log capture
         configure_logging(db_path)
     return start(db_path, exec_=exec_, assessment=assessment.result,

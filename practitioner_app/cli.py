@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .paths import DB_ENV, DB_FILENAME, database_path
+from .paths import DB_ENV, DB_FILENAME, database_location, database_path
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_NOT_FOUND = 0, 2, 3, 4
 #: Sign-in refused (wrong user or password, no --user) or not permitted for the account.
@@ -121,10 +121,14 @@ def run(args: argparse.Namespace) -> int:
     if handler is None:
         return _fail(EXIT_USAGE, f"unknown command {args.command!r}")
     from .domain.errors import DomainError, NotFound, PermissionDenied
+    from .domain.location import LocationError
     from .services.backup import StorageError
 
-    path = database_path(args.db)
-    services = _open_database(path, args)  # see "database safety" below
+    try:
+        location = database_location(args.db)
+    except LocationError as error:
+        return _fail(EXIT_USAGE, str(error))
+    services = _open_database(location, args)  # see "database safety" below
     if isinstance(services, int):
         return services
     services.actor.fallback = "command line"
@@ -501,14 +505,21 @@ class _BareDatabase:
     """What backup, restore and check get instead of services: they must work on a
     database that services could not open (damaged, not a database)."""
 
-    def __init__(self, path: Path, lock) -> None:
+    def __init__(self, location, lock) -> None:
         from types import SimpleNamespace
 
         from .paths import backups_dir
         from .services.backup import BackupService
 
-        self.database_path = path
-        self.backup = BackupService(path, backups_dir(path))
+        self.location = location
+        self.database_path = location.path
+        if location.is_server:
+            from .services.container import server_backups_dir
+            from .services.server_backup import ServerBackupService
+
+            self.backup = ServerBackupService(location, server_backups_dir(location))
+        else:
+            self.backup = BackupService(location.path, backups_dir(location.path))
         self._lock = lock
         # run() names the actor and signs in; these commands work on the file itself,
         # which may be too damaged to read accounts from, so nobody signs in for them.
@@ -521,25 +532,34 @@ class _BareDatabase:
             self._lock.release()
 
 
-def _open_database(path: Path, args: argparse.Namespace):
+def _open_database(location, args: argparse.Namespace):
     """Services (or a _BareDatabase) for the command in `args`, or the exit status after
     saying why the database cannot be used.
 
-    Writing commands (`writes`) first take the database's lock, so they never write while
-    the app has it open. Commands that open services first run the cheap start-up check
-    (`PRAGMA quick_check`): a damaged file, or one that is not a database, is reported
-    with the newest good backup and never worked on or overwritten.
+    On a file, writing commands (`writes`) first take the database's lock, so they never
+    write while the app has it open, and commands that open services first run the cheap
+    start-up check (`PRAGMA quick_check`): a damaged file, or one that is not a database,
+    is reported with the newest good backup and never worked on or overwritten. A server
+    database is shared by design: the server keeps concurrent writers apart.
     """
     from .persistence.migrator import MigrationError
     from .services.backup import DatabaseLock, StorageError, assess
     from .services.container import open_services
 
+    if location.is_server:
+        try:
+            if not getattr(args, "opens_services", True):
+                return _BareDatabase(location, None)
+            return open_services(location)
+        except (StorageError, MigrationError) as error:
+            return _fail(EXIT_FAILURE, f"cannot open the database {location.shown}: {error}")
+    path = location.path
     lock = None
     try:
         if getattr(args, "writes", False):
             lock = DatabaseLock(path).acquire()
         if not getattr(args, "opens_services", True):
-            return _BareDatabase(path, lock)
+            return _BareDatabase(location, lock)
         found = assess(path)
         if not found.usable:
             raise _Unusable(f"cannot open the database {path}: {_damage_report(found)}")
@@ -607,7 +627,7 @@ def _backup(services, args) -> int:
     exists = f"{target} already exists; a backup never replaces a file, so choose another name"
     if target is not None and target.exists():
         return _fail(EXIT_FAILURE, exists)
-    recorder = _backup_recorder(found.path, args, target)
+    recorder = _backup_recorder(services.location, args, target)
     if isinstance(recorder, int):
         return recorder
     from .domain.audit import Action
@@ -628,8 +648,10 @@ def _backup(services, args) -> int:
             raise
     finally:
         recorder.close()
-    print(f"Backed up {found.path} to {written} ({written.stat().st_size:,} bytes); "
-          "integrity check: ok.")
+    checked = ("pg_restore --list: ok" if services.location.is_server
+               else "integrity check: ok")
+    print(f"Backed up {services.location.shown} to {written} "
+          f"({written.stat().st_size:,} bytes); {checked}.")
     return EXIT_OK
 
 
@@ -637,7 +659,7 @@ def _backup(services, args) -> int:
 BACKUP_ACTOR = "system (backup command)"
 
 
-def _backup_recorder(path: Path, args, target: Path | None):
+def _backup_recorder(path, args, target: Path | None):
     """Services that record the backup in the audit trail, or the exit status.
 
     With --user, as that practitioner (signed in). Without it, on a database with
@@ -682,11 +704,12 @@ def _restore(services, args) -> int:
     source = Path(args.file)
     if not source.is_file():
         return _fail(EXIT_NOT_FOUND, f"no file {source}")
-    refused = _restore_permission(services.database_path, args)
+    refused = (None if services.location.is_server  # only into an empty database
+               else _restore_permission(services.database_path, args))
     if refused is not None:
         return refused
     result = services.backup.restore(source)
-    print(f"Restored {services.database_path} from {source} "
+    print(f"Restored {services.location.shown} from {source} "
           f"(made {result.made:%Y-%m-%d %H:%M}).")
     if result.migrated_from:
         print(f"The backup was upgraded from schema {result.migrated_from}.")
@@ -821,7 +844,7 @@ def _audit_head(services, args) -> int:
 
 def _audit_anchor(services, args) -> int:
     clinic = services.clinic.profile()
-    anchor = services.audit.anchor(services.database_path, clinic)
+    anchor = services.audit.anchor(services.location, clinic)
     if anchor is None:
         return _fail(EXIT_FAILURE, "the audit trail is empty: there is nothing to anchor yet")
     if args.output in (None, "-"):

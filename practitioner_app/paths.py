@@ -1,7 +1,8 @@
 """Where the database, its backups and the app's preferences live.
 
-Order of precedence for the database: `--db PATH`, then the PRACTITIONER_APP_DB
-environment variable, then `practitioner.sqlite3` in the user's data folder.
+Order of precedence for the database: `--db PATH|URL`, then the PRACTITIONER_APP_DB
+environment variable, then `practitioner.sqlite3` in the user's data folder. A
+`postgresql://` URL names a database on the clinic's server instead of a file.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ def database_path(cli_value: str | os.PathLike | None = None) -> Path:
     if os.environ.get(DB_ENV):
         return Path(os.environ[DB_ENV]).expanduser().resolve()
     return default_data_folder() / DB_FILENAME
+
+
+def database_location(cli_value: str | os.PathLike | None = None):
+    """Where the record is, from `--db`, then the environment, then the default file: a
+    `Location` (an SQLite file, or a `postgresql://` server database). Raises
+    LocationError for text that is neither."""
+    from .domain.location import Location, parse_location
+
+    text = cli_value or os.environ.get(DB_ENV)
+    if not text:
+        return Location(path=default_data_folder() / DB_FILENAME)
+    return parse_location(str(text))
 
 
 def default_data_folder() -> Path:

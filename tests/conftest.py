@@ -45,8 +45,40 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(accounts, "password_hasher", lambda: CHEAP_HASHER)
 
 
+#: A PostgreSQL server for the suite (`.ci/postgres start` prints one); when set, every
+#: test that takes `database` or `services` runs on it too.
+TEST_SERVER = os.environ.get("PRACTITIONER_APP_TEST_PG", "")
+BACKENDS = ["sqlite", "postgresql"] if TEST_SERVER else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def _server_template():
+    """One migrated database on the test server, copied for each test (a copy costs a
+    fraction of running the migrations)."""
+    from tests.server_databases import ServerDatabases
+
+    databases = ServerDatabases(TEST_SERVER)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, db_path):
+    """Where a test's clinic record is: the SQLite file `db_path`, or a fresh, migrated
+    database on the test server (a `postgresql://` URL), dropped afterwards."""
+    if request.param == "sqlite":
+        yield db_path
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about the embedded SQLite file's own mechanism")
+    databases = request.getfixturevalue("_server_template")
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
 @pytest.fixture
-def services(db_path) -> Services:
-    opened = open_services(db_path, clock=lambda: NOW)
+def services(database) -> Services:
+    opened = open_services(database, clock=lambda: NOW)
     yield opened
     opened.close()

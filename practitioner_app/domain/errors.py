@@ -64,3 +64,56 @@ class SignInRefused(DomainError):
 
 class RecordSigned(DomainError):
     """The session is signed and cannot change; corrections are addenda."""
+
+
+class StorageError(DomainError):
+    """The disk or the database file failed; the change in progress was not saved (saves
+    are all or nothing, so nothing was half-saved)."""
+
+
+class StorageFull(StorageError):
+    """No space left where the database (or a backup) is written."""
+
+
+class StorageReadOnly(StorageError):
+    """The database file or its folder cannot be written."""
+
+
+class DatabaseBusy(StorageError):
+    """Another program held the database for longer than the busy timeout."""
+
+
+class DatabaseDamaged(StorageError):
+    """The file is damaged, or is not a database at all."""
+
+
+class DatabaseInUse(StorageError):
+    """Another copy of the app has this database open for writing."""
+
+    def __init__(self, message: str, holder: object | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class BackupError(StorageError):
+    """A backup could not be made or verified, or a file cannot be restored."""
+
+
+class ServerUnavailable(StorageError):
+    """The clinic's database server cannot be reached (stopped, or the network is down);
+    the change in progress was not saved, and it can be saved again once it is back."""
+
+
+class ServerRefused(StorageError):
+    """The database server answered but refused us: a wrong password, an unknown host or
+    database, a refused TLS handshake. Retrying will not help until the setting is fixed."""
+
+
+class StaleRecord(DomainError):
+    """The record changed on another workstation since it was opened here; nothing was
+    saved. `who` and `when` name the other change when known."""
+
+    def __init__(self, message: str, who: str = "", when: object | None = None) -> None:
+        super().__init__(message)
+        self.who = who
+        self.when = when

@@ -15,20 +15,25 @@ and otherwise one is opened with BEGIN IMMEDIATE, which takes it before anything
 read. Other connections and processes wait for it up to the busy timeout (engine.py)
 instead of failing.
 
-PostgreSQL (not supported yet): the equivalent is a transaction-scoped lock taken here
-before the head is read, e.g. `SELECT pg_advisory_xact_lock(<chain key>)` or
-`SELECT ... FOR UPDATE` on a one-row chain-head table.
+PostgreSQL: a transaction-scoped advisory lock (`pg_advisory_xact_lock`) taken before
+the head is read; the server releases it when the transaction commits or rolls back, also
+when a workstation's connection dies.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from .server import AUDIT_CHAIN_LOCK_KEY
+
 
 def hold_audit_chain(session: Session) -> None:
     """Make `session`'s transaction the only one that may append to the audit chain
     until it ends. Waits (up to the busy timeout) while another one holds it."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_CHAIN_LOCK_KEY})")
+        return
     driver = connection.connection.driver_connection
     if not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,4 +1,5 @@
-"""The database a running app or command works on: one SQLite file, migrated on open."""
+"""The database a running app or command works on: an SQLite file or a PostgreSQL
+server database, migrated on open."""
 
 from __future__ import annotations
 
@@ -6,32 +7,56 @@ from pathlib import Path
 
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
+from ..domain.location import Location, parse_location
 from .engine import make_engine
-from .migrator import migrate, needs_migration
+from .migrator import migrate, migrate_server, needs_migration
 from .safety import translate_errors
 from .unit_of_work import UnitOfWork
 
 
 class Database:
-    """Opens (creating if needed) and migrates the file at `path`.
+    """Opens (creating if needed) and migrates the database at `location`.
 
-    Pre-migration backups go to `backups_dir`. `unit_of_work()` is the factory services take.
+    An SQLite file's pre-migration backups go to `backups_dir`; a server database is
+    migrated in one transaction instead. `unit_of_work()` is the factory services take.
     """
 
-    def __init__(self, path: Path, backups_dir: Path | None = None) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.backups_dir = backups_dir or self.path.parent / "backups"
-        if needs_migration(self.path):
-            migrate(self.path, self.backups_dir)
-        self.engine = make_engine(self.path)
-        translate_errors(self.engine)  # disk full, read-only, … as StorageError (safety.py)
+    def __init__(self, location: Location | Path | str, backups_dir: Path | None = None
+                 ) -> None:
+        self.location = location if isinstance(location, Location) else parse_location(location)
+        if self.location.is_server:
+            from .server import connect_error, make_server_engine
+
+            self.path = None
+            self.backups_dir = backups_dir
+            self.engine = make_server_engine(self.location.url)
+            try:
+                migrate_server(self.engine)
+            except Exception as error:
+                self.engine.dispose()
+                raised = connect_error(error, self.location.url)
+                if raised is error:
+                    raise
+                raise raised from error
+        else:
+            self.path = self.location.path
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.backups_dir = backups_dir or self.path.parent / "backups"
+            if needs_migration(self.path):
+                migrate(self.path, self.backups_dir)
+            self.engine = make_engine(self.path)
+            translate_errors(self.engine)  # disk full, read-only, … as StorageError
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
 
     def warm_up(self) -> None:
         """Do now (on a worker thread, while the clinician types) what the first query
         would otherwise do on the GUI thread: configure the ORM's mappers and open a
-        pooled connection with its PRAGMAs."""
+        pooled connection (with its PRAGMAs on SQLite)."""
         configure_mappers()
         with self.engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")

@@ -92,3 +92,46 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
     finally:
         engine.dispose()
     return backup
+
+
+def server_revision(connection) -> str | None:
+    """The schema revision of the server database on `connection` (None when empty)."""
+    if connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar() is None:
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def migrate_server(engine) -> bool:
+    """Bring the server database behind `engine` to HEAD_REVISION in one transaction
+    (PostgreSQL's DDL is transactional: a failure leaves it as it was). Workstations
+    starting at once queue on an advisory lock, and only the first one migrates.
+    Returns whether anything was changed."""
+    from .server import MIGRATION_LOCK_KEY
+
+    with engine.connect() as connection:  # the common case, without the lock
+        if server_revision(connection) == HEAD_REVISION:
+            return False
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+        revision = server_revision(connection)
+        if revision == HEAD_REVISION:
+            return False
+        from .safety import known_revisions
+
+        if revision is not None and revision not in known_revisions():
+            raise MigrationError(
+                f"The server database was last written by a newer version of the app "
+                f"(schema {revision}; this version knows up to {HEAD_REVISION}). Nothing "
+                "was changed: update the app on this workstation.")
+        from alembic import command
+        from alembic.config import Config
+
+        from . import triggers
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        triggers.drop_all(connection)
+        command.upgrade(config, "head")
+        triggers.create_all(connection)
+    return True

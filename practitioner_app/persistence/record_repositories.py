@@ -159,6 +159,11 @@ class AuditRepository:
                           text_details, prev_hash, digest)
 
     def last_issued_id(self) -> int:
+        """The highest id SQLite ever issued (AUTOINCREMENT), so the newest entries'
+        deletion is seen. PostgreSQL's sequences do not roll back with a transaction, so
+        there the newest entry stands alone, protected by its triggers and rights."""
+        if self._s.get_bind().dialect.name != "sqlite":
+            return 0
         seq = self._s.execute(text(
             "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")).scalar()
         return int(seq or 0)

@@ -44,7 +44,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..domain.errors import DomainError
+from ..domain.errors import (  # noqa: F401 - re-exported
+    BackupError,
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseInUse,
+    StorageError,
+    StorageFull,
+    StorageReadOnly,
+)
 
 try:  # POSIX
     import fcntl
@@ -56,41 +64,7 @@ except ImportError:
     msvcrt = None  # type: ignore[assignment]
 
 
-# --- errors ------------------------------------------------------------------------------
-
-
-class StorageError(DomainError):
-    """The disk or the database file failed; the change in progress was not saved (saves
-    are all or nothing, so nothing was half-saved)."""
-
-
-class StorageFull(StorageError):
-    """No space left where the database (or a backup) is written."""
-
-
-class StorageReadOnly(StorageError):
-    """The database file or its folder cannot be written."""
-
-
-class DatabaseBusy(StorageError):
-    """Another program held the database for longer than the busy timeout."""
-
-
-class DatabaseDamaged(StorageError):
-    """The file is damaged, or is not a database at all."""
-
-
-class DatabaseInUse(StorageError):
-    """Another copy of the app has this database open for writing."""
-
-    def __init__(self, message: str, holder: LockHolder | None = None) -> None:
-        super().__init__(message)
-        self.holder = holder
-
-
-class BackupError(StorageError):
-    """A backup could not be made or verified, or a file cannot be restored."""
-
+# --- errors (domain/errors.py; named here too for older imports) -------------------------
 
 _NOT_SAVED = "The change was not saved; nothing was half-saved."
 _NO_BACKUP = "The backup was not made; the database itself is unchanged."

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..domain.audit import Action, Anchor, AuditAnchor, AuditEntry, anchor_problem, first_break
 from ..domain.clinic import ClinicProfile
+from ..domain.location import Location
 from .base import Service
 from .files import StorageError, write_file
 
@@ -81,7 +82,7 @@ class AuditService(Service):
             entries = uow.audit.find(limit=1)
         return entries[0] if entries else None
 
-    def anchor(self, database: Path, clinic: ClinicProfile) -> AuditAnchor | None:
+    def anchor(self, database: Location | Path, clinic: ClinicProfile) -> AuditAnchor | None:
         """The anchor sheet of the newest entry, or None while the trail is empty.
 
         Taking an anchor records nothing: it holds no record of anybody, and an entry of
@@ -90,12 +91,14 @@ class AuditService(Service):
         if entry is None:
             return None
         anchor = Anchor(entry.id, entry.hash)
-        database = Path(database).absolute()
+        if isinstance(database, Location):
+            database = database.shown if database.is_server else database.path
+        database = database if isinstance(database, str) else str(Path(database).absolute())
         return AuditAnchor(
             anchor=anchor, recorded_at=entry.at, recorded_by=entry.username,
-            action=entry.action, clinic=clinic.name, database=str(database),
+            action=entry.action, clinic=clinic.name, database=database,
             taken_at=self._clock().replace(microsecond=0),
-            check_command=(f"{PROGRAM} --db {_quoted(str(database))} audit verify "
+            check_command=(f"{PROGRAM} --db {_quoted(database)} audit verify "
                            f"--expect {anchor}"))
 
     @staticmethod

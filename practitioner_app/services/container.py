@@ -10,6 +10,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from ..domain.audit import Action
+from ..domain.location import Location, parse_location
 from ..persistence.database import Database
 from ..persistence.safety import DatabaseLock, StorageError, prepare_database_files
 from .accounts import AccountService
@@ -31,7 +32,8 @@ from .sessions import SessionService
 
 @dataclass
 class Services:
-    database_path: Path
+    #: The SQLite file, or None on a server database (see `location`).
+    database_path: Path | None
     patients: PatientService
     sessions: SessionService
     exchange: ExchangeService
@@ -50,6 +52,15 @@ class Services:
     _database: Database
     #: Held by the windows and writing commands: no second copy of the app writes here.
     _lock: DatabaseLock | None = None
+
+    @property
+    def location(self) -> Location:
+        """Where the record is: the SQLite file or the server database."""
+        return self._database.location
+
+    @property
+    def on_server(self) -> bool:
+        return self._database.location.is_server
 
     def warm_up(self) -> None:
         """Prepare, off the GUI thread and while the clinician types, what signing in
@@ -85,19 +96,26 @@ class Services:
         return PatientDataExport(self.patients, self.exchange, self.reports, self.audit)
 
 
-def open_services(db_path: Path, backups_dir: Path | None = None,
+def open_services(db_path: Path | str | Location, backups_dir: Path | None = None,
                   clock: Clock | None = None, lock: DatabaseLock | None = None,
                   password_hasher: PasswordHasher | None = None,
                   actor_fallback: str = "system") -> Services:
-    """Open (create and migrate if needed) the database at `db_path` and build services.
+    """Open (create and migrate if needed) the database at `db_path` (an SQLite file, or
+    a server database's Location or URL) and build services.
 
     `lock`, when given, is held already; `Services.close()` releases it.
     `password_hasher` replaces the Argon2id defaults (cheap parameters in tests only);
     `actor_fallback` names the actor in the audit log while nobody is signed in."""
     # Owner-only files, an older version's loose modes tightened and a killed backup's
     # leftovers removed, before SQLite creates anything (its journals copy the file's mode).
-    tightened = prepare_database_files(db_path, backups_dir or Path(db_path).parent / "backups")
-    database = Database(db_path, backups_dir)
+    location = db_path if isinstance(db_path, Location) else parse_location(db_path)
+    tightened: list[Path] = []
+    if location.is_server:
+        backups_dir = backups_dir or server_backups_dir(location)
+    else:
+        tightened = prepare_database_files(
+            location.path, backups_dir or location.path.parent / "backups")
+    database = Database(location, backups_dir)
     actor = Actor(actor_fallback)
     kwargs = {"actor": actor} if clock is None else {"clock": clock, "actor": actor}
     # Triggers dropped or altered outside the app are put back before anything else is
@@ -119,15 +137,31 @@ def open_services(db_path: Path, backups_dir: Path | None = None,
         demo=DemoService(database.unit_of_work, **kwargs),
         clinic=ClinicService(database.unit_of_work, **kwargs),
         reports=ReportService(database.unit_of_work, **kwargs),
-        backup=BackupService(database.path, database.backups_dir,
-                             before_replace=database.close,
-                             **({} if clock is None else {"clock": clock})),
+        backup=_backup_service(database, clock),
         _database=database,
         _lock=lock,
     )
     if tightened:
         _record_tightened(services, tightened)
     return services
+
+
+def server_backups_dir(location: Location) -> Path:
+    """Where this workstation keeps backups of a server database: the app's data folder,
+    a folder per database name."""
+    from ..paths import default_data_folder
+
+    return default_data_folder() / "server-backups" / location.name
+
+
+def _backup_service(database: Database, clock: Clock | None):
+    timing = {} if clock is None else {"clock": clock}
+    if database.location.is_server:
+        from .server_backup import ServerBackupService
+
+        return ServerBackupService(database.location, database.backups_dir, **timing)
+    return BackupService(database.path, database.backups_dir,
+                         before_replace=database.close, **timing)
 
 
 def _record_tightened(services: Services, tightened: list[Path]) -> None:

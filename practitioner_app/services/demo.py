@@ -877,8 +877,19 @@ def _insert_many(db, table, rows: list[dict]) -> None:
     names = list(rows[0])
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
            f"({', '.join(quote(name) for name in names)}) "
-           f"VALUES ({', '.join('?' * len(names))})")
+           f"VALUES ({', '.join([_mark(dialect)] * len(names))})")
     connection.exec_driver_sql(sql, _bound_params(dialect, table, names, rows))
+    if dialect.name == "postgresql" and "id" in names:
+        # Ids given here do not move the server's id sequence: move it past them, or the
+        # next record saved would be given an id already taken.
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT max(id) FROM {table.name}))")
+
+
+def _mark(dialect) -> str:
+    """The driver's placeholder: sqlite3's `?`, psycopg's `%s`."""
+    return "%s" if dialect.name == "postgresql" else "?"
 
 
 def _update_many(db, table, rows: list[dict]) -> None:
@@ -888,7 +899,8 @@ def _update_many(db, table, rows: list[dict]) -> None:
     quote = dialect.identifier_preparer.quote
     names = [name for name in rows[0] if name != "id"]
     sql = (f"UPDATE {dialect.identifier_preparer.format_table(table)} SET "
-           f"{', '.join(f'{quote(name)} = ?' for name in names)} WHERE {quote('id')} = ?")
+           f"{', '.join(f'{quote(name)} = {_mark(dialect)}' for name in names)} "
+           f"WHERE {quote('id')} = {_mark(dialect)}")
     connection.exec_driver_sql(sql, _bound_params(dialect, table, [*names, "id"], rows))
 
 

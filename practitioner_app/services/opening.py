@@ -17,15 +17,51 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..persistence.safety import Assessment, DatabaseLock, StorageError, assess, has_accounts
+from ..domain.location import Location
+from ..persistence.safety import Assessment, DatabaseLock, StorageError, assess
+from ..persistence.safety import has_accounts as _file_has_accounts
 
 if TYPE_CHECKING:
     from .container import Services
 
-__all__ = ["Assessment", "DatabaseLock", "StorageError", "has_accounts", "open_checked"]
+__all__ = ["Assessment", "DatabaseLock", "SharedServer", "StorageError", "has_accounts",
+           "lock_for", "open_checked"]
 
 
-def open_checked(db_path: Path, backups_dir: Path, lock: DatabaseLock,
+class SharedServer:
+    """A server database's stand-in for the file lock: any number of workstations use it
+    at once (the server keeps their writes apart), so there is nothing to hold."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+
+    def acquire(self) -> SharedServer:
+        return self
+
+    def release(self) -> None:
+        pass
+
+
+def lock_for(location: Location | Path):
+    """The file's one-writer lock, or SharedServer for a server database."""
+    if isinstance(location, Location):
+        return SharedServer(location) if location.is_server else DatabaseLock(location.path)
+    return DatabaseLock(location)
+
+
+def has_accounts(location: Location | Path) -> bool:
+    """Whether the database holds any practitioner account (sign in, or create the
+    administrator?). A file is read with the standard library in about a millisecond;
+    a server is asked once, and a server that cannot be reached raises a StorageError
+    saying why (wrong password, unknown host, stopped…)."""
+    if isinstance(location, Location) and location.is_server:
+        from ..persistence.server_tools import server_has_accounts
+
+        return server_has_accounts(location.url)
+    return _file_has_accounts(location.path if isinstance(location, Location) else location)
+
+
+def open_checked(db_path: Path | Location, backups_dir: Path, lock: DatabaseLock,
                  assessment: Callable[[], Assessment] | None = None) -> Services | Assessment:
     """The services on `db_path` once the start-up check (`assessment`, or a new one)
     found it usable; otherwise that check's answer, saying why not. Raises whatever
@@ -35,9 +71,11 @@ def open_checked(db_path: Path, backups_dir: Path, lock: DatabaseLock,
     # reading the file (it lets go of the GIL); importing opens nothing.
     from .container import open_services
 
-    found = assessment() if assessment is not None else assess(db_path)
-    if not found.usable:
-        return found
+    if not (isinstance(db_path, Location) and db_path.is_server):  # the server checks itself
+        path = db_path.path if isinstance(db_path, Location) else db_path
+        found = assessment() if assessment is not None else assess(path)
+        if not found.usable:
+            return found
     services = open_services(db_path, backups_dir, lock=lock)
     try:
         services.warm_up()

@@ -3,8 +3,11 @@ database: the audit trail's hash chain, the digest of every signed session, the 
 every signature, addendum and consent to the audit entry that recorded it, and the
 protective triggers.
 
-Each takes the read-only sqlite3 connection the check runner opened and returns its
-problems in plain words ([] when all is well), naming the patient and session concerned.
+Each takes the read-only connection the check runner opened (sqlite3, or a server
+database's `ServerCheckConnection`, which reads the same with `?` placeholders) and returns
+its problems in plain words ([] when all is well), naming the patient and session
+concerned. SQLite hands times back as ISO text, PostgreSQL as values: `_when` and `_day`
+read both.
 
 Ties: a signature, addendum or consent names the audit entry that recorded it, whose
 details hold its digest or content hash (the chain protects them). Rows written before
@@ -30,14 +33,27 @@ from ..domain.signing import Addendum, Consent, addendum_hash, consent_hash, sig
 from ..persistence import triggers
 
 
+def _is_server(con) -> bool:
+    return getattr(con, "dialect", "sqlite") == "postgresql"
+
+
+def _when(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
     if not _has_table(con, "audit_log"):
         return []
     # The id counter first: an entry the app appends between the two reads then only
     # adds to the entries read, instead of looking like one removed from the end.
-    row = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    row = None if _is_server(con) else con.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     entries = [
-        AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
+        AuditEntry(r[0], _when(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
                    r[8])
         for r in con.execute("SELECT id, at, username, action, patient_id, session_id, "
                              "details, prev_hash, hash FROM audit_log ORDER BY id")]
@@ -66,8 +82,12 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
     options = [defer(getattr(SessionRecord, c)) for c in missing]
     if not _has_column(con, "addenda", "audit_id"):
         options.append(selectinload(SessionRecord.addenda).defer(AddendumRecord.audit_id))
-    path = Path(con.execute("PRAGMA database_list").fetchone()[2])
-    engine = make_engine(path)
+    if _is_server(con):
+        from ..persistence.server import make_server_engine
+
+        engine = make_server_engine(con.url)
+    else:
+        engine = make_engine(Path(con.execute("PRAGMA database_list").fetchone()[2]))
     problems = []
     try:
         with Session(engine) as db:
@@ -124,7 +144,7 @@ class _Ledger:
                 details = json.loads(r[6])
             except ValueError:
                 details = {}
-            self.entries[r[0]] = _Entry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4],
+            self.entries[r[0]] = _Entry(r[0], _when(r[1]), r[2], r[3], r[4],
                                         r[5], details if isinstance(details, dict) else {})
         self.uses: Counter[int] = Counter()
 
@@ -205,7 +225,7 @@ def _signature_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
             problems.append(f"{label}: its signature is not the one audit entry {link} "
                             "recorded (digest, rule or signer changed)")
         imported = None if imported_at is None else {
-            "source": imported_from, "at": datetime.fromisoformat(imported_at).isoformat(),
+            "source": imported_from, "at": _when(imported_at).isoformat(),
             "by": imported_by}
         if details.get("imported") != imported or (
                 (entry.action == Action.SIGNATURE_IMPORTED) != (imported is not None)):
@@ -252,7 +272,7 @@ def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
                                  consume=False),
             belongs=lambda e, sid=session_id: e.session_id == sid,
             content=lambda sid=session_id, u=username, n=name, at=created_at, why=reason,
-            t=text: addendum_hash(sid, Addendum(u, n, datetime.fromisoformat(at), why, t)))
+            t=text: addendum_hash(sid, Addendum(u, n, _when(at), why, t)))
         if problem is not None:
             problems.append(problem)
     return problems
@@ -274,14 +294,14 @@ def _consent_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
             belongs=lambda e, pid=patient_id: e.patient_id == pid,
             content=lambda pid=patient_id, k=kind, v=version, d=consent_date,
             w=witnessed_by, by=recorded_by, at=recorded_at: consent_hash(
-                pid, Consent(k, v, date.fromisoformat(d), w, by), datetime.fromisoformat(at)))
+                pid, Consent(k, v, _day(d), w, by), _when(at)))
         if problem is not None:
             problems.append(problem)
     return problems
 
 
 def _at_or_before(stored: str | None, when: datetime) -> bool:
-    return stored is not None and datetime.fromisoformat(stored) <= when
+    return stored is not None and _when(stored) <= when
 
 
 # -- protective triggers ----------------------------------------------------------------------
@@ -291,6 +311,8 @@ def trigger_problems(con: sqlite3.Connection) -> list[str]:
     the database), and triggers that are not the app's."""
     if not _has_table(con, "treatment_sessions"):
         return []
+    if _is_server(con):
+        return _server_trigger_problems(con)
     present = dict(con.execute(triggers.PRESENT_SQL).fetchall())
     problems = [f"protective trigger {name} is {state}: the app puts it back when it next "
                 "opens the database" for name, state in triggers.differences(present)]
@@ -299,10 +321,37 @@ def trigger_problems(con: sqlite3.Connection) -> list[str]:
     return problems
 
 
+def _server_trigger_problems(con) -> list[str]:
+    from ..persistence.server import make_server_engine
+
+    engine = make_server_engine(con.url)
+    try:
+        with engine.connect() as connection:
+            found = triggers.server_differences(connection)
+            present = [r[0] for r in connection.exec_driver_sql(
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal "
+                "AND c.relnamespace = to_regnamespace(current_schema())")]
+    finally:
+        engine.dispose()
+    ours = {t.name for t in triggers.SERVER_TRIGGERS}
+    problems = [f"protective trigger {name} is {state}: the app puts it back when it next "
+                "opens the database" for name, state in found]
+    problems += [f"trigger {name} is not one of the app's: it may change records unseen"
+                 for name in sorted(present) if name not in ours]
+    return problems
+
+
 def _has_table(con: sqlite3.Connection, name: str) -> bool:
+    if _is_server(con):
+        return con.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is not None
     return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                        (name,)).fetchone() is not None
 
 
 def _has_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+    if _is_server(con):
+        return con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? AND column_name = ?", (table, column)).fetchone() is not None
     return any(r[1] == column for r in con.execute(f"PRAGMA table_info({table})"))

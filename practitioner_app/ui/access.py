@@ -128,7 +128,7 @@ class AccessControl:
         self.window.course_actions.refresh()
         self.window.statusBar().showMessage(
             f"Signed in as {user.full_name} ({user.username}) · "
-            f"Database: {self.services.database_path}")
+            f"Database: {self.services.location.shown}")
         self.idle_lock.set_minutes(self.services.security.idle_minutes())
         self.window.prepare_documents()
 

@@ -140,7 +140,7 @@ class DataSafety(QObject):
             private_folder(folder)  # so the chooser opens there
         except OSError:
             pass  # the chooser offers another place; writing there says what went wrong
-        suggested = folder / f"{self.services.database_path.stem}-{stamp}.sqlite3"
+        suggested = folder / f"{self.services.location.stem}-{stamp}.sqlite3"
         chooser = FileDialog(self.window, "Back up the clinic database to", suggested)
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         chooser.setDefaultSuffix("sqlite3")

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
                  has_accounts: bool) -> None:
         super().__init__()
         self.services: Services | None = None
+        # A file's Path, or a server database's Location (its `shown` text names it).
         self.database_path = database_path
         self.settings = settings
         self.active_dialog = None
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         #: None until the first sign-in; then False, True once documents are prepared.
         self.documents_prepared: bool | None = None
         self.documents_task: BackgroundTask | None = None
-        self.setWindowTitle(f"Practitioner — {database_path.name}")
+        self.setWindowTitle(f"Practitioner — {database_path.name}")  # file or server db
         # The frame and the prompt only: the rest (about 0.2 s of imports and widgets,
         # Qt's own enumerations among them) would double the wait for the first window.
         self.setCentralWidget(QSplitter())  # hidden until someone signs in; filled by build
@@ -210,7 +211,7 @@ class MainWindow(QMainWindow):
         (a sign-in already submitted is carried out now)."""
         self.build()
         self.services = services
-        self.statusBar().showMessage(f"Database: {services.database_path}")
+        self.statusBar().showMessage(f"Database: {services.location.shown}")
         self.data_safety.start()
         self.access.services_ready()
         self.services_attached.emit()

@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..paths import backups_dir
-from ..services.opening import Assessment, DatabaseLock, StorageError, has_accounts, open_checked
+from ..services.opening import (
+    Assessment,
+    DatabaseLock,
+    StorageError,
+    has_accounts,
+    lock_for,
+    open_checked,
+)
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
@@ -55,12 +62,15 @@ def open_main_window(db_path: Path, make_window: MakeWindow,
     is imported); by default the check is made on the worker thread and the look here.
     The window's `opening` follows the rest (see `Opening`).
     """
-    lock = DatabaseLock(db_path)
+    lock = lock_for(db_path)
     try:
         lock.acquire()
-    except StorageError as error:  # in use by another copy, or a read-only folder
-        return problem_box(db_path, str(error))
-    window = make_window(db_path, first_look() if first_look else has_accounts(db_path))
+        # A server is asked here: one that cannot be reached is said at once, by name.
+        known = first_look() if first_look else has_accounts(db_path)
+    except StorageError as error:  # in use by another copy, a read-only folder, no server
+        lock.release()
+        return problem_box(getattr(db_path, "shown", db_path), str(error))
+    window = make_window(db_path, known)
     window.opening = Opening(window, db_path, lock, assessment)
     return window
 
@@ -92,7 +102,8 @@ class Opening(QObject):
         return self.window.services is not None or self.shown is not None
 
     def _start(self, assessment: Callable[[], Assessment] | None) -> None:
-        self.window.statusBar().showMessage(f"Opening {self.db_path} …")
+        self.window.statusBar().showMessage(
+            f"Opening {getattr(self.db_path, 'shown', self.db_path)} …")
         alive, lock, opened, failed = self._alive, self.lock, self._opened, self._failed
 
         def on_opened(result: Services | Assessment) -> None:
@@ -110,7 +121,7 @@ class Opening(QObject):
                 lock.release()
 
         self.task = run_in_background(
-            partial(open_checked, self.db_path, backups_dir(self.db_path), self.lock,
+            partial(open_checked, self.db_path, _backups_dir(self.db_path), self.lock,
                     assessment),
             on_opened, on_failed)
 
@@ -212,6 +223,14 @@ class Opening(QObject):
         dialog.finished.connect(finished)
         dialog.show()
         return dialog
+
+
+def _backups_dir(location) -> Path:
+    if getattr(location, "is_server", False):
+        from ..services.container import server_backups_dir
+
+        return server_backups_dir(location)
+    return backups_dir(getattr(location, "path", None) or location)
 
 
 def problem_box(db_path: Path, text: str, parent: QWidget | None = None) -> QMessageBox:

@@ -18,6 +18,9 @@ from practitioner_app.domain.audit import Action
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import query
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parents[2]
 #: The command line as installed, with the tests' cheap password hashing (the account's

@@ -32,6 +32,9 @@ from tests.safety_helpers import (
     sha256,
 )
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 AUTO_NAME = re.compile(r"backup-\d{8}-\d{6}-\d{6}Z\.sqlite3")
 
 

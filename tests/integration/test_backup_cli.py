@@ -16,6 +16,9 @@ from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import counts, damage, integrity, records, sha256
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,9 @@ from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import every_row
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 ZONE = "$.sessions[0].needling.zones[0]"
 
 

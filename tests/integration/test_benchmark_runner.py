@@ -9,6 +9,9 @@ import pytest
 
 from tests.benchmarks import run
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 
 def test_a_ratio_reads_as_cost_over_the_baseline_whatever_the_unit():
     slow = run.Figure("x", ours=30.0, baseline=10.0, unit="ms", target=2.5,

@@ -22,6 +22,9 @@ from tests.cli_helpers import cli
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient, with_zone
 from tests.safety_helpers import counts
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

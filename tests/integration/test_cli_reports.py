@@ -12,6 +12,9 @@ from practitioner_app.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from practitioner_app.domain.clinic import ClinicProfile
 from tests.factories import a_full_session, a_patient
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def recorded(services):

@@ -22,6 +22,9 @@ from practitioner_app.services.exchange import dumps
 from tests.conftest import NOW
 from tests.factories import a_full_session, a_patient
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 TODAY = NOW.date()
 
 

@@ -16,6 +16,9 @@ from practitioner_app.services.demo import DEMO_MARK
 from tests.conftest import NOW
 from tests.factories import a_patient
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 GREEK = re.compile("[\u0370-\u03ff]")
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 ACCENTED_LATIN = re.compile("[\u00c0-\u024f]")

@@ -22,6 +22,9 @@ from practitioner_app.services.demo import DEMO_CLINIC, DEMO_MARK, PRACTITIONERS
 from tests.cli_helpers import cli
 from tests.conftest import NOW
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 ADMIN_PASSWORD = "a long admin password"
 SCRIPTS = {
     "accented Latin": re.compile("[\u00c0-\u024f\u1e00-\u1eff]"),

@@ -17,6 +17,9 @@ from tests.conftest import NOW
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 from tests.safety_helpers import counts
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 EMPTY = {"patients": 0, "treatment_sessions": 0, "zone_treatments": 0}
 
 

@@ -21,6 +21,9 @@ from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import counts, integrity
 from tests.ui.conftest import PASSWORD
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and locks")
 
 #: Starts a backup (or a restore) in another process and stops it where the records have

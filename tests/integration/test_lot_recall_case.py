@@ -16,6 +16,9 @@ from tests.factories import a_full_session, a_patient
 from tests.ui.conftest import start_app  # noqa: F401 - the real window, signed in
 from tests.ui.helpers import click, type_text
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def uses(services):

@@ -21,6 +21,9 @@ from tests.safety_helpers import (
     sha256,
 )
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def populated(services, db_path):

@@ -21,6 +21,9 @@ from practitioner_app.persistence.models import Base
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import counts, query
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
           "zone_guidance", "zone_treatments", "screen_answers", "addenda", "consents",
           "contraindication_rules", "users", "audit_log", "sqlite_sequence", "courses"}

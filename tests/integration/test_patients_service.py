@@ -14,6 +14,9 @@ from practitioner_app.domain.ids import PatientId
 from practitioner_app.persistence.mapping import patient_search_key
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 
 def patient_count(path) -> int:
     con = sqlite3.connect(path)

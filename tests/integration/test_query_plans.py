@@ -18,6 +18,9 @@ from tests.benchmarks.bench_reports import a_series
 from tests.factories import a_patient
 from tests.sql_capture import sent_sql
 
+# About the embedded SQLite file's own mechanism (its bytes, locks, PRAGMAs, query plans).
+pytestmark = pytest.mark.sqlite_only
+
 #: `SCAN t ...` reads every row of t, in table or in index order; `SEARCH t ...` seeks.
 _SCAN = re.compile(r"^SCAN (\w+)\b")
 

@@ -14,6 +14,9 @@ from practitioner_app.services.courses import recall_csv
 from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 LOT = "HA-5520"  # the serum lot of a_full_session()
 HEADER = ["patient_number", "full_name", "phone", "email", "session_id", "session_date",
           "used_as", "product", "lot"]

@@ -26,6 +26,9 @@ from practitioner_app.services.container import open_services
 from tests.conftest import NOW
 from tests.factories import a_full_session, a_patient, answered_screen
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 PASSWORD = "correct horse battery"
 
 

@@ -14,6 +14,9 @@ from practitioner_app.domain.ids import PatientId, SessionId
 from practitioner_app.domain.session import SessionRow, ZoneTreatment
 from tests.factories import a_full_session, a_patient, with_zone
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 
 def counts(path) -> tuple[int, int]:
     """(sessions, zone rows) in the database file."""

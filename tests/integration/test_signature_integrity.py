@@ -35,6 +35,9 @@ from tests.conftest import NOW
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import counts, query
 
+# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 PASSWORD = "correct horse battery"
 NURSE_PASSWORD = "another long password"
 

@@ -18,6 +18,9 @@ from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient, with_zone
 from tests.unit.test_reports_support import CLINIC, DOCUMENTS, pages_text
 
+# Reads the file through sqlite3: SQLite only for now.
+pytestmark = pytest.mark.sqlite_only
+
 WORDS = ("Erythema settled within the hour; patient comfortable throughout. " * 400)[
     :g.LONG_TEXT_MAX]
 UNBROKEN = "W" * 5000

@@ -1,7 +1,8 @@
 """Alembic environment: always run on the connection the migrator hands over.
 
-The migrator opens that connection with foreign keys OFF, because batch migrations copy
-and drop tables and a drop with foreign keys on would cascade-delete child rows.
+On SQLite the migrator opens that connection with foreign keys OFF, because batch
+migrations copy and drop tables and a drop with foreign keys on would cascade-delete child
+rows. On PostgreSQL it is one transaction, held under an advisory lock.
 """
 
 from alembic import context
@@ -12,7 +13,8 @@ connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
-    render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies tables
+    # SQLite cannot ALTER most things, so batch mode copies tables there; PostgreSQL alters.
+    render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
 with context.begin_transaction():

@@ -23,7 +23,7 @@ class AuditAnchorDialog(PdfPreviewDialog):
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         clinic = services.clinic.profile()
         # Whoever opens this has signed in, which the trail records: it is never empty.
-        self.anchor: AuditAnchor = services.audit.anchor(services.database_path, clinic)
+        self.anchor: AuditAnchor = services.audit.anchor(services.location, clinic)
         entry = self.anchor.anchor.entry_id
         super().__init__(services.audit.anchor_pdf(self.anchor, clinic),
                          f"Audit anchor — entry {entry}", f"audit-anchor-entry-{entry}.pdf",

@@ -1,0 +1,201 @@
+"""Backups, restores and checks of a database on the clinic's PostgreSQL server.
+
+A backup is a `pg_dump` custom-format file, checked with `pg_restore --list` before it
+gets its name, in this workstation's backups folder for that database or where `-o`
+says. The app never replaces the server administrator's own backups (a scheduled
+`pg_dump`, or PostgreSQL's base backups with WAL archiving; see the README): a
+workstation closing makes no automatic backup of a server database, since any number of
+workstations close many times a day and the server's backup is the clinic's.
+
+Same interface as `BackupService`, so the windows and the command line need not know.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ..domain.location import Location
+from ..persistence import migrator
+from ..persistence.models import Base
+from ..persistence.safety import Assessment, BackupError, State, known_revisions
+from ..persistence.server_tools import (
+    ServerCheckConnection,
+    dump_database,
+    restore_dump,
+    server_check_connection,
+    verify_dump,
+)
+from .backup import BackupInfo, Check, CheckReport, CheckResult, RestoreResult
+from .record_checks import (
+    audit_chain_problems,
+    audit_tie_problems,
+    signed_session_problems,
+    trigger_problems,
+)
+
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_AUTO = re.compile(r"^backup-(\d{8}-\d{6}-\d{6})Z\.dump$")
+DUMP_SUFFIX = ".dump"
+
+
+def _schema_problems(con: ServerCheckConnection) -> list[str]:
+    if con.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
+        return ["no schema version (alembic_version): not a practitioner-app database"]
+    revision = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    if revision != migrator.HEAD_REVISION and revision not in known_revisions():
+        return [f"schema {revision} is newer than this app knows ({migrator.HEAD_REVISION})"]
+    return []
+
+
+def _foreign_key_problems(con: ServerCheckConnection) -> list[str]:
+    """Rows whose reference points at nothing (the server enforces references, unless
+    someone disabled its triggers to load data)."""
+    problems = []
+    for table in Base.metadata.sorted_tables:
+        for key in table.foreign_key_constraints:
+            child = ", ".join(f"c.{c.name}" for c in key.columns)
+            join = " AND ".join(f"p.{e.column.name} = c.{e.parent.name}" for e in key.elements)
+            present = " AND ".join(f"c.{c.name} IS NOT NULL" for c in key.columns)
+            parent = key.referred_table.name
+            first = key.elements[0].column.name
+            for row in con.execute(
+                    f"SELECT {child} FROM {table.name} c LEFT JOIN {parent} p ON {join} "
+                    f"WHERE {present} AND p.{first} IS NULL LIMIT 50"):
+                problems.append(f"{table.name} row refers to a missing {parent} row "
+                                f"({', '.join(map(str, row))})")
+    return problems
+
+
+#: What `check` runs on a server database. The server keeps its own storage sound, so
+#: there is no file integrity check here; the rest are the same as on a file.
+SERVER_CHECKS: list[Check] = [
+    Check("schema version", _schema_problems),
+    Check("foreign keys", _foreign_key_problems),
+    Check("audit trail", audit_chain_problems),
+    Check("signed sessions", signed_session_problems),
+    Check("audit ties", audit_tie_problems),
+    Check("protective triggers", trigger_problems),
+]
+
+
+class ServerBackupService:
+    """`BackupService`'s interface for a server database."""
+
+    def __init__(self, location: Location, backups_dir: Path, *,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self.location = location
+        self.db_path = None
+        self.backups_dir = Path(backups_dir)
+        self._clock = clock
+        self._mutex = threading.RLock()
+
+    # -- automatic backups are the server administrator's ----------------------------------
+    def start_watching(self) -> None:
+        pass
+
+    def has_changes(self) -> bool:
+        return False
+
+    def backup_if_due(self) -> Path | None:
+        return None
+
+    def backup_if_changed(self) -> Path | None:
+        return None
+
+    def prune(self) -> list[Path]:
+        return []
+
+    # -- making backups -------------------------------------------------------------------
+    def back_up(self, target: Path | None = None) -> Path:
+        """A pg_dump of the server database into `target` (never replacing a file) or
+        the backups folder. Raises BackupError or StorageError."""
+        with self._mutex:
+            if target is not None:
+                return dump_database(self.location.url, Path(target))
+            made = self._clock().astimezone(UTC)
+            while True:
+                name = f"backup-{made:{_STAMP}}Z{DUMP_SUFFIX}"
+                try:
+                    return dump_database(self.location.url, self.backups_dir / name)
+                except FileExistsError:
+                    made += timedelta(microseconds=1)
+
+    def list_backups(self) -> list[BackupInfo]:
+        if not self.backups_dir.is_dir():
+            return []
+        found = []
+        for path in self.backups_dir.glob(f"*{DUMP_SUFFIX}"):
+            if m := _AUTO.match(path.name):
+                made = datetime.strptime(m[1], _STAMP).replace(tzinfo=UTC).astimezone()
+                found.append(BackupInfo(path, made, "backup", path.stat().st_size))
+        return sorted(found, key=lambda b: (b.made, b.path.name), reverse=True)
+
+    def newest_automatic(self) -> BackupInfo | None:
+        return None
+
+    def verify(self, path: Path) -> str:
+        """Check that `path` is a whole pg_dump file of one of our databases; returns
+        "server dump". Raises BackupError saying what is wrong."""
+        path = Path(path)
+        if not path.is_file():
+            raise BackupError(f"There is no backup file {path}.")
+        entries = verify_dump(path)
+        if not any(" alembic_version " in line for line in entries):
+            raise BackupError(f"{path} is not a backup of a practitioner-app database (it "
+                              "has no schema version); nothing was restored.")
+        return "server dump"
+
+    def newest_good_backup(self) -> BackupInfo | None:
+        for backup in self.list_backups():
+            try:
+                self.verify(backup.path)
+            except BackupError:
+                continue
+            return backup
+        return None
+
+    # -- restoring ------------------------------------------------------------------------
+    def restore(self, source: Path) -> RestoreResult:
+        """Restore the pg_dump file `source` into the server database, which must hold
+        no records (restore into a new, empty database; the app never drops a clinic's
+        tables). All of it is restored in one transaction, or nothing."""
+        source = Path(source).resolve()
+        with self._mutex:
+            self.verify(source)
+            with server_check_connection(self.location.url) as con:
+                tables = con.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+                ).fetchone()[0]
+            if tables:
+                raise BackupError(
+                    f"The server database {self.location.name} is not empty; a backup is "
+                    "restored only into a new, empty database (create one, then restore "
+                    "into it with --db). Nothing was restored.")
+            restore_dump(source, self.location.url)
+            made = datetime.fromtimestamp(source.stat().st_mtime).astimezone()
+            return RestoreResult(source, made, None, None)
+
+    # -- checking -------------------------------------------------------------------------
+    def check(self, checks: Iterable[Check] | None = None) -> CheckReport:
+        results = []
+        with server_check_connection(self.location.url) as con:
+            for check in SERVER_CHECKS if checks is None else checks:
+                try:
+                    problems = tuple(check.run(con))
+                except Exception as error:  # one failing check must not hide the others
+                    con._raw.rollback()
+                    problems = (f"could not be run: {' '.join(str(error).split())}",)
+                results.append(CheckResult(check.name, problems))
+        return CheckReport(Path(self.location.shown), tuple(results),
+                           "Restore the newest good backup into a new, empty server "
+                           "database (practitioner-app --db URL restore FILE).")
+
+    def assess(self) -> Assessment:
+        return Assessment(Path(self.location.shown), State.OK)
+
+    def close(self) -> None:
+        pass
