@@ -53,6 +53,9 @@ class Action:
     #: Files or folders of the clinic that other users of the computer could read were
     #: made owner-only at start; its details name them.
     FILES_TIGHTENED = "file permissions tightened"
+    #: The clinic's records were copied in from its SQLite file (the first entry after
+    #: the copied trail); its details name the file and the rows copied per table.
+    TRANSFERRED = "transferred from file"
 
 
 @dataclass(frozen=True, slots=True)

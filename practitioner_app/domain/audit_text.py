@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.COURSE_CHANGED: "Course changed",
     Action.COURSE_VOIDED: "Course voided",
     Action.FILES_TIGHTENED: "File permissions tightened",
+    Action.TRANSFERRED: "Moved onto the clinic server",
 }
 
 #: Labels some entries take from their details (see `label`), with the actions whose

@@ -1,0 +1,353 @@
+"""Commands on the database itself: opening it safely, backup, restore, check, transfer."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from pathlib import Path
+
+from .common import (
+    BACKUP_ACTOR,
+    EXIT_DENIED,
+    EXIT_FAILURE,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    PASSWORD_ENV,
+    _fail,
+    _password,
+    _sign_in,
+    _subparser,
+)
+
+
+class _BareDatabase:
+    """What backup, restore and check get instead of services: they must work on a
+    database that services could not open (damaged, not a database)."""
+
+    def __init__(self, location, lock) -> None:
+        from types import SimpleNamespace
+
+        from ..paths import backups_dir
+        from ..services.backup import BackupService
+
+        self.location = location
+        self.database_path = location.path
+        if location.is_server:
+            from ..services.container import server_backups_dir
+            from ..services.server_backup import ServerBackupService
+
+            self.backup = ServerBackupService(location, server_backups_dir(location))
+        else:
+            self.backup = BackupService(location.path, backups_dir(location.path))
+        self._lock = lock
+        # run() names the actor and signs in; these commands work on the file itself,
+        # which may be too damaged to read accounts from, so nobody signs in for them.
+        self.actor = SimpleNamespace(fallback="command line")
+        self.accounts = SimpleNamespace(has_accounts=lambda: False)
+
+    def close(self) -> None:
+        self.backup.close()
+        if self._lock is not None:
+            self._lock.release()
+
+
+def _open_database(location, args: argparse.Namespace):
+    """Services (or a _BareDatabase) for the command in `args`, or the exit status after
+    saying why the database cannot be used.
+
+    On a file, writing commands (`writes`) first take the database's lock, so they never
+    write while the app has it open, and commands that open services first run the cheap
+    start-up check (`PRAGMA quick_check`): a damaged file, or one that is not a database,
+    is reported with the newest good backup and never worked on or overwritten. A server
+    database is shared by design: the server keeps concurrent writers apart.
+    """
+    from ..persistence.migrator import MigrationError
+    from ..services.backup import DatabaseLock, StorageError, assess
+    from ..services.container import open_services
+
+    if location.is_server:
+        try:
+            if not getattr(args, "opens_services", True):
+                return _BareDatabase(location, None)
+            return open_services(location)
+        except (StorageError, MigrationError) as error:
+            return _fail(EXIT_FAILURE, f"cannot open the database {location.shown}: {error}")
+    path = location.path
+    lock = None
+    try:
+        if getattr(args, "writes", False):
+            lock = DatabaseLock(path).acquire()
+        if not getattr(args, "opens_services", True):
+            return _BareDatabase(location, lock)
+        found = assess(path)
+        if not found.usable:
+            raise _Unusable(f"cannot open the database {path}: {_damage_report(found)}")
+        return open_services(path, lock=lock)
+    except _Unusable as unusable:
+        message = str(unusable)
+    except StorageError as error:
+        message = str(error)
+    except (OSError, sqlite3.DatabaseError, MigrationError) as error:
+        message = f"cannot open the database {path}: {error}"
+    if lock is not None:
+        lock.release()
+    return _fail(EXIT_FAILURE, message)
+
+
+class _Unusable(Exception):
+    pass
+
+
+def _damage_report(found) -> str:
+    """What is wrong with the database and, when a backup is the remedy, which one."""
+    from ..paths import backups_dir
+    from ..services.backup import BackupService
+
+    message = found.message()
+    if not found.can_restore:
+        return message
+    folder = backups_dir(found.path)
+    good = BackupService(found.path, folder).newest_good_backup()
+    if good is None:
+        return f"{message} No good backup was found in {folder}."
+    return (f"{message}\nThe newest good backup is {good.path} "
+            f"(made {good.made:%Y-%m-%d %H:%M}). To restore it (the current file is kept "
+            f"aside, not overwritten):\n  practitioner-app --db {found.path} restore {good.path}")
+
+
+def _add_backup(commands) -> None:
+    backup = _subparser(
+        commands, "backup", "back up the database now",
+        "Copy the database with SQLite's online backup API (safe while the app is open) "
+        "and check the copy with PRAGMA integrity_check. Without -o the copy goes into the "
+        "backups folder beside the database, named backup-<UTC time>.sqlite3, and the "
+        "retention ladder is applied to the automatic backups there (the last 10, one a "
+        "day for 7 days, one a week for 4 weeks, one a month for 12 months). The app "
+        "also backs up by itself: when it closes and every 30 minutes while records "
+        "change. Every backup is recorded in the audit trail before it is written: with "
+        "-o (every record leaves the app) under --user, which a database with accounts "
+        "requires; into the backups folder under --user if given, else as "
+        f"'{BACKUP_ACTOR}', so a scheduled backup needs no password.\n\n"
+        "example:\n  practitioner-app --user jroe backup -o /media/usb/clinic-2026-11-24.sqlite3")
+    backup.add_argument("-o", "--output", metavar="FILE",
+                        help="write the backup to FILE, which must not exist yet")
+    backup.set_defaults(handler=_backup, opens_services=False)
+
+
+def _backup(services, args) -> int:
+    from ..services.backup import State
+
+    found = services.backup.assess()
+    if found.state is State.NEW:
+        return _fail(EXIT_NOT_FOUND, f"there is no database at {found.path} to back up")
+    if not found.usable:
+        return _fail(EXIT_FAILURE, _damage_report(found))
+    target = Path(args.output) if args.output else None
+    exists = f"{target} already exists; a backup never replaces a file, so choose another name"
+    if target is not None and target.exists():
+        return _fail(EXIT_FAILURE, exists)
+    recorder = _backup_recorder(services.location, args, target)
+    if isinstance(recorder, int):
+        return recorder
+    from ..domain.audit import Action
+    from ..services.backup import StorageError
+
+    try:
+        # Recorded first, so the copy holds its own entry and no copy goes unrecorded; a
+        # copy that then fails is recorded as not written.
+        entry = recorder.audit.log(Action.BACKED_UP, **(
+            {"path": str(target.absolute())} if target is not None
+            else {"to": str(services.backup.backups_dir.absolute())}))
+        try:
+            written = services.backup.back_up(target)
+        except (FileExistsError, StorageError) as error:
+            recorder.audit.not_written(entry, target, error)
+            if isinstance(error, FileExistsError):
+                return _fail(EXIT_FAILURE, exists)
+            raise
+    finally:
+        recorder.close()
+    checked = ("pg_restore --list: ok" if services.location.is_server
+               else "integrity check: ok")
+    print(f"Backed up {services.location.shown} to {written} "
+          f"({written.stat().st_size:,} bytes); {checked}.")
+    return EXIT_OK
+
+
+def _backup_recorder(path, args, target: Path | None):
+    """Services that record the backup in the audit trail, or the exit status.
+
+    With --user, as that practitioner (signed in). Without it, on a database with
+    accounts: a copy into the backups folder (what a scheduled task makes) is recorded as
+    BACKUP_ACTOR, and a copy elsewhere (-o: every record leaves the app) is refused."""
+    from ..services.container import open_services
+
+    recorder = open_services(path)
+    recorder.actor.fallback = "command line"
+    refused = None
+    if not args.user and recorder.accounts.has_accounts():
+        if target is None:
+            recorder.actor.fallback = BACKUP_ACTOR
+            return recorder
+        refused = _fail(EXIT_DENIED, "backup -o copies every record out of the app, so it "
+                                     "is recorded under your name: give --user NAME (the "
+                                     f"password is asked for, or read from ${PASSWORD_ENV})")
+    else:
+        refused = _sign_in(recorder, args)
+    if refused is not None:
+        recorder.close()
+        return refused
+    return recorder
+
+
+def _add_restore(commands) -> None:
+    restore = _subparser(
+        commands, "restore", "replace the database with a backup",
+        "Replace the database with the backup FILE. FILE is checked first (PRAGMA "
+        "integrity_check, and it must be a practitioner-app database of this version or an "
+        "older one, which is then upgraded). The current database is backed up to "
+        "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
+        "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
+        "untouched instead. Refused while the app has the database open. List the "
+        "backups with 'ls' in the backups folder beside the database.\n\n"
+        "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
+    restore.add_argument("file", metavar="FILE", help="the backup to restore")
+    restore.set_defaults(handler=_restore, opens_services=False, writes=True)
+
+
+def _restore(services, args) -> int:
+    source = Path(args.file)
+    if not source.is_file():
+        return _fail(EXIT_NOT_FOUND, f"no file {source}")
+    refused = (None if services.location.is_server  # only into an empty database
+               else _restore_permission(services.database_path, args))
+    if refused is not None:
+        return refused
+    result = services.backup.restore(source)
+    print(f"Restored {services.location.shown} from {source} "
+          f"(made {result.made:%Y-%m-%d %H:%M}).")
+    if result.migrated_from:
+        print(f"The backup was upgraded from schema {result.migrated_from}.")
+    if result.safety_copy:
+        print(f"The database as it was before is kept in {result.safety_copy}.")
+    if result.set_aside:
+        print(f"The file that was there before is kept, untouched, in {result.set_aside}.")
+    return EXIT_OK
+
+
+def _restore_permission(path: Path, args) -> int | None:
+    """A restore replaces every record and the audit trail: on a sound database that has
+    accounts it needs an administrator. A damaged database cannot say who its
+    administrators are, so restoring it (the way out) stays open to anyone at the machine."""
+    from ..services.backup import assess
+    from ..services.container import open_services
+
+    if not assess(path).usable:
+        return None
+    services = open_services(path)
+    try:
+        refused = _sign_in(services, args)
+        if refused is not None:
+            return refused
+        user = services.accounts.current_user
+        if user is not None and not user.is_admin:
+            return _fail(EXIT_DENIED, "only an administrator may restore a sound database")
+        return None
+    finally:
+        services.close()
+
+
+def _add_check(commands) -> None:
+    check = _subparser(
+        commands, "check", "check the database for damage",
+        "Check the whole database without changing it: SQLite's PRAGMA integrity_check, "
+        "the foreign-key check (every session belongs to a patient, every zone row to a "
+        "session), and that it is a practitioner-app database this version can open. "
+        "Prints one line per check and every problem found; exits 1 when there is any.\n\n"
+        "example:\n  practitioner-app check")
+    check.set_defaults(handler=_check, opens_services=False)
+
+
+def _check(services, args) -> int:
+    report = services.backup.check()
+    for line in report.lines():
+        print(line)
+    if report.ok:
+        print(f"No problems found in {report.database}.")
+        return EXIT_OK
+    found = sum(len(r.problems) for r in report.results)
+    return _fail(EXIT_FAILURE, f"{found} problem(s) found in {report.database}. {report.remedy}")
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+
+
+def _add_transfer(commands) -> None:
+    transfer = _subparser(
+        commands, "transfer", "move the clinic from its file onto a PostgreSQL server",
+        "Copy every record of the SQLite file given with --db (patients, sessions, "
+        "zones, screens, courses, consents, accounts, signatures, addenda, rules, clinic "
+        "settings and the whole audit trail) into an empty database on the clinic's "
+        "PostgreSQL server, in one transaction, then check it there: row counts per "
+        "table equal, every signed session's digest still matches, and the audit trail "
+        "verifies end to end with the same newest entry. The move is then recorded as the "
+        "next entry of the server's audit trail. A server database that already holds "
+        "records is refused. The file is never changed: it is read in one read-only "
+        "transaction, nobody signs in to it, and a file from an older version is upgraded "
+        "on a copy. Close the app on this computer first. A file with accounts needs an "
+        "administrator's --user (the password is asked for, or read from "
+        f"${PASSWORD_ENV}). The server's password comes from ~/.pgpass or PGPASSWORD, "
+        "never from the app.\n\n"
+        "example:\n  practitioner-app --db clinic.sqlite3 --user jroe transfer "
+        "--to postgresql://clinic@records.local/clinic")
+    transfer.add_argument("--to", metavar="URL", required=True,
+                          help="the empty server database: postgresql://USER@HOST[:PORT]/DBNAME")
+    transfer.set_defaults(handler=_transfer, opens_services=False, writes=True,
+                          signs_in=False)
+
+
+def _transfer(services, args) -> int:
+    from ..domain.errors import SignInRefused
+    from ..domain.location import LocationError, parse_location
+    from ..services.transfer import TransferRefused, transfer
+
+    if services.location.is_server:
+        return _fail(EXIT_USAGE, "transfer copies a clinic's SQLite file onto a server: give "
+                                 "the file with --db and the server database with --to")
+    try:
+        target = parse_location(args.to)
+    except LocationError as error:
+        return _fail(EXIT_USAGE, str(error).replace("--db", "--to"))
+    if not target.is_server:
+        return _fail(EXIT_USAGE, "--to must name a server database: "
+                                 "postgresql://USER@HOST[:PORT]/DBNAME")
+    password = _password(args.user) if args.user else None
+    if isinstance(password, int):
+        return password
+    try:
+        report = transfer(services.location.path, target, username=args.user,
+                          password=password, progress=lambda line: print(line, flush=True))
+    except SignInRefused as error:
+        return _fail(EXIT_DENIED, str(error))
+    except TransferRefused as error:
+        return _fail(EXIT_FAILURE, str(error))
+    print(f"{'table':<24}{'in the file':>14}{'on the server':>16}")
+    for name, in_file, on_server in report.tables:
+        print(f"{name:<24}{in_file:>14,}{on_server:>16,}")
+    print(f"Signed sessions checked: {report.signed_sessions:,}")
+    print(f"Newest audit entry: {report.audit_head or 'none'}")
+    if not report.ok:
+        for problem in report.problems:
+            _fail(EXIT_FAILURE, problem)
+        return _fail(EXIT_FAILURE, "the server database does not match the file; the file is "
+                                   "unchanged. Do not use the server database: drop it and "
+                                   "transfer again.")
+    print(f"Transferred {services.location.shown} to {target.shown}: every count, "
+          "signature and the audit trail match. The move is recorded as audit entry "
+          f"{report.recorded_as}.")
+    print(f"From now on, open the clinic with --db {target.shown}; keep the file as it "
+          "is, as a record of the clinic before the move.")
+    return EXIT_OK
