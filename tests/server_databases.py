@@ -46,3 +46,43 @@ class ServerDatabases:
     def close(self) -> None:
         self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         self._admin.close()
+
+
+class OwnServer:
+    """A PostgreSQL server of a test's own (`.ci/postgres`), which the test may stop and
+    start again without disturbing the suite's shared one."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          ".ci", "postgres")
+
+    def __init__(self, port: int) -> None:
+        import subprocess
+        import tempfile
+
+        self._subprocess = subprocess
+        # Not under pytest's own temporary folder: that one is private to this user, and
+        # the server runs as the postgres user when the tests run as root.
+        self.folder = tempfile.mkdtemp(prefix="practitioner-test-server-")
+        os.chmod(self.folder, 0o755)
+        self.port = port
+        self.url = self.start()
+
+    def start(self) -> str:
+        done = self._subprocess.run([self.SCRIPT, "start", self.folder, str(self.port)],
+                                    capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    def stop(self) -> None:
+        self._subprocess.run([self.SCRIPT, "stop", self.folder], capture_output=True,
+                             check=True)
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def database(self, name: str) -> str:
+        with psycopg.connect(self.url, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return with_database(self.url, name)
