@@ -1,8 +1,9 @@
 """Where the database, its backups and the app's preferences live.
 
 Order of precedence for the database: `--db PATH|URL`, then the PRACTITIONER_APP_DB
-environment variable, then `practitioner.sqlite3` in the user's data folder. A
-`postgresql://` URL names a database on the clinic's server instead of a file.
+environment variable, then the database this workstation remembers (`connect`), then
+`practitioner.sqlite3` in the user's data folder. A `postgresql://` URL names a database
+on the clinic's server instead of a file.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ DB_FILENAME = "practitioner.sqlite3"
 
 
 LOG_FILENAME = "practitioner-app.log"
+#: In the config folder: the one line naming the database this workstation uses when
+#: neither --db nor the environment says (a path or a URL; never a password).
+REMEMBERED_FILENAME = "database-location"
 
 
 def database_path(cli_value: str | os.PathLike | None = None) -> Path:
@@ -33,10 +37,19 @@ def database_location(cli_value: str | os.PathLike | None = None):
     LocationError for text that is neither."""
     from .domain.location import Location, parse_location
 
-    text = cli_value or os.environ.get(DB_ENV)
+    text = cli_value or os.environ.get(DB_ENV) or remembered_location()
     if not text:
         return Location(path=default_data_folder() / DB_FILENAME)
     return parse_location(str(text))
+
+
+def remembered_location() -> str | None:
+    """The database this workstation remembers (`practitioner-app connect`), or None."""
+    try:
+        text = (config_dir() / REMEMBERED_FILENAME).read_text("utf-8").strip()
+    except OSError:
+        return None
+    return text or None
 
 
 def default_data_folder() -> Path:

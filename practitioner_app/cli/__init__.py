@@ -40,7 +40,14 @@ from .common import (
     _sign_in,
 )
 from .courses import _add_due, _add_recall
-from .database import _add_backup, _add_check, _add_restore, _add_transfer, _open_database
+from .database import (
+    _add_backup,
+    _add_check,
+    _add_connect,
+    _add_restore,
+    _add_transfer,
+    _open_database,
+)
 from .records import _add_demo, _add_export, _add_import, _add_patients, _add_report, _add_sessions
 
 
@@ -73,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_restore(commands)
     _add_check(commands)
     _add_transfer(commands)
+    _add_connect(commands)
     return parser
 
 
@@ -105,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     from ..domain.location import LocationError
     from ..services.backup import StorageError
 
+    if not getattr(args, "needs_database", True):  # e.g. connect: chooses the database
+        return handler(None, args)
     try:
         location = database_location(args.db)
     except LocationError as error:

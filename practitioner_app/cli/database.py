@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 from pathlib import Path
 
@@ -350,4 +351,69 @@ def _transfer(services, args) -> int:
           f"{report.recorded_as}.")
     print(f"From now on, open the clinic with --db {target.shown}; keep the file as it "
           "is, as a record of the clinic before the move.")
+    return EXIT_OK
+
+
+def _add_connect(commands) -> None:
+    connect = _subparser(
+        commands, "connect", "remember which database this workstation uses",
+        "With a URL (or a file path): check that the database can be reached, then "
+        "remember it for this user on this computer, so the app and every command open it "
+        "without --db (a --db or $PRACTITIONER_APP_DB given later still wins). The "
+        "password is never remembered: a URL holding one is refused; put it in ~/.pgpass. "
+        "With --forget: go back to the default file. Without either: say which database "
+        "is used and why.\n\n"
+        "example:\n  practitioner-app connect postgresql://clinic@records.local/clinic")
+    connect.add_argument("location", metavar="URL", nargs="?",
+                         help="postgresql://USER@HOST[:PORT]/DBNAME, or a file path")
+    connect.add_argument("--forget", action="store_true",
+                         help="forget the remembered database (back to the default file)")
+    connect.set_defaults(handler=_connect, needs_database=False)
+
+
+def _connect(_services, args) -> int:
+    from urllib.parse import urlsplit
+
+    from ..domain.errors import StorageError
+    from ..domain.location import LocationError, parse_location
+    from ..paths import (
+        DB_ENV,
+        REMEMBERED_FILENAME,
+        config_dir,
+        database_location,
+        remembered_location,
+    )
+    from ..services.files import write_file
+    from ..services.opening import has_accounts
+
+    remembered = config_dir() / REMEMBERED_FILENAME
+    if args.forget:
+        remembered.unlink(missing_ok=True)
+        print(f"Forgotten. This workstation now uses {database_location().shown} by default.")
+        return EXIT_OK
+    if args.location is None:
+        if os.environ.get(DB_ENV):
+            why = f"from ${DB_ENV}"
+        elif remembered_location():
+            why = f"remembered in {remembered}"
+        else:
+            why = "the default file"
+        print(f"{database_location().shown} ({why})")
+        return EXIT_OK
+    try:
+        location = parse_location(args.location)
+    except LocationError as error:
+        return _fail(EXIT_USAGE, str(error).replace("--db", "connect"))
+    if location.is_server and urlsplit(location.url).password is not None:
+        return _fail(EXIT_USAGE, "the URL holds a password, which is never remembered: give "
+                                 "the URL without it and put the password in ~/.pgpass "
+                                 "(or %APPDATA%\\postgresql\\pgpass.conf on Windows)")
+    if location.is_server:
+        try:
+            has_accounts(location)
+        except StorageError as error:
+            return _fail(EXIT_FAILURE, f"not remembered: {error}")
+    text = location.url if location.is_server else str(location.path)
+    write_file(remembered, text + "\n")
+    print(f"This workstation now uses {location.shown} when no --db is given.")
     return EXIT_OK

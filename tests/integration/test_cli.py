@@ -79,7 +79,7 @@ def test_the_program_help_lists_every_command(capsys):
         main(["--help"])
     listed = re.findall(r"^    (\w+) ", capsys.readouterr().out, re.MULTILINE)
     assert listed == ["demo", "export", "import", "patients", "sessions", "report",
-                      "audit", "recall", "due", "backup", "restore", "check", "transfer"]
+                      "audit", "recall", "due", "backup", "restore", "check", "transfer", "connect"]
 
 
 @pytest.mark.parametrize("argv", [
