@@ -8,10 +8,11 @@ from pathlib import Path
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from ..domain.location import Location, parse_location
+from .change_feed import ChangeFeed, ServerChangeFeed
 from .engine import make_engine
 from .migrator import migrate, migrate_server, needs_migration
 from .safety import translate_errors
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, collect_changes
 
 
 class Database:
@@ -19,6 +20,7 @@ class Database:
 
     An SQLite file's pre-migration backups go to `backups_dir`; a server database is
     migrated in one transaction instead. `unit_of_work()` is the factory services take.
+    `changes` is the feed each unit of work tells what it committed (see change_feed).
     """
 
     def __init__(self, location: Location | Path | str, backups_dir: Path | None = None
@@ -47,6 +49,9 @@ class Database:
             self.engine = make_engine(self.path)
             translate_errors(self.engine)  # disk full, read-only, … as StorageError
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        collect_changes(self._sessions, self.engine)
+        self.changes: ChangeFeed = (ServerChangeFeed(self.location.url)
+                                    if self.location.is_server else ChangeFeed())
 
     @property
     def dialect(self) -> str:
@@ -62,7 +67,11 @@ class Database:
             connection.exec_driver_sql("SELECT 1")
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, self.changes)
 
     def close(self) -> None:
+        """Release the connections and stop listening for other workstations' changes.
+        (An SQLite file's feed holds nothing: a file closed to be restored and then used
+        again goes on announcing.)"""
+        self.changes.close()
         self.engine.dispose()

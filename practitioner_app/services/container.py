@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 
 from ..domain.audit import Action
 from ..domain.location import Location, parse_location
+from ..persistence.change_feed import ChangeFeed
 from ..persistence.database import Database
 from ..persistence.safety import DatabaseLock, StorageError, prepare_database_files
 from .accounts import AccountService
@@ -62,6 +63,14 @@ class Services:
     def on_server(self) -> bool:
         return self._database.location.is_server
 
+    @property
+    def changes(self) -> ChangeFeed:
+        """What each commit changed, here and (on a server) at other workstations:
+        `subscribe(callback)` / `unsubscribe(callback)` for `Changes`, and
+        `subscribe_state` / `state` for the server connection. Callbacks may come on any
+        thread; the windows pass them to the GUI thread (ui/change_bus.py)."""
+        return self._database.changes
+
     def warm_up(self) -> None:
         """Prepare, off the GUI thread and while the clinician types, what signing in
         then does on it, so Enter waits for the password check and little else: the
@@ -83,9 +92,10 @@ class Services:
             self.consents.current_version()
 
     def close(self) -> None:
-        """Close the database and release its lock; safe to call more than once."""
+        """Close the database (and its change feed) and release its lock; safe to call
+        more than once."""
         self.backup.close()
-        self._database.close()
+        self._database.close()  # stops listening for other workstations' changes too
         if self._lock is not None:
             self._lock.release()
 
