@@ -1,4 +1,5 @@
-"""Helpers for the backup, restore and hostile-condition tests: real files, real damage."""
+"""Helpers for the backup, restore and hostile-condition tests: real files, real damage.
+`query`, `counts`, `records` and `every_row` also read a server database's URL."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from pathlib import Path
 
 from practitioner_app.persistence import migrator
 from practitioner_app.persistence.safety import lock_path
+from tests.server_helpers import is_server
+from tests.server_helpers import query as server_query
 
 RECORD_TABLES = ("patients", "treatment_sessions", "zone_treatments")
 
 
-def query(path: Path, sql: str) -> list[tuple]:
+def query(path: Path | str, sql: str) -> list[tuple]:
+    """Rows of `sql` on the SQLite file `path` (opened read-only), or on a server
+    database when `path` is a `postgresql://` URL."""
+    if is_server(path):
+        return server_query(path, sql)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return con.execute(sql).fetchall()
@@ -25,20 +32,23 @@ def query(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def counts(path: Path) -> dict[str, int]:
+def counts(path: Path | str) -> dict[str, int]:
     return {t: query(path, f"SELECT count(*) FROM {t}")[0][0] for t in RECORD_TABLES}
 
 
-def records(path: Path) -> dict[str, list[tuple]]:
+def records(path: Path | str) -> dict[str, list[tuple]]:
     """Every row of the record tables, for comparing two databases exactly."""
     return {t: query(path, f"SELECT * FROM {t} ORDER BY id") for t in RECORD_TABLES}
 
 
-def every_row(path: Path) -> dict[str, list[tuple]]:
+def every_row(path: Path | str) -> dict[str, list[tuple]]:
     """Every row of every table (the audit trail and settings included), in stored
     order: for proving that something wrote nothing at all."""
     tables = [r[0] for r in query(
-        path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        path, "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+              "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        if is_server(path) else
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     return {t: query(path, f'SELECT * FROM "{t}"') for t in tables}
 
 

@@ -59,3 +59,80 @@ def query(database, text: str, params=()) -> list[tuple]:
 def server_only(database) -> None:
     if not is_server(database):
         pytest.skip("about the clinic server's own mechanism")
+
+
+# --- values as either backend hands them back ---------------------------------------------
+#
+# SQLite gives times and dates back as ISO text and booleans as 0/1; PostgreSQL gives
+# datetime, date and bool objects. Tests compare through these, never by the text.
+
+def when(value):
+    """A stored timestamp as a datetime (None stays None)."""
+    from datetime import datetime
+
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def day(value):
+    """A stored date as a date (None stays None)."""
+    from datetime import date, datetime
+
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    return date.fromisoformat(value)
+
+
+def flag(value):
+    """A stored boolean as a bool (None stays None)."""
+    return None if value is None else bool(value)
+
+
+# --- the protective triggers, by each backend's names -------------------------------------
+
+def trigger_names(database) -> tuple[str, ...]:
+    """Every protective trigger's name on `database`'s backend."""
+    from practitioner_app.persistence import triggers
+
+    if is_server(database):
+        return tuple(t.name for t in triggers.SERVER_TRIGGERS)
+    return triggers.TRIGGER_NAMES
+
+
+def protecting(database, table: str, event: str) -> str:
+    """The name of the protective trigger that refuses `event` (INSERT, UPDATE, DELETE)
+    on `table` on `database`'s backend (SQLite has one trigger per event, PostgreSQL one
+    per table and kind of rule)."""
+    from practitioner_app.persistence import triggers
+
+    if is_server(database):
+        found = [t.name for t in triggers.SERVER_TRIGGERS
+                 if t.table == table and event in t.events]
+    else:
+        found = [name for name, text in triggers.TRIGGERS
+                 if f" BEFORE {event} ON {table} " in text]
+    assert len(found) == 1, (table, event, found)
+    return found[0]
+
+
+def drop_triggers(database, names=None) -> None:
+    """Drop protective triggers from `database` (all of them when `names` is None), as
+    someone with the file or the server's console could; `names` are the backend's."""
+    from practitioner_app.persistence import triggers
+
+    names = trigger_names(database) if names is None else tuple(names)
+    if is_server(database):
+        tables = {t.name: t.table for t in triggers.SERVER_TRIGGERS}
+        sql(database, *(f"DROP TRIGGER {name} ON {tables[name]}" for name in names))
+    else:
+        sql(database, *(f"DROP TRIGGER {name}" for name in names))
+
+
+def refused():
+    """The exception types plain SQL meets when a protective trigger refuses it."""
+    import sqlite3
+
+    import psycopg
+
+    return (sqlite3.IntegrityError, psycopg.errors.RaiseException)
