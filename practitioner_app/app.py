@@ -21,7 +21,7 @@ def configure_logging(db_path: Path) -> None:
     at a clinic can be diagnosed. Records never hold patient values (the engine hides SQL
     parameters)."""
     from .paths import log_path
-    from .persistence.safety import PRIVATE_FILE, private_folder
+    from .persistence.private_files import PRIVATE_FILE, private_folder
 
     try:  # both owner-only from the start, like everything else in the data folder
         private_folder(db_path.parent)
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     # The start-up check (PRAGMA quick_check, ~0.4 s on 10,000 patients) reads the file on
     # a thread from now on; ui/startup.py collects its answer on a worker thread, before
     # it imports SQLAlchemy and opens the database, while the window asks who is there.
-    from .persistence.safety import BackgroundAssessment
+    from .persistence.assessment import BackgroundAssessment
 
     assessment = BackgroundAssessment(location.path)
     from .ui.application import start

@@ -25,10 +25,10 @@ def locking(fd: int, mode: int, nbytes: int) -> None:
         raise OSError(errno.EACCES, "Permission denied") from error
 
 
-def use_in(safety_module) -> None:
-    """Make `safety_module` (practitioner_app.persistence.safety) take its lock as on
+def use_in(lock_module) -> None:
+    """Make `lock_module` (practitioner_app.persistence.file_lock) take its lock as on
     Windows: no flock, this msvcrt."""
     import sys
 
-    safety_module.fcntl = None
-    safety_module.msvcrt = sys.modules[__name__]
+    lock_module.fcntl = None
+    lock_module.msvcrt = sys.modules[__name__]

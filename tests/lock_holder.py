@@ -13,15 +13,15 @@ import os
 import sys
 from pathlib import Path
 
-from practitioner_app.persistence import safety
-from practitioner_app.persistence.safety import DatabaseLock
+from practitioner_app.persistence import file_lock
+from practitioner_app.persistence.file_lock import DatabaseLock
 
 
 def main(argv: list[str]) -> int:
     if "--as-on-windows" in argv[1:]:
         from tests import fake_msvcrt
 
-        fake_msvcrt.use_in(safety)
+        fake_msvcrt.use_in(file_lock)
     lock = DatabaseLock(Path(argv[0])).acquire()
     print(f"locked {os.getpid()}", flush=True)
     sys.stdin.read()

@@ -16,17 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..domain.errors import BackupError
-from .safety import (
+from .private_files import (
     _before_rename,
     _fsync_dir,
     _place,
     _remove_unfinished,
     clean_leftovers,
-    os_storage_error,
     private_folder,
     unfinished_file,
 )
 from .server import CONNECT_TIMEOUT_S, connect_error
+from .storage_errors import os_storage_error
 
 
 def server_tool(name: str) -> str:

@@ -17,9 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..domain.errors import StorageError
 from ..domain.location import Location
-from ..persistence.safety import Assessment, DatabaseLock, StorageError, assess
-from ..persistence.safety import has_accounts as _file_has_accounts
+from ..persistence.assessment import Assessment, assess
+from ..persistence.assessment import has_accounts as _file_has_accounts
+from ..persistence.file_lock import DatabaseLock
 
 if TYPE_CHECKING:
     from .container import Services

@@ -32,7 +32,7 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes and
 INTERRUPTED = """
 import sys
 from pathlib import Path
-from practitioner_app.persistence import safety
+from practitioner_app.persistence import sqlite_backup
 from practitioner_app.services import backup as service
 
 def stop(*args, **kwargs):
@@ -42,7 +42,7 @@ def stop(*args, **kwargs):
 kind, db, target = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 backups = service.BackupService(db, db.parent / "backups")
 if kind == "backup":
-    safety.integrity_problems = stop      # the copy is complete; its check comes next
+    sqlite_backup.integrity_problems = stop  # the copy is complete; its check comes next
     backups.back_up(Path(target) if target != "-" else None)
 else:
     service.copy_into = stop              # staged and checked; writing in comes next
@@ -292,9 +292,9 @@ def test_without_flock_as_on_windows_writes_and_backups_leave_nothing_behind(
     """Windows has no flock: the unfinished file is let go before its rename (Windows
     refuses to rename an open file) and a file still open there cannot be removed, so
     a leftover is simply removed when the next writer finds it."""
-    from practitioner_app.persistence import safety
+    from practitioner_app.persistence import private_files
 
-    monkeypatch.setattr(safety, "fcntl", None)
+    monkeypatch.setattr(private_files, "fcntl", None)
     folder = tmp_path / "out"
     folder.mkdir()
     (folder / "r.csv.unfinished-abcd1234").write_bytes(b"left by a crash")

@@ -32,7 +32,7 @@ from sqlalchemy import event
 
 from practitioner_app.app import main
 from practitioner_app.cli import EXIT_FAILURE, EXIT_OK
-from practitioner_app.persistence import safety
+from practitioner_app.persistence import file_lock
 from practitioner_app.persistence.safety import (
     DatabaseInUse,
     DatabaseLock,
@@ -283,14 +283,14 @@ def lock_kind(request, monkeypatch) -> list[str]:
     pytest.importorskip("fcntl")  # the emulation needs POSIX (on Windows: the real one)
     from tests import fake_msvcrt
 
-    monkeypatch.setattr(safety, "fcntl", None)
-    monkeypatch.setattr(safety, "msvcrt", fake_msvcrt)
+    monkeypatch.setattr(file_lock, "fcntl", None)
+    monkeypatch.setattr(file_lock, "msvcrt", fake_msvcrt)
     # As on Windows, where a holder's pid cannot be checked: only the lock itself can
     # tell that its holder is gone.
-    monkeypatch.setattr(safety, "_process_alive", lambda _pid: True)
+    monkeypatch.setattr(file_lock, "_process_alive", lambda _pid: True)
     # A locked range cannot be read on Windows (the emulation's locks are advisory): the
     # holder's details, read by a refused copy, must lie well before it.
-    assert safety._LOCK_BYTE >= 4096
+    assert file_lock._LOCK_BYTE >= 4096
     return ["--as-on-windows"]
 
 
@@ -365,8 +365,8 @@ class TestWithoutFileLocks:
 
     @pytest.fixture(autouse=True)
     def _no_flock(self, monkeypatch):
-        monkeypatch.setattr(safety, "fcntl", None)
-        monkeypatch.setattr(safety, "msvcrt", None)
+        monkeypatch.setattr(file_lock, "fcntl", None)
+        monkeypatch.setattr(file_lock, "msvcrt", None)
 
     def _left_by(self, db_path, pid: int, host: str) -> None:
         lock_path(db_path).write_text(json.dumps(

@@ -1,0 +1,230 @@
+"""One writing copy of the app per database file: `<db>.lock` beside it, taken with
+`fcntl.flock` on POSIX and a byte-range lock (`msvcrt.locking`) on Windows, both released
+by the system when the holder dies; the file names the holder (pid, host, start) for
+the message the second copy shows.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..domain.errors import DatabaseInUse
+from .private_files import PRIVATE_FILE, private_folder
+from .storage_errors import os_storage_error
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
+
+
+
+
+# --- one writing copy of the app per database --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    pid: int
+    host: str
+    since: datetime
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on host {self.host} since {self.since:%Y-%m-%d %H:%M}"
+
+    def to_json(self) -> str:
+        return json.dumps({"pid": self.pid, "host": self.host,
+                           "since": self.since.isoformat(timespec="seconds"),
+                           "program": "practitioner-app"})
+
+    @classmethod
+    def from_json(cls, text: str) -> LockHolder | None:
+        try:
+            data = json.loads(text)
+            return cls(int(data["pid"]), str(data["host"]),
+                       datetime.fromisoformat(data["since"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # empty (being written) or not ours
+
+
+#: Where the Windows lock is taken in the lock file (see DatabaseLock._acquire_byte_range).
+_LOCK_BYTE = 1 << 20
+
+
+def lock_path(database: Path) -> Path:
+    return Path(database).with_name(Path(database).name + ".lock")
+
+
+class DatabaseLock:
+    """`<db>.lock`: while held, no other copy of the app opens the database for writing.
+
+    `acquire()` raises DatabaseInUse naming the holder, or StorageReadOnly when the lock
+    file cannot be created (a read-only folder). The lock is tied to an open file, so the
+    kernel releases it when the holder exits or is killed; the holder details left in the
+    file are then simply overwritten. `release()` is idempotent.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = Path(database)
+        self.path = lock_path(self.database)
+        self._fd: int | None = None
+        self._let_go: Callable[[int], None] = self._release_unlinking
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> DatabaseLock:
+        if self._fd is not None:
+            return self
+        me = LockHolder(os.getpid(), socket.gethostname(), datetime.now().replace(microsecond=0))
+        try:
+            private_folder(self.path.parent)
+            if fcntl is not None:
+                self._fd = self._acquire_flock(me)
+            elif msvcrt is not None:
+                self._fd = self._acquire_byte_range(me)
+                self._let_go = self._release_byte_range
+            else:
+                self._fd = self._acquire_excl(me)
+        except OSError as error:
+            raise os_storage_error(error, f"the folder {self.path.parent}") from error
+        return self
+
+    def _acquire_flock(self, me: LockHolder) -> int:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                         PRIVATE_FILE)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = LockHolder.from_json(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+                os.close(fd)
+                raise _in_use(self.database, holder) from None
+            except OSError:
+                os.close(fd)
+                raise
+            # A holder releasing just now unlinks the file after we opened it: then we
+            # hold a lock on a file nobody else will find. Start again on the new one.
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            _write_holder(fd, me)
+            return fd
+
+    def _acquire_byte_range(self, me: LockHolder) -> int:
+        """Windows: lock one byte at _LOCK_BYTE. A locked range can be neither read nor
+        written by another process, so the byte lies far past the holder's details,
+        which a refused copy still reads to say who holds the database."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0)
+        fd = os.open(self.path, flags, PRIVATE_FILE)
+        try:
+            os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as error:
+            os.lseek(fd, 0, os.SEEK_SET)
+            holder = LockHolder.from_json(os.read(fd, 4096).decode("utf-8", "replace"))
+            os.close(fd)
+            if error.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)):
+                raise _in_use(self.database, holder) from None
+            raise
+        _write_holder(fd, me)
+        return fd
+
+    def _acquire_excl(self, me: LockHolder) -> int:
+        """Where flock is missing: create the file exclusively; a file left by a process
+        of this host that no longer runs is stale and taken over."""
+        for _attempt in range(3):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            except FileExistsError:
+                try:
+                    holder = LockHolder.from_json(self.path.read_text("utf-8"))
+                except FileNotFoundError:
+                    continue
+                if holder is not None and holder.host == me.host \
+                        and not _process_alive(holder.pid):
+                    self.path.unlink(missing_ok=True)  # stale: its holder died
+                    continue
+                raise _in_use(self.database, holder) from None
+            _write_holder(fd, me)
+            return fd
+        raise _in_use(self.database, None)
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        self._let_go(fd)
+
+    def _release_unlinking(self, fd: int) -> None:
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: see _acquire_flock
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _release_byte_range(fd: int) -> None:
+        """Windows: let go and leave the file. Deleting it could leave it "delete
+        pending" while another program (a virus scanner, a backup agent) has it open,
+        and a copy starting then would be refused as if the folder were read-only; the
+        details in it are overwritten by the next holder."""
+        try:
+            os.lseek(fd, _LOCK_BYTE, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> DatabaseLock:
+        return self.acquire()
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+
+def _write_holder(fd: int, me: LockHolder) -> None:
+    """Put `me` in the lock file just locked on `fd`; on failure (a full disk) the file
+    is closed, so the lock is not kept by a copy that was told it could not open."""
+    try:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, me.to_json().encode())
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _in_use(database: Path, holder: LockHolder | None) -> DatabaseInUse:
+    who = holder.describe() if holder else "details unknown"
+    hint = "" if fcntl is not None or msvcrt is not None else (
+        f" If that copy no longer runs, delete {lock_path(database)}.")
+    return DatabaseInUse(
+        f"This database is already open in another copy of the app ({who}). Close that "
+        f"copy first; only one copy at a time may change {database.name}.{hint}", holder)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

@@ -1,0 +1,137 @@
+"""Copies of a live SQLite database: SQLite's online backup API, never a file copy;
+checked with `PRAGMA integrity_check` before the copy gets its name; and writing a
+checked copy's contents into the live database (restore).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from ..domain.errors import BackupError, StorageError
+from .private_files import (
+    _UNFINISHED,
+    _before_rename,
+    _fsync_dir,
+    _place,
+    _remove_unfinished,
+    clean_leftovers,
+    private_folder,
+    unfinished_file,
+)
+from .sqlite_checks import connect, integrity_problems, uri
+from .storage_errors import (
+    _NO_BACKUP,
+    _NOT_RESTORED,
+    _WRITE_ERRORS,
+    os_storage_error,
+    storage_error,
+)
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
+
+
+
+
+# --- backups -----------------------------------------------------------------------------
+
+
+def backup_database(source: Path, destination: Path, *, overwrite: bool = False) -> Path:
+    """Copy the (possibly live) database `source` to `destination` with SQLite's online
+    backup API, in rollback-journal mode so the copy is one self-contained file.
+
+    The copy is written beside `destination` as `<name>.unfinished-XXXXXXXX` (owner-only,
+    claimed with a lock while written; see `unfinished_file`), checked with `PRAGMA
+    integrity_check`, flushed to disk and only then given its name, so a file with the
+    final name is always a complete, checked backup. What an earlier, killed backup left
+    in that folder is removed first (`clean_leftovers`). An existing `destination` is
+    never replaced unless `overwrite`. Raises BackupError (the copy fails its check),
+    StorageError (disk full, read-only, ...) or FileExistsError.
+    """
+    source, destination = Path(source), Path(destination)
+    if not overwrite and destination.exists():
+        raise FileExistsError(f"{destination} already exists")
+    try:
+        private_folder(destination.parent)
+        clean_leftovers(destination.parent)
+        for older in (".part", ".part-journal"):  # what older versions left for this name
+            destination.with_name(destination.name + older).unlink(missing_ok=True)
+        partial, claim = unfinished_file(destination)
+    except OSError as error:
+        raise os_storage_error(error, f"the backup folder {destination.parent}") from error
+    try:
+        _copy(source, partial)
+        try:
+            with connect(partial, "ro") as con:
+                problems = integrity_problems(con)
+        except sqlite3.DatabaseError as error:  # too damaged to check at all
+            problems = [str(error)]
+        if problems:
+            raise BackupError(
+                f"The backup of {source} failed its integrity check ({'; '.join(problems[:3])}),"
+                " so it was not kept. The database itself may be damaged: check it.")
+        os.fsync(claim)
+        claim = _before_rename(claim)
+        _place(partial, destination, overwrite)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise os_storage_error(error, f"the backup {destination}") from error
+    finally:
+        _remove_unfinished(partial, claim)
+    _fsync_dir(destination.parent)
+    return destination
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy `source` into the (empty) file `target` through SQLite."""
+    try:
+        src = sqlite3.connect(uri(source, "ro"), uri=True, timeout=5)
+    except sqlite3.Error as error:
+        raise storage_error(error, f"the database {source}", _NO_BACKUP) or BackupError(
+            f"Cannot read {source}: {error}") from error
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            try:
+                src.backup(dst)
+            except sqlite3.Error as error:
+                where = "the backup" if getattr(error, "sqlite_errorname", "") in (
+                    {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN"} | _WRITE_ERRORS
+                ) else "the database"
+                name = target.name.split(_UNFINISHED)[0] if where == "the backup" else source
+                raise storage_error(error, f"{where} {name}", _NO_BACKUP) or BackupError(
+                    f"Cannot back up {source}: {error}") from error
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def copy_into(source: Path, database: Path) -> None:
+    """Replace the contents of the database `database` with those of `source`, through
+    SQLite (the online backup API writing into it), so the change is one transaction
+    that other connections see whole or not at all, and a crash half-way leaves the old
+    contents."""
+    src = sqlite3.connect(uri(source, "ro"), uri=True)
+    try:
+        dst = sqlite3.connect(uri(database, "rw"), uri=True, timeout=5)
+        try:
+            try:
+                src.backup(dst)
+            except sqlite3.Error as error:
+                raise storage_error(error, f"the database {database}", _NOT_RESTORED) \
+                    or StorageError(f"Cannot write the database {database}: {error}") from error
+        finally:
+            dst.close()
+    finally:
+        src.close()
