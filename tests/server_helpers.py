@@ -129,6 +129,12 @@ def drop_triggers(database, names=None) -> None:
         sql(database, *(f"DROP TRIGGER {name}" for name in names))
 
 
+def drop_protection(database, table: str, *events: str) -> None:
+    """Drop whatever protective triggers refuse `events` on `table` (on PostgreSQL one
+    trigger may refuse several)."""
+    drop_triggers(database, dict.fromkeys(protecting(database, table, e) for e in events))
+
+
 def refused():
     """The exception types plain SQL meets when a protective trigger refuses it."""
     import sqlite3
