@@ -16,9 +16,6 @@ from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import every_row
 
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
-
 ZONE = "$.sessions[0].needling.zones[0]"
 
 
@@ -70,25 +67,25 @@ CASES = {
 
 
 @pytest.mark.parametrize("raw, expected", CASES.values(), ids=CASES.keys())
-def test_a_bad_import_is_named_with_exit_3_and_nothing_written(services, db_path, tmp_path,
+def test_a_bad_import_is_named_with_exit_3_and_nothing_written(services, database, tmp_path,
                                                                capsys, raw, expected):
     document = tmp_path / "patient.json"
     document.write_text(_document_text(**raw), encoding="utf-8")
-    before = every_row(db_path)
-    status, out, err = cli(capsys, db_path, "import", str(document))
+    before = every_row(database)
+    status, out, err = cli(capsys, database, "import", str(document))
     assert status == EXIT_INVALID, err
     assert expected in err, err
     assert err.rstrip().endswith("nothing was imported"), err
     assert len(err) < 2000  # the message, not a dump of the document
-    assert every_row(db_path) == before
+    assert every_row(database) == before
 
 
-def test_the_document_itself_is_valid_without_the_bad_parts(services, db_path, tmp_path,
+def test_the_document_itself_is_valid_without_the_bad_parts(services, database, tmp_path,
                                                             capsys):
     """The cases above fail only for what they change."""
     document = tmp_path / "patient.json"
     document.write_text(_document_text(NOTE='"fine"'), encoding="utf-8")
-    status, _out, err = cli(capsys, db_path, "import", str(document))
+    status, _out, err = cli(capsys, database, "import", str(document))
     assert status == 0, err
 
 
@@ -99,9 +96,9 @@ def test_sensible_nesting_and_long_text_still_parse():
 
 @pytest.mark.parametrize("query", ["a" * 50_000, "a " * 30_000, "Ł" * (SEARCH_MAX + 1)],
                          ids=["50,000 characters", "30,000 words", "one over the limit"])
-def test_a_search_too_long_is_named_with_its_limit(services, db_path, capsys, query):
+def test_a_search_too_long_is_named_with_its_limit(services, database, capsys, query):
     services.patients.register(a_patient())
-    status, out, err = cli(capsys, db_path, "patients", "list", query)
+    status, out, err = cli(capsys, database, "patients", "list", query)
     assert status == EXIT_INVALID
     assert out == ""
     assert err == (f"practitioner-app: error: QUERY: A search may hold at most {SEARCH_MAX} "
@@ -109,19 +106,19 @@ def test_a_search_too_long_is_named_with_its_limit(services, db_path, capsys, qu
                    f"{len(query):,}.\n")
 
 
-def test_a_search_at_the_limit_is_answered(services, db_path, capsys):
+def test_a_search_at_the_limit_is_answered(services, database, capsys):
     services.patients.register(a_patient(full_name="Ana Martínez"))
-    status, out, _err = cli(capsys, db_path, "patients", "list",
+    status, out, _err = cli(capsys, database, "patients", "list",
                             ("martinez " * SEARCH_MAX)[:SEARCH_MAX])
     assert status == 0 and "Ana Martínez" in out
 
 
-def test_the_windows_search_box_takes_a_pasted_page_without_failing(qtbot, db_path):
+def test_the_windows_search_box_takes_a_pasted_page_without_failing(qtbot, database):
     from practitioner_app.app import main
     from tests.ui.conftest import PASSWORD, USERNAME, ensure_admin, wait_until_open
 
-    ensure_admin(db_path)
-    window = main(["--db", str(db_path)], exec_=False)
+    ensure_admin(database)
+    window = main(["--db", str(database)], exec_=False)
     qtbot.addWidget(window)
     wait_until_open(qtbot, window)
     dialog = window.access.sign_in_dialog
