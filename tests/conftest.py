@@ -23,6 +23,8 @@ NOW = datetime(2026, 11, 24, 10, 30)
 def _private_config(tmp_path_factory, monkeypatch):
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("PRACTITIONER_APP_CONFIG_DIR", str(config))
+    # The app's own data folder (a server database's backups go there) is private too.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("PRACTITIONER_APP_DB", raising=False)
     return config
 
