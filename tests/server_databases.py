@@ -10,7 +10,9 @@ import psycopg
 
 from practitioner_app.persistence.database import Database
 
-TEMPLATE = "practitioner_template"
+#: One template per test run: several runs may share a server, and a run ending drops its
+#: own template, which must not be one another run is still copying.
+TEMPLATE = f"practitioner_template_{os.getpid()}"
 
 
 def with_database(url: str, name: str) -> str:

@@ -1,9 +1,9 @@
-"""PatientService over a real SQLite file: registering, refusing, and finding patients."""
+"""PatientService over a real database (the SQLite file or a database on the clinic
+server): registering, refusing, and finding patients."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from datetime import date
 
 import pytest
@@ -13,17 +13,11 @@ from practitioner_app.domain.errors import DuplicatePatientNumber, NotFound, Val
 from practitioner_app.domain.ids import PatientId
 from practitioner_app.persistence.mapping import patient_search_key
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
-
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
+from tests.server_helpers import query
 
 
-def patient_count(path) -> int:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute("SELECT count(*) FROM patients").fetchone()[0]
-    finally:
-        con.close()
+def patient_count(database) -> int:
+    return query(database, "SELECT count(*) FROM patients")[0][0]
 
 
 def test_a_registered_patient_reads_back_exactly(services):
@@ -35,12 +29,10 @@ def test_a_registered_patient_reads_back_exactly(services):
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_names_are_stored_exactly(services, name, db_path):
+def test_hostile_names_are_stored_exactly(services, name, database):
     saved = services.patients.register(a_patient(full_name=name))
     assert services.patients.get(saved.id).full_name == name
-    con = sqlite3.connect(db_path)
-    stored = con.execute("SELECT full_name, search_key FROM patients").fetchone()
-    con.close()
+    [stored] = query(database, "SELECT full_name, search_key FROM patients")
     assert stored == (name, patient_search_key(name, "P000101"))
 
 
@@ -51,11 +43,11 @@ def test_a_blank_number_gets_the_next_free_one(services):
     assert services.patients.register(a_patient(number="")).number == "P000042"
 
 
-def test_a_duplicate_number_is_refused_and_nothing_is_written(services, db_path):
+def test_a_duplicate_number_is_refused_and_nothing_is_written(services, database):
     services.patients.register(a_patient())
     with pytest.raises(DuplicatePatientNumber, match="P000101"):
         services.patients.register(a_patient(full_name="Someone Else"))
-    assert patient_count(db_path) == 1
+    assert patient_count(database) == 1
 
 
 def test_an_update_to_anothers_number_is_refused(services):
@@ -67,14 +59,14 @@ def test_an_update_to_anothers_number_is_refused(services):
 
 
 def test_an_invalid_patient_is_refused_with_every_error_and_nothing_is_written(
-        services, db_path):
+        services, database):
     bad = a_patient(number="#1", full_name="", date_of_birth=date(2030, 1, 1),
                     fitzpatrick=Fitzpatrick.VI)
     with pytest.raises(ValidationError) as raised:
         services.patients.register(bad)
     # Errors only: the skin-type caution never blocks and is not among them.
     assert [p.path for p in raised.value.problems] == ["number", "full_name", "date_of_birth"]
-    assert patient_count(db_path) == 0
+    assert patient_count(database) == 0
 
 
 def test_an_update_of_an_unknown_patient_is_refused(services):
