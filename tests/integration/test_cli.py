@@ -21,9 +21,7 @@ from practitioner_app.services.exchange import dumps
 from tests.cli_helpers import cli
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient, with_zone
 from tests.safety_helpers import counts
-
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
+from tests.server_helpers import is_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,8 +36,14 @@ def recorded(services):
 
 
 @pytest.fixture
-def empty_db(tmp_path) -> Path:
-    return tmp_path / "empty.sqlite3"
+def empty_db(request, database, tmp_path) -> Path | str:
+    """A second clinic, with no records, on the same backend as `database`."""
+    if not is_server(database):
+        return tmp_path / "empty.sqlite3"
+    databases = request.getfixturevalue("_server_template")
+    url = databases.create()
+    request.addfinalizer(lambda: databases.drop(url))
+    return url
 
 
 # --- Help and usage --------------------------------------------------------------------------
@@ -97,8 +101,8 @@ def test_usage_errors_exit_2_with_a_message(capsys, db_path, argv):
 # --- demo and the listings ---------------------------------------------------------------
 
 
-def test_demo_prints_a_one_line_summary(capsys, db_path):
-    status, out, _ = cli(capsys, db_path, "demo", "--patients", "12", "--seed", "3")
+def test_demo_prints_a_one_line_summary(capsys, database):
+    status, out, _ = cli(capsys, database, "demo", "--patients", "12", "--seed", "3")
     assert status == EXIT_OK
     assert re.fullmatch(r"Created the demo account: user demo, password \S+\n"
                         r"Added 12 patients \(P000001-P000012\) with (\d+) sessions and "
@@ -108,27 +112,27 @@ def test_demo_prints_a_one_line_summary(capsys, db_path):
                         r"Created the demo practitioners' accounts: [a-z., ]+; "
                         r"password \S+\n", out)
     sessions = int(re.search(r"with (\d+) sessions", out)[1])
-    assert counts(db_path)["patients"] == 12
-    assert counts(db_path)["treatment_sessions"] == sessions
+    assert counts(database)["patients"] == 12
+    assert counts(database)["treatment_sessions"] == sessions
 
 
-def test_demo_takes_an_average_series_length_and_names_its_range(capsys, db_path):
-    status, out, _ = cli(capsys, db_path, "demo", "--patients", "20",
+def test_demo_takes_an_average_series_length_and_names_its_range(capsys, database):
+    status, out, _ = cli(capsys, database, "demo", "--patients", "20",
                          "--sessions-per-patient", "12")
     assert status == EXIT_OK
-    assert counts(db_path)["treatment_sessions"] == int(re.search(r"with (\d+) sessions",
+    assert counts(database)["treatment_sessions"] == int(re.search(r"with (\d+) sessions",
                                                                   out)[1]) > 20 * 8
     with pytest.raises(SystemExit) as exited:
-        main(["--db", str(db_path), "demo", "--patients", "2", "--sessions-per-patient", "0"])
+        main(["--db", str(database), "demo", "--patients", "2", "--sessions-per-patient", "0"])
     assert exited.value.code == EXIT_USAGE
     assert "--sessions-per-patient: must be from 1 to 50; got 0" in capsys.readouterr().err
 
 
-def test_patients_list_prints_number_name_and_date_of_birth(capsys, services, db_path):
+def test_patients_list_prints_number_name_and_date_of_birth(capsys, services, database):
     for n, name in enumerate(HOSTILE_NAMES[1:5], start=1):
         services.patients.register(a_patient(number=f"P00000{n}", full_name=name,
                                               date_of_birth=date(1980, 1, n)))
-    status, out, _ = cli(capsys, db_path, "patients", "list")
+    status, out, _ = cli(capsys, database, "patients", "list")
     assert status == EXIT_OK
     assert out.splitlines() == [
         "NUMBER\tNAME\tDATE OF BIRTH",
@@ -137,33 +141,33 @@ def test_patients_list_prints_number_name_and_date_of_birth(capsys, services, db
         "P000003\tΑλέξανδρος Παπαδόπουλος\t1980-01-03",
         "P000004\tЖанна Юрьевна Щербакова\t1980-01-04",
     ]
-    assert cli(capsys, db_path, "patients", "list", "lucja gesla")[1].splitlines()[1:] == [
+    assert cli(capsys, database, "patients", "list", "lucja gesla")[1].splitlines()[1:] == [
         "P000001\tŁucja Świętochowska-Gęślą\t1980-01-01"]
-    assert cli(capsys, db_path, "patients", "list", "ЩЕРБАКОВА")[1].splitlines()[1:] == [
+    assert cli(capsys, database, "patients", "list", "ЩЕРБАКОВА")[1].splitlines()[1:] == [
         "P000004\tЖанна Юрьевна Щербакова\t1980-01-04"]
 
 
-def test_patients_list_with_no_match_says_so(capsys, db_path):
-    status, out, err = cli(capsys, db_path, "patients", "list", "nobody")
+def test_patients_list_with_no_match_says_so(capsys, database):
+    status, out, err = cli(capsys, database, "patients", "list", "nobody")
     assert (status, out, err) == (EXIT_OK, "", "No patients found.\n")
 
 
-def test_patients_list_pages_through_more_rows_than_one_batch(capsys, services, db_path):
+def test_patients_list_pages_through_more_rows_than_one_batch(capsys, services, database):
     from practitioner_app.cli import LIST_BATCH
 
     services.demo.generate(560, seed=1)  # more than LIST_BATCH, the archived ones aside
     listed = {row.number for row in services.patients.rows(services.patients.search(""))}
-    out = cli(capsys, db_path, "patients", "list")[1]
+    out = cli(capsys, database, "patients", "list")[1]
     assert len(out.splitlines()) == len(listed) + 1 > LIST_BATCH + 1
     numbers = {line.split("\t")[0] for line in out.splitlines()[1:]}
     assert numbers == listed
 
 
-def test_sessions_list_prints_newest_first(capsys, services, recorded, db_path):
+def test_sessions_list_prints_newest_first(capsys, services, recorded, database):
     draft = a_full_session(session_date=date(2026, 11, 23), status=SessionStatus.DRAFT,
                            needling=Needling())
     services.sessions.save(recorded.id, draft)
-    status, out, _ = cli(capsys, db_path, "sessions", "list", "P000101")
+    status, out, _ = cli(capsys, database, "sessions", "list", "P000101")
     assert status == EXIT_OK
     assert out.splitlines() == [
         "ID\tDATE\tSTATUS\tDEVICE\tZONES\tDEEPEST MM",
@@ -175,8 +179,8 @@ def test_sessions_list_prints_newest_first(capsys, services, recorded, db_path):
 
 @pytest.mark.parametrize("argv", [["sessions", "list", "P404"],
                                   ["export", "patient", "P404"]])
-def test_an_unknown_patient_number_exits_4(capsys, db_path, argv):
-    status, out, err = cli(capsys, db_path, *argv)
+def test_an_unknown_patient_number_exits_4(capsys, database, argv):
+    status, out, err = cli(capsys, database, *argv)
     assert (status, out) == (EXIT_NOT_FOUND, "")
     assert err == "practitioner-app: error: No patient with patient number 'P404'.\n"
 
@@ -185,12 +189,12 @@ def test_an_unknown_patient_number_exits_4(capsys, db_path, argv):
 
 
 def test_export_to_stdout_and_to_a_file_give_the_same_document(
-        capsys, services, recorded, db_path, tmp_path):
+        capsys, services, recorded, database, tmp_path):
     expected = dumps(services.exchange.export_document("P000101"))
-    status, out, _ = cli(capsys, db_path, "export", "patient", "P000101")
+    status, out, _ = cli(capsys, database, "export", "patient", "P000101")
     assert (status, out) == (EXIT_OK, expected)
     target = tmp_path / "P000101.json"
-    status, out, err = cli(capsys, db_path, "export", "patient", "P000101", "-o", str(target))
+    status, out, err = cli(capsys, database, "export", "patient", "P000101", "-o", str(target))
     assert (status, out) == (EXIT_OK, "")
     assert err == f"Exported patient P000101 to {target}.\n"
     assert target.read_bytes() == expected.encode("utf-8")
@@ -198,12 +202,12 @@ def test_export_to_stdout_and_to_a_file_give_the_same_document(
 
 
 def test_export_import_export_through_the_cli_is_byte_identical(
-        capsys, services, db_path, empty_db, tmp_path):
+        capsys, services, database, empty_db, tmp_path):
     patient = services.patients.register(a_patient(full_name=HOSTILE_NAMES[0],
                                                    fitzpatrick=Fitzpatrick.V))
     services.sessions.save(patient.id, with_zone(a_full_session(), depth_mm=1.0))
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    cli(capsys, db_path, "export", "patient", "P000101", "-o", str(first))
+    cli(capsys, database, "export", "patient", "P000101", "-o", str(first))
 
     status, out, err = cli(capsys, empty_db, "import", str(first))
     assert status == EXIT_OK
@@ -267,16 +271,16 @@ def test_a_document_of_another_kind_is_refused(capsys, empty_db, tmp_path, conte
     assert counts(empty_db)["patients"] == 0
 
 
-def test_an_existing_patient_number_is_refused_by_name(capsys, services, recorded, db_path,
+def test_an_existing_patient_number_is_refused_by_name(capsys, services, recorded, database,
                                                        tmp_path):
     path = tmp_path / "again.json"
-    cli(capsys, db_path, "export", "patient", "P000101", "-o", str(path))
-    before = counts(db_path)
-    status, out, err = cli(capsys, db_path, "import", str(path))
+    cli(capsys, database, "export", "patient", "P000101", "-o", str(path))
+    before = counts(database)
+    status, out, err = cli(capsys, database, "import", str(path))
     assert (status, out) == (EXIT_INVALID, "")
     assert err == ("practitioner-app: error: Patient number P000101 is already used by another "
                    "patient; nothing was imported.\n")
-    assert counts(db_path) == before
+    assert counts(database) == before
 
 
 def test_a_missing_import_file_exits_4(capsys, empty_db, tmp_path):
@@ -293,18 +297,18 @@ def test_a_file_that_is_not_a_database_exits_1(capsys, tmp_path):
     assert f"cannot open the database {not_db}" in err
 
 
-def test_an_unwritable_export_target_exits_1(capsys, services, recorded, db_path, tmp_path):
-    status, _, err = cli(capsys, db_path, "export", "patient", "P000101", "-o",
+def test_an_unwritable_export_target_exits_1(capsys, services, recorded, database, tmp_path):
+    status, _, err = cli(capsys, database, "export", "patient", "P000101", "-o",
                          str(tmp_path / "no-such-folder" / "x.json"))
     assert status == EXIT_FAILURE
     assert "cannot write" in err
 
 
-def test_the_real_entry_point_exports(services, recorded, db_path):
+def test_the_real_entry_point_exports(services, recorded, database):
     """`python main.py` as a user runs it: a separate process, its own imports."""
     expected = dumps(services.exchange.export_document("P000101")).encode("utf-8")
     done = subprocess.run(
-        [sys.executable, "main.py", "--db", str(db_path), "export", "patient", "P000101"],
+        [sys.executable, "main.py", "--db", str(database), "export", "patient", "P000101"],
         cwd=ROOT, capture_output=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, b"")
     assert done.stdout == expected
