@@ -80,6 +80,22 @@ def database(request, db_path):
 
 
 @pytest.fixture
+def new_database(request, database, tmp_path):
+    """Makes further clinics on the backend of `database`: `new_database("name")` is a new
+    SQLite file in the test's folder, or a fresh, migrated server database (dropped
+    afterwards)."""
+    def make(name: str):
+        if not str(database).startswith("postgresql://"):
+            return tmp_path / f"{name}.sqlite3"
+        databases = request.getfixturevalue("_server_template")
+        url = databases.create()
+        request.addfinalizer(lambda: databases.drop(url))
+        return url
+
+    return make
+
+
+@pytest.fixture
 def services(database) -> Services:
     opened = open_services(database, clock=lambda: NOW)
     yield opened

@@ -21,7 +21,6 @@ from practitioner_app.services.exchange import dumps
 from tests.cli_helpers import cli
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient, with_zone
 from tests.safety_helpers import counts
-from tests.server_helpers import is_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,14 +35,9 @@ def recorded(services):
 
 
 @pytest.fixture
-def empty_db(request, database, tmp_path) -> Path | str:
+def empty_db(new_database) -> Path | str:
     """A second clinic, with no records, on the same backend as `database`."""
-    if not is_server(database):
-        return tmp_path / "empty.sqlite3"
-    databases = request.getfixturevalue("_server_template")
-    url = databases.create()
-    request.addfinalizer(lambda: databases.drop(url))
-    return url
+    return new_database("empty")
 
 
 # --- Help and usage --------------------------------------------------------------------------

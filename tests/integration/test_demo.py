@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -14,22 +13,12 @@ from practitioner_app.persistence.mapping import patient_search_key
 from practitioner_app.services.container import open_services
 from practitioner_app.services.demo import DEMO_MARK
 from tests.conftest import NOW
-from tests.factories import a_patient
-
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
+from tests.factories import a_full_session, a_patient
+from tests.server_helpers import is_server, query
 
 GREEK = re.compile("[\u0370-\u03ff]")
 CYRILLIC = re.compile("[\u0400-\u04ff]")
 ACCENTED_LATIN = re.compile("[\u00c0-\u024f]")
-
-
-def query(path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def table_rows(path, table: str) -> list[tuple]:
@@ -46,14 +35,14 @@ def demo(services):
     return result, records
 
 
-def test_counts_are_reported_and_stored(demo, db_path):
+def test_counts_are_reported_and_stored(demo, database):
     result, records = demo
     assert (result.patients, result.first_number, result.last_number) == (30, "P000001",
                                                                           "P000030")
     assert len(records) == 30
     assert result.sessions == sum(len(s) for _, s in records) == len(
-        table_rows(db_path, "treatment_sessions"))
-    assert result.zones == len(table_rows(db_path, "zone_treatments"))
+        table_rows(database, "treatment_sessions"))
+    assert result.zones == len(table_rows(database, "zone_treatments"))
     assert result.seconds > 0
 
 
@@ -95,36 +84,52 @@ def test_series_are_four_to_six_weeks_apart_and_never_in_the_future(demo):
         assert all(s.status is SessionStatus.SIGNED for s in series[:-1])
 
 
-def test_search_keys_are_filled_as_a_save_fills_them(demo, db_path):
-    rows = query(db_path, "SELECT number, full_name, search_key FROM patients")
+def test_search_keys_are_filled_as_a_save_fills_them(demo, database):
+    rows = query(database, "SELECT number, full_name, search_key FROM patients")
     assert len(rows) == 30
     for number, full_name, search_key in rows:
         assert search_key == patient_search_key(full_name, number)
 
 
-def test_demo_numbers_continue_after_existing_patients(services, db_path):
+def test_demo_numbers_continue_after_existing_patients(services, database):
     services.patients.register(a_patient(number="P000041"))
     result = services.demo.generate(3, seed=2)
     assert (result.first_number, result.last_number) == ("P000042", "P000044")
-    assert sorted(r[0] for r in query(db_path, "SELECT number FROM patients")) == [
+    assert sorted(r[0] for r in query(database, "SELECT number FROM patients")) == [
         "P000041", "P000042", "P000043", "P000044"]
     assert services.patients.get_by_number("P000041") == a_patient(number="P000041")
 
 
-def test_a_second_run_adds_to_the_first(services, db_path):
+def test_a_second_run_adds_to_the_first(services, database):
     services.demo.generate(5, seed=1)
     services.demo.generate(5, seed=1)
-    numbers = sorted(r[0] for r in query(db_path, "SELECT number FROM patients"))
+    numbers = sorted(r[0] for r in query(database, "SELECT number FROM patients"))
     assert numbers == [f"P{n:06d}" for n in range(1, 11)]
-    assert query(db_path, "PRAGMA foreign_key_check") == []
+    if not is_server(database):  # the server checks each reference as it is written
+        assert query(database, "PRAGMA foreign_key_check") == []
+
+
+def test_what_is_saved_after_the_demo_continues_its_ids(services, database):
+    """The demo gives its rows their ids; the next patient, session and audit entry the
+    app saves take the next ones."""
+    services.demo.generate(5, seed=1)
+    highest = {t: query(database, f"SELECT max(id) FROM {t}")[0][0]
+               for t in ("patients", "treatment_sessions", "zone_treatments", "audit_log")}
+    patient = services.patients.register(a_patient(number="P000900"))
+    session = services.sessions.save(patient.id, a_full_session())
+    assert patient.id == highest["patients"] + 1
+    assert session.id == highest["treatment_sessions"] + 1
+    assert query(database, "SELECT min(id) FROM zone_treatments WHERE session_id = ?",
+                 (session.id,)) == [(highest["zone_treatments"] + 1,)]
+    assert services.audit.verify()[1] is None
 
 
 def dump(path) -> list[list[tuple]]:
     return [table_rows(path, t) for t in ("patients", "treatment_sessions", "zone_treatments")]
 
 
-def test_the_same_seed_gives_the_same_records(tmp_path):
-    paths = [tmp_path / "a.sqlite3", tmp_path / "b.sqlite3", tmp_path / "c.sqlite3"]
+def test_the_same_seed_gives_the_same_records(new_database):
+    paths = [new_database("a"), new_database("b"), new_database("c")]
     for path, seed in zip(paths, (7, 7, 8), strict=True):
         opened = open_services(path, clock=lambda: NOW)
         opened.demo.generate(20, seed=seed)
@@ -133,16 +138,16 @@ def test_the_same_seed_gives_the_same_records(tmp_path):
     assert dump(paths[0]) != dump(paths[2])
 
 
-def test_every_zone_is_used_in_a_larger_run(services, db_path):
+def test_every_zone_is_used_in_a_larger_run(services, database):
     services.demo.generate(200, seed=3)
-    zones = {r[0] for r in query(db_path, "SELECT DISTINCT zone FROM zone_treatments")}
+    zones = {r[0] for r in query(database, "SELECT DISTINCT zone FROM zone_treatments")}
     assert zones == {z.value for z in FacialZone}
 
 
-def test_a_long_established_clinic_has_longer_series_on_request(services, db_path):
+def test_a_long_established_clinic_has_longer_series_on_request(services, database):
     """The benchmark's ten-year archive: 10 sessions per patient on average."""
     result = services.demo.generate(200, seed=2, sessions_per_patient=10)
-    per_patient = query(db_path, "SELECT count(*) FROM treatment_sessions GROUP BY patient_id")
+    per_patient = query(database, "SELECT count(*) FROM treatment_sessions GROUP BY patient_id")
     counts = [n for (n,) in per_patient]
     assert len(counts) == 200 and min(counts) >= 1 and max(counts) <= 19
     assert 9.0 <= result.sessions / 200 <= 11.0
