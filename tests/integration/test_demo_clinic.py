@@ -22,9 +22,6 @@ from practitioner_app.services.demo import DEMO_CLINIC, DEMO_MARK, PRACTITIONERS
 from tests.cli_helpers import cli
 from tests.conftest import NOW
 
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
-
 ADMIN_PASSWORD = "a long admin password"
 SCRIPTS = {
     "accented Latin": re.compile("[\u00c0-\u024f\u1e00-\u1eff]"),
@@ -186,10 +183,10 @@ def test_names_come_in_many_scripts_and_rarely_repeat():
     assert shared <= 0.03 * 2000
 
 
-def test_check_passes_on_a_demo_database(capsys, db_path):
-    status, out, _ = cli(capsys, db_path, "demo", "--patients", "150", "--seed", "2")
+def test_check_passes_on_a_demo_database(capsys, database):
+    status, out, _ = cli(capsys, database, "demo", "--patients", "150", "--seed", "2")
     assert status == 0 and "Signed " in out
-    status, out, err = cli(capsys, db_path, "check")
+    status, out, err = cli(capsys, database, "check")
     assert (status, err) == (0, ""), out
     for line in ("audit trail: ok", "signed sessions: ok"):
         assert line in out
