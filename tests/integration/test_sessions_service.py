@@ -1,9 +1,9 @@
-"""SessionService over a real SQLite file: what is saved is what comes back, or nothing."""
+"""SessionService over a real database (the SQLite file or a database on the clinic
+server): what is saved is what comes back, or nothing."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from datetime import date
 
 import pytest
@@ -13,19 +13,13 @@ from practitioner_app.domain.errors import NotFound, Severity, ValidationError
 from practitioner_app.domain.ids import PatientId, SessionId
 from practitioner_app.domain.session import SessionRow, ZoneTreatment
 from tests.factories import a_full_session, a_patient, with_zone
-
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
+from tests.server_helpers import query
 
 
-def counts(path) -> tuple[int, int]:
-    """(sessions, zone rows) in the database file."""
-    con = sqlite3.connect(path)
-    try:
-        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                     for t in ("treatment_sessions", "zone_treatments"))
-    finally:
-        con.close()
+def counts(database) -> tuple[int, int]:
+    """(sessions, zone rows) in the database."""
+    return tuple(query(database, f"SELECT count(*) FROM {t}")[0][0]
+                 for t in ("treatment_sessions", "zone_treatments"))
 
 
 @pytest.fixture
@@ -43,30 +37,30 @@ def test_a_saved_session_reads_back_exactly_as_entered(services, patient):
     assert repr(read) == repr(dataclasses.replace(entered, id=saved.id, patient_id=patient.id))
 
 
-def test_a_session_failing_validation_writes_nothing(services, patient, db_path):
+def test_a_session_failing_validation_writes_nothing(services, patient, database):
     bad = with_zone(a_full_session(), depth_mm=3.6, passes=0)
     with pytest.raises(ValidationError) as raised:
         services.sessions.save(patient.id, bad)
     assert {p.path for p in raised.value.problems} == {
         "needling.zones[0].depth_mm", "needling.zones[0].passes"}
-    assert counts(db_path) == (0, 0)
+    assert counts(database) == (0, 0)
 
 
-def test_a_failed_update_leaves_the_stored_session_unchanged(services, patient, db_path):
+def test_a_failed_update_leaves_the_stored_session_unchanged(services, patient, database):
     saved = services.sessions.save(patient.id, a_full_session())
     with pytest.raises(ValidationError):
         services.sessions.save(patient.id, with_zone(saved, depth_mm=0.0))
     assert services.sessions.get(saved.id) == a_full_session()
-    assert counts(db_path) == (1, 2)
+    assert counts(database) == (1, 2)
 
 
-def test_an_update_can_drop_zone_rows(services, patient, db_path):
+def test_an_update_can_drop_zone_rows(services, patient, database):
     saved = services.sessions.save(patient.id, a_full_session())
     fewer = dataclasses.replace(saved, needling=dataclasses.replace(
         saved.needling, zones=saved.needling.zones[1:]))
     services.sessions.save(patient.id, fewer)
     assert services.sessions.get(saved.id).needling.zones == saved.needling.zones[1:]
-    assert counts(db_path) == (1, 1)
+    assert counts(database) == (1, 1)
 
 
 def test_a_warning_does_not_block_the_save(services, patient):
@@ -83,12 +77,12 @@ def test_check_includes_the_patients_skin_type_caution(services):
     assert caution.path == "patient.fitzpatrick" and caution.severity is Severity.WARNING
 
 
-def test_a_session_for_an_unknown_patient_is_refused(services, db_path):
+def test_a_session_for_an_unknown_patient_is_refused(services, database):
     with pytest.raises(NotFound):
         services.sessions.save(PatientId(999), a_full_session())
     with pytest.raises(NotFound):
         services.sessions.get(SessionId(999))
-    assert counts(db_path) == (0, 0)
+    assert counts(database) == (0, 0)
 
 
 def test_a_session_cannot_be_moved_to_another_patient(services, patient):
