@@ -12,9 +12,6 @@ from practitioner_app.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from practitioner_app.domain.clinic import ClinicProfile
 from tests.factories import a_full_session, a_patient
 
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
-
 
 @pytest.fixture
 def recorded(services):
@@ -28,9 +25,9 @@ def recorded(services):
     ("patient", "P000101", "Ana Martínez"),
     ("aftercare", "{sid}", "Call the clinic"),
 ])
-def test_report_writes_a_pdf(db_path, tmp_path, recorded, capsys, kind, target, expected):
+def test_report_writes_a_pdf(database, tmp_path, recorded, capsys, kind, target, expected):
     out = tmp_path / f"{kind}.pdf"
-    status = main(["--db", str(db_path), "report", kind,
+    status = main(["--db", str(database), "report", kind,
                    target.format(sid=recorded.id), "-o", str(out)])
     assert status == EXIT_OK
     reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))
@@ -42,9 +39,9 @@ def test_report_writes_a_pdf(db_path, tmp_path, recorded, capsys, kind, target, 
 @pytest.mark.parametrize("kind, target", [
     ("session", "999"), ("aftercare", "999"), ("patient", "P999999")])
 def test_missing_record_exits_non_zero_and_writes_nothing(
-        db_path, tmp_path, recorded, capsys, kind, target):
+        database, tmp_path, recorded, capsys, kind, target):
     out = tmp_path / "never.pdf"
-    status = main(["--db", str(db_path), "report", kind, target, "-o", str(out)])
+    status = main(["--db", str(database), "report", kind, target, "-o", str(out)])
     assert status == EXIT_NOT_FOUND
     assert "error: No " in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob("*.pdf*"))
