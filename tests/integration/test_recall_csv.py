@@ -14,9 +14,6 @@ from practitioner_app.services.courses import recall_csv
 from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
 
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
-
 LOT = "HA-5520"  # the serum lot of a_full_session()
 HEADER = ["patient_number", "full_name", "phone", "email", "session_id", "session_date",
           "used_as", "product", "lot"]
@@ -83,14 +80,14 @@ def test_formula_cells_are_neutralised_and_every_row_reads_back(recalled):
 
 
 def test_the_command_line_recall_file_reads_back_into_its_columns(services, recalled,
-                                                                  db_path, tmp_path,
+                                                                  database, tmp_path,
                                                                   capsys):
     target = tmp_path / "recall.csv"
-    status, _out, err = cli(capsys, db_path, "recall", "--lot", LOT, "-o", str(target))
+    status, _out, err = cli(capsys, database, "recall", "--lot", LOT, "-o", str(target))
     assert status == 0, err
     _check(target.read_bytes().decode("utf-8"), recalled)
 
-    status, out, err = cli(capsys, db_path, "recall", "--lot", LOT)
+    status, out, err = cli(capsys, database, "recall", "--lot", LOT)
     assert status == 0, err
     _check(out, recalled)
 
