@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -16,17 +15,21 @@ from practitioner_app.services.exchange import FORMAT, InvalidDocument, dumps, p
 from tests.conftest import NOW
 from tests.factories import HOSTILE_NAMES, a_full_session, a_patient
 from tests.safety_helpers import counts
-
-# Reads or tampers with the file through sqlite3: runs on SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
+from tests.server_helpers import is_server, sql
 
 EMPTY = {"patients": 0, "treatment_sessions": 0, "zone_treatments": 0}
 
 
 @pytest.fixture
-def other(tmp_path):
-    """A second, empty database to import into."""
-    opened = open_services(tmp_path / "other.sqlite3", clock=lambda: NOW)
+def other_db(new_database):
+    """A second, empty database, on the same backend as `database`."""
+    return new_database("other")
+
+
+@pytest.fixture
+def other(other_db):
+    """The services of `other_db`, to import into."""
+    opened = open_services(other_db, clock=lambda: NOW)
     yield opened
     opened.close()
 
@@ -57,12 +60,12 @@ def test_the_document_holds_the_whole_record_without_database_ids(services, reco
     assert "Ana Martínez" in text  # UTF-8 as is, not \u escapes
 
 
-def test_export_import_export_is_byte_identical(services, recorded, other):
+def test_export_import_export_is_byte_identical(services, recorded, other, other_db):
     first = dumps(services.exchange.export_document("P000101"))
     result = other.exchange.import_document(parse_json(first))
     assert result.patient.number == "P000101" and result.sessions == 4
     assert dumps(other.exchange.export_document("P000101")) == first
-    assert counts(other.database_path) == {
+    assert counts(other_db) == {
         "patients": 1, "treatment_sessions": 4, "zone_treatments": 8}
 
 
@@ -92,7 +95,7 @@ def a_document() -> dict:
                          to_plain(a_full_session(session_date=date(2026, 10, 1)))]}
 
 
-def test_an_invalid_document_lists_every_problem_and_writes_nothing(other):
+def test_an_invalid_document_lists_every_problem_and_writes_nothing(other, other_db):
     document = a_document()
     document["patient"]["number"] = "#101"
     document["patient"]["date_of_birth"] = "2030-01-01"
@@ -119,10 +122,10 @@ def test_an_invalid_document_lists_every_problem_and_writes_nothing(other):
         "must be one of: none, scattered, uniform")
     assert [(p.path, p.severity) for p in raised.value.warnings] == [
         ("$.patient.fitzpatrick", Severity.WARNING)]
-    assert counts(other.database_path) == EMPTY
+    assert counts(other_db) == EMPTY
 
 
-def test_rule_breaks_in_decodable_sessions_are_named_with_their_json_paths(other):
+def test_rule_breaks_in_decodable_sessions_are_named_with_their_json_paths(other, other_db):
     document = a_document()
     zones = document["sessions"][1]["needling"]["zones"]
     zones[0]["depth_mm"] = 0
@@ -140,17 +143,17 @@ def test_rule_breaks_in_decodable_sessions_are_named_with_their_json_paths(other
     assert "greater than 0 and at most 3.5 mm; got 0" in \
         errors["$.sessions[1].needling.zones[0].depth_mm"]
     assert "from 1 to 40; got 41" in errors["$.sessions[1].needling.zones[1].passes"]
-    assert counts(other.database_path) == EMPTY
+    assert counts(other_db) == EMPTY
 
 
-def test_warnings_do_not_block_an_import(other):
+def test_warnings_do_not_block_an_import(other, other_db):
     document = a_document()
     document["patient"]["fitzpatrick"] = Fitzpatrick.VI.value
     document["sessions"][0]["needling"]["zones"][0]["depth_mm"] = 1.0  # forehead warns > 0.75
     result = other.exchange.import_document(document)
     assert [p.path for p in result.warnings] == [
         "$.patient.fitzpatrick", "$.sessions[0].needling.zones[0].depth_mm"]
-    assert counts(other.database_path)["treatment_sessions"] == 2
+    assert counts(other_db)["treatment_sessions"] == 2
 
 
 @pytest.mark.parametrize("change, path, words", [
@@ -160,13 +163,14 @@ def test_warnings_do_not_block_an_import(other):
     (dict(format="something.else"), "$.format", "not a practitioner-app patient export"),
     (dict(sessions={}), "$.sessions", "must be a list"),
 ])
-def test_another_format_or_version_is_refused_before_reading_on(other, change, path, words):
+def test_another_format_or_version_is_refused_before_reading_on(other, other_db, change,
+                                                                    path, words):
     document = {**a_document(), **change}
     with pytest.raises(InvalidDocument) as raised:
         other.exchange.import_document(document)
     [problem] = raised.value.problems
     assert problem.path == path and words in problem.message
-    assert counts(other.database_path) == EMPTY
+    assert counts(other_db) == EMPTY
 
 
 def test_missing_parts_and_non_objects_are_named(other):
@@ -185,29 +189,34 @@ def test_text_that_is_not_json_is_named_with_line_and_column():
                                                        "line 2, column 13")
 
 
-def test_an_existing_patient_number_is_refused_and_nothing_is_written(services, recorded):
-    before = counts(services.database_path)
+def test_an_existing_patient_number_is_refused_and_nothing_is_written(services, recorded,
+                                                                      database):
+    before = counts(database)
     document = services.exchange.export_document("P000101")
     document["patient"]["full_name"] = "Someone Else"
     with pytest.raises(DuplicatePatientNumber, match="P000101"):
         services.exchange.import_document(document)
-    assert counts(services.database_path) == before
+    assert counts(database) == before
 
 
-def test_a_failure_part_way_through_leaves_no_rows(other):
+def test_a_failure_part_way_through_leaves_no_rows(other, other_db):
     """A database fault on the second session's zone rows, after the patient and the first
     session were written, must undo them too."""
-    con = sqlite3.connect(other.database_path)
-    con.execute("""CREATE TRIGGER refuse_zone BEFORE INSERT ON zone_treatments
-                   WHEN NEW.note = 'fault' BEGIN SELECT RAISE(ABORT, 'injected fault'); END""")
-    con.commit()
-    con.close()
+    if is_server(other_db):  # a constraint's error code, as SQLite's RAISE(ABORT) gives
+        sql(other_db, "CREATE FUNCTION refuse_zone() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$ BEGIN RAISE EXCEPTION 'injected fault' "
+                      "USING ERRCODE = 'integrity_constraint_violation'; END $$",
+            "CREATE TRIGGER refuse_zone BEFORE INSERT ON zone_treatments FOR EACH ROW "
+            "WHEN (NEW.note = 'fault') EXECUTE FUNCTION refuse_zone()")
+    else:
+        sql(other_db, "CREATE TRIGGER refuse_zone BEFORE INSERT ON zone_treatments WHEN "
+                      "NEW.note = 'fault' BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
     document = a_document()
     document["sessions"][1]["needling"]["zones"][0]["note"] = "fault"
 
     with pytest.raises(IntegrityError, match="injected fault"):
         other.exchange.import_document(document)
-    assert counts(other.database_path) == EMPTY
+    assert counts(other_db) == EMPTY
 
 
 def test_export_of_an_unknown_number_is_not_found(services):
@@ -215,11 +224,8 @@ def test_export_of_an_unknown_number_is_not_found(services):
         services.exchange.export_document("P404")
 
 
-def test_an_imported_session_is_checked_against_this_clinics_guidance(other):
-    con = sqlite3.connect(other.database_path)
-    con.execute("UPDATE zone_guidance SET warn_above_mm = 0.4 WHERE zone = 'forehead'")
-    con.commit()
-    con.close()
+def test_an_imported_session_is_checked_against_this_clinics_guidance(other, other_db):
+    sql(other_db, "UPDATE zone_guidance SET warn_above_mm = 0.4 WHERE zone = 'forehead'")
     result = other.exchange.import_document(a_document())
     assert {p.path for p in result.warnings} == {
         "$.sessions[0].needling.zones[0].depth_mm", "$.sessions[1].needling.zones[0].depth_mm"}
