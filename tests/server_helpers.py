@@ -142,3 +142,34 @@ def refused():
     import psycopg
 
     return (sqlite3.IntegrityError, psycopg.errors.RaiseException)
+
+
+#: The indexes the lot recall reads, one per lot column.
+LOT_INDEXES = {"ix_treatment_sessions_serum_lot": "serum_lot",
+               "ix_treatment_sessions_numbing_lot": "numbing_lot",
+               "ix_treatment_sessions_cartridge_lot": "needling_cartridge_lot"}
+
+
+def lot_indexes_in_binary_order(database) -> bool:
+    """Whether the server's lot indexes hold the lots in binary order (COLLATE "C"), the
+    order the lot recall compares in there."""
+    definitions = dict(query(database, "SELECT indexname, indexdef FROM pg_indexes WHERE "
+                                       "tablename = 'treatment_sessions'"))
+    return all('COLLATE "C"' in definitions.get(name, "") for name in LOT_INDEXES)
+
+
+def server_plan(database, statement, *, conditions_only: bool = False) -> list[str]:
+    """The lines of PostgreSQL's EXPLAIN for a SQLAlchemy `statement` (its values written
+    in). `conditions_only`: whole-table scans (sequential, or along an index for its
+    order) become the planner's last resort, leaving bitmap scans, which are built only
+    from conditions an index can answer; so the plan shows which indexes the conditions
+    reach, however few rows the tables hold."""
+    from sqlalchemy.dialects import postgresql
+
+    compiled = statement.compile(dialect=postgresql.psycopg.dialect(),
+                                 compile_kwargs={"literal_binds": True})
+    with raw_connection(database) as con:
+        if conditions_only:
+            con.execute("SET enable_seqscan = off")
+            con.execute("SET enable_indexscan = off")
+        return [row[0] for row in con.execute(f"EXPLAIN {compiled}").fetchall()]

@@ -404,14 +404,20 @@ def _lot_may_match(lot_c, lot: str):
                and_(lot_c > "", lot_c < "!"))  # "" is every session without that product
 
 
-def recall_statement(lot: str):
+def recall_statement(lot: str, dialect: str = "sqlite"):
     """One query, served by the three lot indexes (SQLite's multi-index OR): each lot
     column is searched for the few ranges its lot could begin with, ignoring case."""
+    # The ranges are in binary (code point) order, SQLite's own. PostgreSQL compares in
+    # the database's collation, which on most servers (en_GB.UTF-8, ICU) is not: there
+    # "HA-552:" sorts before "HA-5529" and "ab{" before "abz", so lots ending in 9 or z
+    # were never found. "C" is binary order on every server (the server's lot indexes
+    # must hold that order too for the recall to read them rather than the table).
+    binary = (lambda c: c.collate("C")) if dialect == "postgresql" else (lambda c: c)
     return (select(PatientRecord.number, PatientRecord.full_name, PatientRecord.phone,
                    PatientRecord.email, SessionRecord.id, SessionRecord.session_date,
                    *(c for _, lot_c, product_c in _LOT_COLUMNS for c in (lot_c, product_c)))
             .join(PatientRecord, PatientRecord.id == SessionRecord.patient_id)
-            .where(or_(*(_lot_may_match(lot_c, lot) for _, lot_c, _p in _LOT_COLUMNS)))
+            .where(or_(*(_lot_may_match(binary(lot_c), lot) for _, lot_c, _p in _LOT_COLUMNS)))
             .order_by(SessionRecord.session_date, SessionRecord.id))
 
 
@@ -423,7 +429,7 @@ class RecallRepository:
         """Each use of the lot, ignoring case and surrounding blanks, as serum, numbing
         agent or cartridge; `product` narrows by a part of the product's name."""
         found, wanted = [], lot_key(lot)
-        for r in self._s.execute(recall_statement(lot)):
+        for r in self._s.execute(recall_statement(lot, self._s.get_bind().dialect.name)):
             patient, session = r[:4], r[4:6]
             for i, (used_as, _lot_c, _product_c) in enumerate(_LOT_COLUMNS):
                 lot_value, product_value = r[6 + 2 * i], r[7 + 2 * i]
