@@ -18,9 +18,6 @@ from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient, with_zone
 from tests.unit.test_reports_support import CLINIC, DOCUMENTS, pages_text
 
-# Reads the file through sqlite3: SQLite only for now.
-pytestmark = pytest.mark.sqlite_only
-
 WORDS = ("Erythema settled within the hour; patient comfortable throughout. " * 400)[
     :g.LONG_TEXT_MAX]
 UNBROKEN = "W" * 5000
@@ -124,7 +121,7 @@ def test_a_long_clinic_address_still_prints(document, text):
 
 
 def test_a_signed_session_with_page_long_notes_prints_from_the_command_line(
-        services, db_path, tmp_path, capsys, monkeypatch):
+        services, database, tmp_path, capsys, monkeypatch):
     """The reported case: a signed record (which can no longer be edited) holding a page
     of zone note and of screen note; `report session` failed with LayoutError."""
     password = "correct horse battery"
@@ -139,7 +136,7 @@ def test_a_signed_session_with_page_long_notes_prints_from_the_command_line(
     services.sessions.sign(saved.id, password)
     monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", password)
     out = tmp_path / "signed.pdf"
-    status, _out, err = cli(capsys, db_path, "--user", "jroe", "report", "session",
+    status, _out, err = cli(capsys, database, "--user", "jroe", "report", "session",
                             str(saved.id), "-o", str(out))
     assert status == EXIT_OK, err
     pdf = out.read_bytes()
