@@ -3,6 +3,7 @@
 Run from the project root:
 
     .venv/bin/python -m tests.benchmarks.run [--patients N] [--out FILE.md]
+    .venv/bin/python -m tests.benchmarks.run --db postgresql://USER@HOST[:PORT]/DBNAME
 
 It builds a clinic database in a temporary folder with the demo generator (default 10,000
 patients with 10 sessions each on average: a ten-year archive of about 100,000), adds
@@ -12,10 +13,17 @@ and noisy, so a figure alone means little; the ratio to a baseline measured minu
 earlier on the same machine is what to compare between runs. Medians of several
 repetitions throughout.
 
+With `--db postgresql://…` the clinic is built on that PostgreSQL server instead: the
+runner creates a database of its own there (`bench_<pid>`, beside the one the URL names,
+which is only used to create and drop it), measures the same figures on it with the
+baselines sent through raw psycopg to the same server, and drops it at the end unless
+`--keep`.
+
 The exit status is 0 whatever the figures are (CI runs this so it cannot rot, never to
 judge a time); it is non-zero only when the runner itself breaks. Named run.py, not
 test_*.py, so pytest does not collect it; tests/integration/test_benchmark_runner.py
-runs its building blocks on a tiny database.
+runs its building blocks on a tiny database, and test_benchmark_runner_server.py its
+server path on the test server.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,6 +137,113 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+# --- A clinic server's database ------------------------------------------------------------
+
+
+def is_server(db: Path | str) -> bool:
+    """Whether `db` names a server database (a `postgresql://` URL) rather than a file."""
+    return isinstance(db, str) and db.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def raw_name(db: Path | str) -> str:
+    """The plain driver the baselines use on `db`."""
+    return "psycopg" if is_server(db) else "sqlite3"
+
+
+def database_url(server_url: str, name: str) -> str:
+    """`server_url` naming the database `name` instead of its own (host, port, user and
+    options kept as written: libpq reads the query part itself)."""
+    parts = urlsplit(server_url)
+    query = "&".join(item for item in parts.query.split("&")
+                     if item and not item.startswith("dbname="))
+    return urlunsplit(parts._replace(path=f"/{name}", query=query))
+
+
+def _on_server(server_url: str, statement: str, name: str) -> None:
+    """Run `statement` (with `{}` for a database name) on the server, outside a
+    transaction, as CREATE and DROP DATABASE must be."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
+
+def create_database(server_url: str, name: str) -> str:
+    """A new, empty database `name` on the server of `server_url`; returns its URL."""
+    _on_server(server_url, "CREATE DATABASE {}", name)
+    return database_url(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop `name` on the server of `server_url`, with any connection still on it."""
+    _on_server(server_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+def bench_database_name() -> str:
+    return f"bench_{os.getpid()}"
+
+
+@contextlib.contextmanager
+def bench_database(server_url: str, keep: bool = False) -> Iterator[str]:
+    """A fresh database for the benchmark's clinic on the server of `server_url`,
+    dropped afterwards (whatever happened) unless `keep`; yields its URL."""
+    name = bench_database_name()
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        if not keep:
+            drop_database(server_url, name)
+
+
+class ServerConnection:
+    """A psycopg connection in autocommit, as plain as sqlite3's: `execute` takes the
+    same `?` placeholders, so a baseline sends the same statement to either backend;
+    `native` takes psycopg's own (a statement captured from the app)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.native = psycopg.connect(url, autocommit=True)
+
+    def execute(self, statement: str, params: Sequence = ()):
+        return self.native.execute(statement.replace("?", "%s"), tuple(params))
+
+    def close(self) -> None:
+        self.native.close()
+
+
+def server_facts(url: str) -> dict[str, str]:
+    """What the server figures were measured on, as the server says."""
+    con = ServerConnection(url)
+    try:
+        def show(name: str) -> str:
+            return str(con.execute(f"SHOW {name}").fetchone()[0])
+
+        version = show("server_version")
+        collation = con.execute("SELECT datcollate FROM pg_database "
+                                "WHERE datname = current_database()").fetchone()[0]
+        facts = {
+            "PostgreSQL": version.split()[0],
+            "fsync": show("fsync"),
+            "synchronous_commit": show("synchronous_commit"),
+            "shared_buffers": show("shared_buffers"),
+            "collation": collation,
+        }
+    finally:
+        con.close()
+    import psycopg
+
+    host = urlsplit(url).hostname or dict(
+        item.split("=", 1) for item in urlsplit(url).query.split("&") if "=" in item
+    ).get("host", "")
+    facts["connection"] = ("Unix socket on this machine" if not host or host.startswith("/")
+                           else f"TCP to {host}")
+    facts["psycopg"] = psycopg.__version__
+    return facts
+
+
 # --- The clinic database --------------------------------------------------------------------
 
 
@@ -135,7 +251,7 @@ def _timed(fn: Callable[[], object]) -> float:
 class Clinic:
     """The database the figures are measured on."""
 
-    db: Path
+    db: Path | str  # an SQLite file, or a server database's URL
     patients: int
     sessions: int
     zones: int
@@ -144,14 +260,14 @@ class Clinic:
     series_sessions: tuple[int, ...]  # its session ids, in the order saved
 
 
-def build_clinic(db: Path, patients: int, seed: int = 1,
+def build_clinic(db: Path | str, patients: int, seed: int = 1,
                  sessions_per_patient: int | None = None) -> tuple[Figure, int, int]:
     """Fill a new database at `db` with `patients` demo patients, with
     `sessions_per_patient` sessions each on average (default: the generator's 1–8).
 
     Returns the demo-generation figure (generate and write, through DemoService, against
-    a bare SQLAlchemy Core executemany of the very same rows into a fresh database) and
-    the sessions and zone rows written.
+    a bare SQLAlchemy Core executemany of the very same rows into a fresh database; on a
+    server, a fresh database on the same server) and the sessions and zone rows written.
     """
     from practitioner_app.services.container import open_services
 
@@ -162,12 +278,15 @@ def build_clinic(db: Path, patients: int, seed: int = 1,
         ours_s = time.perf_counter() - start
     finally:
         services.close()
-    copy = db.with_name(f"core-copy-{db.name}")
-    try:
-        bare_s = core_bulk_copy(db, copy)
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    if is_server(db):
+        bare_s = server_core_bulk_copy(db)
+    else:
+        copy = db.with_name(f"core-copy-{db.name}")
+        try:
+            bare_s = core_bulk_copy(db, copy)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
     figure = Figure(f"Demo generation, {patients:,} patients ({result.sessions:,} sessions)",
                     result.sessions / ours_s, result.sessions / bare_s, RATE,
                     baseline_name="Core insert")
@@ -223,11 +342,12 @@ def core_bulk_copy(source: Path, destination: Path, batch: int = 5000) -> float:
     return elapsed
 
 
-def add_benchmark_patients(db: Path, series: int = 50) -> tuple[Figure, Clinic]:
+def add_benchmark_patients(db: Path | str, series: int = 50) -> tuple[Figure, Clinic]:
     """Create the administrator's account (the app asks for one at the first start),
     register the series patient with `series` full sessions and an empty scratch
     patient. Each SessionService.save is timed (the save figure) against a bare sqlite3
-    insert of the same rows, committed the same way (WAL, synchronous=FULL)."""
+    insert of the same rows, committed the same way (WAL, synchronous=FULL); on a server,
+    a bare psycopg insert committed as the server commits."""
     from practitioner_app.services.container import open_services
     from tests.benchmarks import child
     from tests.benchmarks.bench_reports import a_series
@@ -255,10 +375,11 @@ def add_benchmark_patients(db: Path, series: int = 50) -> tuple[Figure, Clinic]:
             ids.append(int(saved.id))
     finally:
         services.close()
-    bare = bare_session_inserts(db, ids, int(scratch.id))
+    inserts = bare_server_session_inserts if is_server(db) else bare_session_inserts
+    bare = inserts(db, ids, int(scratch.id))
     zones = len(a_series(1)[0].needling.zones)
     figure = Figure(f"Save a full session ({zones} zones)", _median_ms(times),
-                    _median_ms(bare), "ms", 30.0, baseline_name="sqlite3 insert")
+                    _median_ms(bare), "ms", 30.0, baseline_name=f"{raw_name(db)} insert")
     clinic = Clinic(db, 0, 0, 0, int(series_patient.id), int(scratch.id), tuple(ids))
     return figure, clinic
 
@@ -315,8 +436,116 @@ def bare_session_inserts(db: Path, session_ids: Sequence[int], patient_id: int) 
         con.close()
 
 
-def count_rows(db: Path) -> tuple[int, int, int]:
-    con = sqlite3.connect(db)
+def server_core_bulk_copy(source: str, batch: int = 5000) -> float:
+    """core_bulk_copy on a server: every row the demo wrote in the database at `source`
+    inserted into a fresh database on the same server (migrated as the app makes it,
+    dropped afterwards) with bare SQLAlchemy Core executemany through psycopg, in one
+    transaction; returns the seconds spent inserting and committing (reading excluded)."""
+    from sqlalchemy import column, insert
+    from sqlalchemy import table as table_clause
+
+    from practitioner_app.persistence import triggers
+    from practitioner_app.persistence.database import Database
+    from practitioner_app.persistence.models import Base
+    from practitioner_app.persistence.server import make_server_engine
+
+    name = f"{bench_database_name()}_core"
+    destination = create_database(source, name)
+    try:
+        Database(destination).close()  # the schema, by the migrations, as the app makes it
+        src, fresh = ServerConnection(source), ServerConnection(destination)
+        try:
+            def count(con: ServerConnection, table: str) -> int:
+                return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+            tables = [t for t in Base.metadata.sorted_tables  # parents before children
+                      if count(src, t.name) and not count(fresh, t.name)]
+        finally:
+            fresh.close()
+        engine = make_server_engine(destination)
+        elapsed = 0.0
+        try:
+            with engine.connect() as connection:
+                transaction = connection.begin()
+                # As on the file: signed sessions go in before their zone rows, which
+                # the protective triggers refuse; the copy is thrown away.
+                triggers.drop_all(connection)
+                for t in tables:
+                    order = ", ".join(f'"{c.name}"' for c in t.primary_key.columns)
+                    # A server-side cursor streams the rows, as sqlite3's fetchmany does.
+                    with src.native.transaction(), \
+                            src.native.cursor(name=f"copy_{t.name}") as cursor:
+                        cursor.execute(f'SELECT * FROM "{t.name}" ORDER BY {order}')
+                        columns = [d.name for d in cursor.description]
+                        target = table_clause(t.name, *(column(c) for c in columns))
+                        while rows := cursor.fetchmany(batch):
+                            values = [dict(zip(columns, r, strict=True)) for r in rows]
+                            elapsed += _timed(
+                                lambda v=values, tt=target: connection.execute(insert(tt), v))
+                elapsed += _timed(transaction.commit)
+        finally:
+            engine.dispose()
+            src.close()
+    finally:
+        drop_database(source, name)
+    return elapsed
+
+
+def bare_server_session_inserts(url: str, session_ids: Sequence[int],
+                                patient_id: int) -> list[float]:
+    """bare_session_inserts on a server: seconds to insert and commit a copy of each
+    session's rows (the session and every row referring to it) for `patient_id` with
+    plain psycopg, the new ids given by the server (RETURNING)."""
+    con = ServerConnection(url)
+    try:
+        children = con.execute(
+            "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.confrelid = 'treatment_sessions'::regclass "
+            "ORDER BY 1, 2").fetchall()
+
+        def rows(statement: str, *args) -> tuple[list[str], list[tuple]]:
+            cursor = con.execute(statement, args)
+            return [d.name for d in cursor.description], cursor.fetchall()
+
+        def insert_sql(name: str, columns: list[str]) -> str:
+            quoted = ", ".join(f'"{c}"' for c in columns)  # "window" is a keyword here
+            return (f'INSERT INTO "{name}" ({quoted}) '
+                    f'VALUES ({", ".join(["%s"] * len(columns))})')
+
+        times = []
+        for session_id in session_ids:
+            columns, (session,) = rows("SELECT * FROM treatment_sessions WHERE id = ?",
+                                       session_id)
+            session = dict(zip(columns, session, strict=True), patient_id=patient_id)
+            del session["id"]
+            kids = []
+            for name, key in children:
+                kid_columns, kid_rows = rows(f'SELECT * FROM "{name}" WHERE "{key}" = ?',
+                                             session_id)
+                kept = [c for c in kid_columns if c != "id"]
+                kids.append((name, key, kept,
+                             [[v for c, v in zip(kid_columns, r, strict=True) if c != "id"]
+                              for r in kid_rows]))
+            insert_session = insert_sql("treatment_sessions", list(session)) + " RETURNING id"
+            start = time.perf_counter()
+            con.native.execute("BEGIN")
+            new_id = con.native.execute(insert_session, list(session.values())).fetchone()[0]
+            for name, key, kid_columns, kid_rows in kids:
+                if kid_rows:
+                    at = kid_columns.index(key)
+                    with con.native.cursor() as cursor:
+                        cursor.executemany(insert_sql(name, kid_columns),
+                                           [[*r[:at], new_id, *r[at + 1:]] for r in kid_rows])
+            con.native.execute("COMMIT")
+            times.append(time.perf_counter() - start)
+        return times
+    finally:
+        con.close()
+
+
+def count_rows(db: Path | str) -> tuple[int, int, int]:
+    con = ServerConnection(db) if is_server(db) else sqlite3.connect(db)
     try:
         return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                      for t in ("patients", "treatment_sessions", "zone_treatments"))
@@ -361,7 +590,7 @@ class Launch:
     heavy: tuple[str, ...] = ()
 
 
-def launch(kind: str, db: Path | None, env: dict[str, str]) -> Launch:
+def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
     """Start `tests.benchmarks.child` (kind "app", "app-at-once" or "bare") and wait for
     it to end."""
     args = [sys.executable, "-m", "tests.benchmarks.child", kind]
@@ -392,7 +621,7 @@ def launch(kind: str, db: Path | None, env: dict[str, str]) -> Launch:
     return Launch(marks, rss_kb / 1024 if rss_kb is not None else None, heavy)
 
 
-def start_up_figures(db: Path, workdir: Path,
+def start_up_figures(db: Path | str, workdir: Path,
                      repeat: int = 5) -> tuple[list[Figure], tuple[str, ...]]:
     """Cold start and peak memory, each app launch against a bare PySide6 window's.
 
@@ -450,7 +679,7 @@ def start_up_figures(db: Path, workdir: Path,
 
 
 @contextlib.contextmanager
-def main_window(db: Path) -> Iterator:
+def main_window(db: Path | str) -> Iterator:
     """The app's real main window on `db` (offscreen), signed in; closed and deleted
     afterwards."""
     from PySide6.QtCore import QCoreApplication, QEvent, qInstallMessageHandler
@@ -483,13 +712,13 @@ def main_window(db: Path) -> Iterator:
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def search_queries(db: Path, count: int = 100, seed: int = 1) -> list[str]:
+def search_queries(db: Path | str, count: int = 100, seed: int = 1) -> list[str]:
     """`count` different queries a clinician might type: whole names, given names,
     surname beginnings, folded spellings ("lukasz"), two-word partials, patient numbers
     whole and in part, and queries that match nobody."""
     from practitioner_app.domain.patient import search_key
 
-    con = sqlite3.connect(db)
+    con = ServerConnection(db) if is_server(db) else sqlite3.connect(db)
     try:
         people = con.execute("SELECT full_name, number FROM patients ORDER BY id").fetchall()
     finally:
@@ -538,7 +767,10 @@ def _type_character(widget, ch: str) -> None:
 
 
 def search_statement(services, query: str) -> tuple[str, tuple]:
-    """The SQL (and parameters) the patient search sends for `query`."""
+    """The SQL (and parameters) the patient search sends for `query`: on a server, as
+    psycopg is given them (named parameters)."""
+    if services.on_server:
+        return _sent_statements(services, lambda: services.patients.search(query))
     from tests.sql_capture import sent_sql
 
     with sent_sql(services) as statements:
@@ -546,12 +778,31 @@ def search_statement(services, query: str) -> tuple[str, tuple]:
     return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])
 
 
-def search_figures(window, db: Path, queries: Sequence[str]) -> list[Figure]:
+def _sent_statements(services, action: Callable[[], object]) -> tuple[str, object]:
+    """The search statement `action` sends, with its parameters exactly as the driver is
+    given them (psycopg takes a mapping for SQLAlchemy's named parameters)."""
+    from sqlalchemy import event
+
+    engine = services._database.engine
+    statements: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])
+
+
+def search_figures(window, db: Path | str, queries: Sequence[str]) -> list[Figure]:
     """For each query: everything but its last character is in the search field (and
     the panel shows its first match, as after a pause); time the last key press until
     the list and its selection are updated and painted (events processed). Baseline: the
-    SQL the search sent for that query, alone through sqlite3, timed right after it (so
-    a burst of load hits both).
+    SQL the search sent for that query, alone through sqlite3 (psycopg on a server), timed
+    right after it (so a burst of load hits both).
 
     The panel follows the list once typing pauses (ui/main_window.py); when the key
     changed the first match, the time to show it is measured too, from the pause to the
@@ -562,7 +813,8 @@ def search_figures(window, db: Path, queries: Sequence[str]) -> list[Figure]:
     field = window.search
     panel = window.panel
     ours, bare, follow, follow_bare = [], [], [], []
-    con = sqlite3.connect(db)
+    con = ServerConnection(db) if is_server(db) else sqlite3.connect(db)
+    send = con.native.execute if is_server(db) else con.execute
     try:
         for query in queries:
             field.setText(query[:-1])
@@ -585,33 +837,34 @@ def search_figures(window, db: Path, queries: Sequence[str]) -> list[Figure]:
                     con.execute("SELECT * FROM treatment_sessions WHERE patient_id = ? "
                                 "ORDER BY session_date DESC", (i,)).fetchall())))
             sql, params = search_statement(window.services, query)
-            bare.append(_timed(lambda s=sql, p=params: con.execute(s, p).fetchall()))
+            bare.append(_timed(lambda s=sql, p=params: send(s, p).fetchall()))
     finally:
         con.close()
     field.clear()
     panel.show_pending()
     app.processEvents()
     label = f"{len(queries)} queries"
+    raw = raw_name(db)
     figures = [
         Figure(f"Search as you type, key → list updated, p50 ({label})",
                _percentile(ours, 50), _percentile(bare, 50), "ms",
-               baseline_name="same SQL, sqlite3"),
+               baseline_name=f"same SQL, {raw}"),
         Figure(f"Search as you type, key → list updated, p95 ({label})",
                _percentile(ours, 95), _percentile(bare, 95), "ms", 30.0,
-               baseline_name="same SQL, sqlite3"),
+               baseline_name=f"same SQL, {raw}"),
     ]
     if follow:
         figures.append(Figure(
             f"Search: the panel follows once typing pauses, p95 ({len(follow)} of "
             f"{label} changed the first match)", _percentile(follow, 95),
-            _percentile(follow_bare, 95), "ms", 50.0, baseline_name="sqlite3 read"))
+            _percentile(follow_bare, 95), "ms", 50.0, baseline_name=f"{raw} read"))
     return figures
 
 
 def open_patient_figure(window, clinic: Clinic, repeat: int = 20) -> Figure:
     """Click the series patient in the list (after the scratch patient) and time it
     until the panel shows every session and the screen is updated. Baseline: the
-    patient's row and session list rows read with plain sqlite3."""
+    patient's row and session list rows read with plain sqlite3 (psycopg on a server)."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -632,7 +885,7 @@ def open_patient_figure(window, clinic: Clinic, repeat: int = 20) -> Figure:
                          Qt.KeyboardModifier.NoModifier, centre)
         app.processEvents()
 
-    con = _connect(clinic.db)
+    con = ServerConnection(clinic.db) if is_server(clinic.db) else _connect(clinic.db)
 
     def read() -> None:
         con.execute("SELECT * FROM patients WHERE id = ?", (clinic.series_patient,)).fetchall()
@@ -660,7 +913,7 @@ def open_patient_figure(window, clinic: Clinic, repeat: int = 20) -> Figure:
     app.processEvents()
     return Figure(f"Open a patient with {expected} sessions (click → panel shown)",
                   _median_ms(ours), _median_ms(bare), "ms", 50.0,
-                  baseline_name="sqlite3 read")
+                  baseline_name=f"{raw_name(clinic.db)} read")
 
 
 # --- Documents and exchange, through the services -------------------------------------------
@@ -783,9 +1036,43 @@ class Options:
 
 def run_all(workdir: Path, options: Options,
             progress: Callable[[str], None] = lambda _m: None,
+            server: str | None = None, keep: bool = False,
             ) -> tuple[list[Figure], Clinic, list[str]]:
-    """Every figure, on a clinic database built in `workdir`, and notes for the reader."""
-    db = workdir / "clinic.sqlite3"
+    """Every figure, on a clinic database built in `workdir`, and notes for the reader.
+
+    With `server` (a `postgresql://` URL), on a database of the runner's own created on
+    that server instead, dropped at the end unless `keep`; the app's own data folder
+    (where it keeps a server database's backups) is then in `workdir` too."""
+    if server is None:
+        return _run_on(workdir / "clinic.sqlite3", workdir, options, progress)
+    with _environment(XDG_DATA_HOME=str(workdir / "data")), \
+            bench_database(server, keep) as url:
+        progress(f"on the server, in a database of the runner's own "
+                 f"({bench_database_name()}) …")
+        facts = server_facts(url)
+        figures, clinic, notes = _run_on(url, workdir, options, progress)
+    return figures, clinic, [*notes, *server_notes(facts)]
+
+
+def server_notes(facts: dict[str, str]) -> list[str]:
+    """The footnotes of a server table: what is measured differently from the file's,
+    and what the server was."""
+    return [
+        "On the clinic server every baseline is the same work sent through raw psycopg "
+        "(autocommit, one statement at a time as sqlite3 sends it) to the same server and "
+        "database; the demo's baseline inserts into a fresh database on that server, the "
+        "save's commits as the server commits (no PRAGMAs: the file's WAL and "
+        "synchronous=FULL have no counterpart there). No figure of the file's table is "
+        "left out.",
+        "Server: " + "; ".join(f"{k} {v}" for k, v in facts.items())
+        + (". fsync is off on this server (a test server): commits are not flushed to "
+           "disk, which flatters the save and demo figures and their baselines alike."
+           if facts.get("fsync") == "off" else "."),
+    ]
+
+
+def _run_on(db: Path | str, workdir: Path, options: Options,
+            progress: Callable[[str], None]) -> tuple[list[Figure], Clinic, list[str]]:
     progress(f"building {options.patients:,} patients …")
     figures = []
     demo, _sessions, _zones = build_clinic(db, options.patients, options.seed,
@@ -822,7 +1109,9 @@ def report_text(figures: Sequence[Figure], clinic: Clinic, options: Options,
     """The Markdown written by --out: the table, the scale, the machine, the command."""
     info = machine()
     lines = [
-        f"Measured {datetime.now():%Y-%m-%d %H:%M} on a database of {clinic.patients:,} "
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on "
+        f"{'a PostgreSQL server database' if is_server(clinic.db) else 'a database'} of "
+        f"{clinic.patients:,} "
         f"patients, {clinic.sessions:,} sessions and {clinic.zones:,} treated-zone rows "
         f"(demo generator, seed {options.seed}); the whole run took {seconds:.0f} s.",
         "",
@@ -861,9 +1150,25 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--series", type=int, default=50,
                         help="sessions of the patient opened and summarised; default 50")
     parser.add_argument("--seed", type=int, default=1, help="demo generator seed")
+    parser.add_argument("--db", metavar="postgresql://USER@HOST[:PORT]/DBNAME",
+                        help="measure on this PostgreSQL server instead of an SQLite file: "
+                             "the runner creates a database of its own there (bench_<pid>; "
+                             "the one named is only used to create and drop it) and drops "
+                             "it at the end unless --keep")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary folder with the database and print its path")
+                        help="keep the temporary folder with the database (and the server "
+                             "database) and print where they are")
     args = parser.parse_args(argv)
+    if args.db is not None:
+        from practitioner_app.domain.location import LocationError, parse_location
+
+        try:
+            location = parse_location(args.db)
+        except LocationError as error:
+            parser.error(str(error))
+        if not location.is_server:
+            parser.error("--db takes a postgresql:// URL (the SQLite run builds its own "
+                         "file in a temporary folder)")
     for name in ("patients", "sessions_per_patient", "repeat", "queries", "series"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -875,16 +1180,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = Options(args.patients, args.seed, args.sessions_per_patient, args.repeat,
                       args.queries, args.series,
                       report_runs=3 * args.repeat)
-    command = shlex.join([".venv/bin/python", "-m", "tests.benchmarks.run",
-                          *(sys.argv[1:] if argv is None else argv)])
+    from practitioner_app.domain.location import without_password
+
+    # A password typed in the URL is never printed.
+    shown = [a.partition("=")[0] + "=" + without_password(a.partition("=")[2])
+             if a.startswith("--db=") else without_password(a) if "://" in a else a
+             for a in (sys.argv[1:] if argv is None else argv)]
+    command = shlex.join([".venv/bin/python", "-m", "tests.benchmarks.run", *shown])
     workdir = Path(tempfile.mkdtemp(prefix="practitioner-bench-"))
     started = time.perf_counter()
     try:
         figures, clinic, notes = run_all(
-            workdir, options, lambda m: print(m, file=sys.stderr, flush=True))
+            workdir, options, lambda m: print(m, file=sys.stderr, flush=True),
+            server=args.db, keep=args.keep)
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
+            if args.db is not None:
+                print(f"kept {without_password(database_url(args.db, bench_database_name()))}",
+                      file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     text = report_text(figures, clinic, options, command, time.perf_counter() - started,
