@@ -122,11 +122,16 @@ def run(args: argparse.Namespace) -> int:
     services = _open_database(location, args)  # see "database safety" below
     if isinstance(services, int):
         return services
-    services.actor.fallback = "command line"
+    # Backup, restore and check work on the database itself (it may be too damaged to
+    # read accounts from), so nobody signs in to it; they ask for accounts themselves.
+    records = getattr(args, "opens_services", True)
+    if records:
+        services.actor.fallback = "command line"
     try:
         # Checking the audit trail needs no account: it shows no patient data, and a
         # sign-in would add to the trail it checks.
-        refused = _sign_in(services, args) if getattr(args, "signs_in", True) else None
+        signs_in = records and getattr(args, "signs_in", True)
+        refused = _sign_in(services, args) if signs_in else None
         if refused is not None:
             return refused
         return handler(services, args)

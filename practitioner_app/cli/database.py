@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 from pathlib import Path
 
 from .common import (
@@ -22,40 +21,9 @@ from .common import (
 )
 
 
-class _BareDatabase:
-    """What backup, restore and check get instead of services: they must work on a
-    database that services could not open (damaged, not a database)."""
-
-    def __init__(self, location, lock) -> None:
-        from types import SimpleNamespace
-
-        from ..paths import backups_dir
-        from ..services.backup import BackupService
-
-        self.location = location
-        self.database_path = location.path
-        if location.is_server:
-            from ..services.container import server_backups_dir
-            from ..services.server_backup import ServerBackupService
-
-            self.backup = ServerBackupService(location, server_backups_dir(location))
-        else:
-            self.backup = BackupService(location.path, backups_dir(location.path))
-        self._lock = lock
-        # run() names the actor and signs in; these commands work on the file itself,
-        # which may be too damaged to read accounts from, so nobody signs in for them.
-        self.actor = SimpleNamespace(fallback="command line")
-        self.accounts = SimpleNamespace(has_accounts=lambda: False)
-
-    def close(self) -> None:
-        self.backup.close()
-        if self._lock is not None:
-            self._lock.release()
-
-
 def _open_database(location, args: argparse.Namespace):
-    """Services (or a _BareDatabase) for the command in `args`, or the exit status after
-    saying why the database cannot be used.
+    """Services (or, for backup, restore and check, the database's `Maintenance`) for the
+    command in `args`, or the exit status after saying why the database cannot be used.
 
     On a file, writing commands (`writes`) first take the database's lock, so they never
     write while the app has it open, and commands that open services first run the cheap
@@ -63,52 +31,37 @@ def _open_database(location, args: argparse.Namespace):
     is reported with the newest good backup and never worked on or overwritten. A server
     database is shared by design: the server keeps concurrent writers apart.
     """
-    from ..persistence.migrator import MigrationError
-    from ..services.backup import DatabaseLock, StorageError, assess
-    from ..services.container import open_services
+    from ..domain.errors import StorageError
+    from ..services.opening import Maintenance, Opened, Unusable, lock_for, open_database
 
-    if location.is_server:
-        try:
-            if not getattr(args, "opens_services", True):
-                return _BareDatabase(location, None)
-            return open_services(location)
-        except (StorageError, MigrationError) as error:
-            return _fail(EXIT_FAILURE, f"cannot open the database {location.shown}: {error}")
-    path = location.path
     lock = None
-    try:
-        if getattr(args, "writes", False):
-            lock = DatabaseLock(path).acquire()
-        if not getattr(args, "opens_services", True):
-            return _BareDatabase(location, lock)
-        found = assess(path)
-        if not found.usable:
-            raise _Unusable(f"cannot open the database {path}: {_damage_report(found)}")
-        return open_services(path, lock=lock)
-    except _Unusable as unusable:
-        message = str(unusable)
-    except StorageError as error:
-        message = str(error)
-    except (OSError, sqlite3.DatabaseError, MigrationError) as error:
-        message = f"cannot open the database {path}: {error}"
-    if lock is not None:
-        lock.release()
-    return _fail(EXIT_FAILURE, message)
-
-
-class _Unusable(Exception):
-    pass
+    if getattr(args, "writes", False) and not location.is_server:
+        try:
+            lock = lock_for(location).acquire()
+        except StorageError as error:  # in use by the app, or a read-only folder
+            return _fail(EXIT_FAILURE, str(error))
+    if not getattr(args, "opens_services", True):
+        return Maintenance(location, lock)
+    outcome = open_database(location, lock=lock)
+    if isinstance(outcome, Opened):
+        return outcome.services
+    if isinstance(outcome, Unusable):
+        if lock is not None:
+            lock.release()
+        return _fail(EXIT_FAILURE, f"cannot open the database {location.shown}: "
+                                   f"{_damage_report(outcome.assessment)}")
+    return _fail(EXIT_FAILURE, f"cannot open the database {location.shown}: {outcome.message}")
 
 
 def _damage_report(found) -> str:
     """What is wrong with the database and, when a backup is the remedy, which one."""
-    from ..paths import backups_dir
     from ..services.backup import BackupService
+    from ..services.opening import backups_dir_for
 
     message = found.message()
     if not found.can_restore:
         return message
-    folder = backups_dir(found.path)
+    folder = backups_dir_for(found.path)
     good = BackupService(found.path, folder).newest_good_backup()
     if good is None:
         return f"{message} No good backup was found in {folder}."
@@ -139,7 +92,7 @@ def _add_backup(commands) -> None:
 def _backup(services, args) -> int:
     from ..services.backup import State
 
-    found = services.backup.assess()
+    found = services.assess()
     if found.state is State.NEW:
         return _fail(EXIT_NOT_FOUND, f"there is no database at {found.path} to back up")
     if not found.usable:

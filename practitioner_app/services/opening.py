@@ -1,11 +1,21 @@
-"""Opening a clinic database for the windows in two steps, so the window can ask who is
-there before the heavy part is loaded.
+"""The one way the windows and the command line open a clinic database.
 
-- `has_accounts(path)`: the first look (standard library, about a millisecond): sign in,
-  or create the administrator's account?
-- `open_checked(...)`: waits for the start-up check's answer and, when the file is
-  usable, imports SQLAlchemy and the services (about half a second) and opens the file,
-  migrating it if needed. Meant for a worker thread, while the clinician types.
+`open_database(location, …)` answers with what it found instead of raising for what a
+clinic can meet: `Opened` (the services), `Unusable` (a damaged or foreign file, with the
+start-up check's assessment: the remedy is a backup), `InUse` (another copy of the app
+holds the file), `Unreachable` (the server is stopped, refuses us, or the database is
+newer than this app) or `Failed` (anything else the user must be told). The window runs
+it on a worker thread in two steps, so it can ask who is there before the heavy part is
+loaded:
+
+- `take(location)`: the file's one-writer lock (a server needs none) and the first look,
+  `has_accounts` (a millisecond for a file): sign in, or create the administrator?
+- `open_database(...)`: waits for the start-up check (`PRAGMA quick_check` of a file),
+  then imports SQLAlchemy and the services (about half a second) and opens the database,
+  migrating it if needed.
+
+`Maintenance` is what backup, restore and check get instead of services: they must work
+on a file that services could not open.
 
 This module imports neither SQLAlchemy nor Alembic: importing it costs nothing on the way
 to the first window.
@@ -14,21 +24,65 @@ to the first window.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.errors import StorageError
-from ..domain.location import Location
-from ..persistence.assessment import Assessment, assess
+from ..domain.errors import ServerRefused, ServerUnavailable, StorageError
+from ..domain.location import Location, parse_location
+from ..persistence.assessment import Assessment, State, assess
 from ..persistence.assessment import has_accounts as _file_has_accounts
 from ..persistence.file_lock import DatabaseLock
 
 if TYPE_CHECKING:
     from .container import Services
 
-__all__ = ["Assessment", "DatabaseLock", "SharedServer", "StorageError", "has_accounts",
-           "lock_for", "open_checked"]
+__all__ = ["Assessment", "DatabaseLock", "Failed", "InUse", "Maintenance", "Opened",
+           "SharedServer", "StorageError", "Unreachable", "Unusable", "backups_dir_for",
+           "has_accounts", "lock_for", "open_database"]
 
+
+# --- what opening found ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Opened:
+    services: Services
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A file that is damaged, not a database, not ours or unreadable: nothing opened,
+    nothing changed. `assessment.can_restore` says whether a backup is the remedy."""
+
+    assessment: Assessment
+
+    @property
+    def message(self) -> str:
+        return self.assessment.message()
+
+
+@dataclass(frozen=True)
+class InUse:
+    message: str
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """The server is away, refuses us, or holds a schema newer than this app."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+
+
+Outcome = Opened | Unusable | InUse | Unreachable | Failed
+
+
+# --- locks and first looks ---------------------------------------------------------------
 
 class SharedServer:
     """A server database's stand-in for the file lock: any number of workstations use it
@@ -44,11 +98,14 @@ class SharedServer:
         pass
 
 
+def as_location(location: Location | Path | str) -> Location:
+    return location if isinstance(location, Location) else parse_location(location)
+
+
 def lock_for(location: Location | Path):
     """The file's one-writer lock, or SharedServer for a server database."""
-    if isinstance(location, Location):
-        return SharedServer(location) if location.is_server else DatabaseLock(location.path)
-    return DatabaseLock(location)
+    location = as_location(location)
+    return SharedServer(location) if location.is_server else DatabaseLock(location.path)
 
 
 def has_accounts(location: Location | Path) -> bool:
@@ -56,32 +113,105 @@ def has_accounts(location: Location | Path) -> bool:
     administrator?). A file is read with the standard library in about a millisecond;
     a server is asked once, and a server that cannot be reached raises a StorageError
     saying why (wrong password, unknown host, stopped…)."""
-    if isinstance(location, Location) and location.is_server:
+    location = as_location(location)
+    if location.is_server:
         from ..persistence.server_tools import server_has_accounts
 
         return server_has_accounts(location.url)
-    return _file_has_accounts(location.path if isinstance(location, Location) else location)
+    return _file_has_accounts(location.path)
 
 
-def open_checked(db_path: Path | Location, backups_dir: Path, lock: DatabaseLock,
-                 assessment: Callable[[], Assessment] | None = None) -> Services | Assessment:
-    """The services on `db_path` once the start-up check (`assessment`, or a new one)
-    found it usable; otherwise that check's answer, saying why not. Raises whatever
-    opening raises (a failed migration, a storage error). `lock` is held already and
-    passes to the services, which release it on closing."""
+def backups_dir_for(location: Location | Path) -> Path:
+    """Where this workstation keeps the database's backups: the `backups` folder beside
+    a file; for a server database, a folder per database in the app's data folder."""
+    location = as_location(location)
+    if location.is_server:
+        from ..paths import default_data_folder
+
+        return default_data_folder() / "server-backups" / location.name
+    return location.path.parent / "backups"
+
+
+# --- opening -------------------------------------------------------------------------------
+
+def open_database(location: Location | Path | str, *, lock=None,
+                  assessment: Callable[[], Assessment] | None = None, check: bool = True,
+                  warm_up: bool = False, backups_dir: Path | None = None,
+                  clock: Callable[[], datetime] | None = None) -> Outcome:
+    """Open the database at `location` for the windows or a command.
+
+    `lock` is held already (the window takes it before it shows) and passes to the
+    services, which release it on closing; an Unusable file's lock stays held (restoring
+    a backup over it needs it; the caller lets go); on any other outcome it is released
+    here. A
+    file is first given the start-up check (`assessment`, or a new one; `check=False`
+    skips it for commands that need no check) and is neither opened nor changed when
+    the check fails. `warm_up` prepares, off the GUI thread, what signing in then needs.
+    """
+    location = as_location(location)
     # SQLAlchemy and the services are imported first, while the check may still be
     # reading the file (it lets go of the GIL); importing opens nothing.
+    from ..persistence.migrator import MigrationError
     from .container import open_services
 
-    if not (isinstance(db_path, Location) and db_path.is_server):  # the server checks itself
-        path = db_path.path if isinstance(db_path, Location) else db_path
-        found = assessment() if assessment is not None else assess(path)
+    def let_go(outcome: Outcome) -> Outcome:
+        if lock is not None:
+            lock.release()
+        return outcome
+
+    if not location.is_server and check:
+        found = assessment() if assessment is not None else assess(location.path)
         if not found.usable:
-            return found
-    services = open_services(db_path, backups_dir, lock=lock)
+            return Unusable(found)
     try:
-        services.warm_up()
-    except BaseException:
-        services.close()
-        raise
-    return services
+        services = open_services(location, backups_dir or backups_dir_for(location),
+                                 lock=lock, **({} if clock is None else {"clock": clock}))
+    except (ServerUnavailable, ServerRefused) as error:
+        return let_go(Unreachable(str(error)))
+    except MigrationError as error:
+        return let_go((Unreachable if location.is_server else Failed)(str(error)))
+    except StorageError as error:
+        return let_go(Failed(str(error)))
+    if warm_up:
+        try:
+            services.warm_up()
+        except StorageError as error:
+            services.close()
+            return Failed(str(error))
+        except BaseException:
+            services.close()
+            raise
+    return Opened(services)
+
+
+# --- the database itself, for backup, restore and check -------------------------------------
+
+class Maintenance:
+    """What backup, restore and check work on instead of services: the database's backup
+    service and its lock, without opening its records (which a damaged file may not
+    allow). Nobody signs in to it."""
+
+    def __init__(self, location: Location, lock=None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        timing = {} if clock is None else {"clock": clock}
+        self.location = location
+        self.database_path = location.path
+        if location.is_server:
+            from .server_backup import ServerBackupService
+
+            self.backup = ServerBackupService(location, backups_dir_for(location), **timing)
+        else:
+            from .backup import BackupService
+
+            self.backup = BackupService(location.path, backups_dir_for(location), **timing)
+        self._lock = lock
+
+    def assess(self) -> Assessment:
+        if self.location.is_server:
+            return Assessment(Path(self.location.shown), State.OK)
+        return assess(self.location.path)
+
+    def close(self) -> None:
+        self.backup.close()
+        if self._lock is not None:
+            self._lock.release()

@@ -27,21 +27,22 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from ..paths import backups_dir
 from ..services.opening import (
     Assessment,
     DatabaseLock,
+    Opened,
     StorageError,
+    Unusable,
+    backups_dir_for,
     has_accounts,
     lock_for,
-    open_checked,
+    open_database,
 )
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox, QWidget
 
-    from ..services.container import Services
     from .dialogs.recovery_dialog import RestoreDialog
     from .main_window import MainWindow
 
@@ -106,13 +107,13 @@ class Opening(QObject):
             f"Opening {getattr(self.db_path, 'shown', self.db_path)} …")
         alive, lock, opened, failed = self._alive, self.lock, self._opened, self._failed
 
-        def on_opened(result: Services | Assessment) -> None:
+        def on_opened(outcome) -> None:
             if alive:
-                opened(result)
-            elif isinstance(result, Assessment):
+                opened(outcome)
+            elif isinstance(outcome, Opened):
+                outcome.services.close()  # releases the lock too
+            elif isinstance(outcome, Unusable):
                 lock.release()
-            else:
-                result.close()  # releases the lock too
 
         def on_failed(error: Exception) -> None:
             if alive:
@@ -120,9 +121,11 @@ class Opening(QObject):
             else:
                 lock.release()
 
+        # The one opener (services/opening.py), as the command line uses it: it keeps
+        # the lock for Opened (the services hold it) and Unusable (a restore needs it).
         self.task = run_in_background(
-            partial(open_checked, self.db_path, _backups_dir(self.db_path), self.lock,
-                    assessment),
+            partial(open_database, self.db_path, lock=self.lock, assessment=assessment,
+                    warm_up=True, backups_dir=backups_dir_for(self.db_path)),
             on_opened, on_failed)
 
     @property
@@ -138,16 +141,21 @@ class Opening(QObject):
         if self.task is not None and not self.is_settled:
             QCoreApplication.processEvents()
 
-    def _opened(self, result: Services | Assessment) -> None:
+    def _opened(self, outcome) -> None:
         if self.window.is_closing:  # quit before the database was open: let go of it
-            if isinstance(result, Assessment):
+            if isinstance(outcome, Opened):
+                outcome.services.close()  # releases the lock too
+            elif isinstance(outcome, Unusable):
                 self.lock.release()
-            else:
-                result.close()  # releases the lock too
             return
-        if isinstance(result, Assessment):
-            self._cannot_use(result)
+        if isinstance(outcome, Unusable):
+            self._cannot_use(outcome.assessment)
             return
+        if not isinstance(outcome, Opened):  # in use, server away or refusing, failed
+            log.warning("Cannot open %s: %s", self.db_path, outcome.message)
+            self._tell(f"The database could not be opened:\n\n{outcome.message}")
+            return
+        result = outcome.services
         try:
             self.window.attach(result)
         except Exception as error:  # e.g. the backups folder cannot be watched
@@ -191,7 +199,7 @@ class Opening(QObject):
         from ..services.backup import BackupService  # only for a damaged file
         from .dialogs.recovery_dialog import RestoreDialog
 
-        backup = BackupService(self.db_path, backups_dir(self.db_path))
+        backup = BackupService(self.db_path, backups_dir_for(self.db_path))
         good = backup.newest_good_backup()
         advice = (f"The newest good backup is {good.path.name}, made "
                   f"{good.made:%Y-%m-%d %H:%M}. Restore it? The damaged file is kept aside "
@@ -223,14 +231,6 @@ class Opening(QObject):
         dialog.finished.connect(finished)
         dialog.show()
         return dialog
-
-
-def _backups_dir(location) -> Path:
-    if getattr(location, "is_server", False):
-        from ..services.container import server_backups_dir
-
-        return server_backups_dir(location)
-    return backups_dir(getattr(location, "path", None) or location)
 
 
 def problem_box(db_path: Path, text: str, parent: QWidget | None = None) -> QMessageBox:
