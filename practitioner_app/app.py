@@ -49,13 +49,17 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
         print(f"practitioner-app: {error}", file=sys.stderr)
         return cli.EXIT_USAGE
     if location.is_server:
+        # The first question to the server is asked on a thread while Qt loads.
+        from .services.opening import BackgroundFirstLook
+
+        look = BackgroundFirstLook(location)
         from .ui.application import start
 
-        if exec_:
-            from .services.container import server_backups_dir
+        if exec_:  # the log goes into the app's own data folder (no file to sit beside)
+            from .paths import default_data_folder
 
-            configure_logging(server_backups_dir(location).parent / location.name)
-        return start(location, exec_=exec_)
+            configure_logging(default_data_folder() / location.name)
+        return start(location, exec_=exec_, first_look=look.result)
     # The start-up check (PRAGMA quick_check, ~0.4 s on 10,000 patients) reads the file on
     # a thread from now on; ui/startup.py collects its answer on a worker thread, before
     # it imports SQLAlchemy and opens the database, while the window asks who is there.

@@ -7,9 +7,8 @@ The password is never part of what the app stores: libpq finds it in `~/.pgpass`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from sqlalchemy import Engine, create_engine, event
 
 from ..domain.errors import (
     DatabaseBusy,
@@ -19,6 +18,12 @@ from ..domain.errors import (
     StorageFull,
 )
 from ..domain.location import without_password
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy is imported where an engine is made, not here: the window's first question
+# to a server (are there accounts?) goes through this module and must not pay for it.
 
 #: Seconds to wait for the server to answer a connection before saying it is away.
 CONNECT_TIMEOUT_S = 5
@@ -38,6 +43,8 @@ def sqlalchemy_url(url: str) -> str:
 def make_server_engine(url: str) -> Engine:
     """An engine on the server database at `url`. Pooled connections are tested before
     use, so a server restart costs one reconnect instead of an error."""
+    from sqlalchemy import create_engine
+
     engine = create_engine(
         sqlalchemy_url(url), hide_parameters=True, pool_pre_ping=True,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
@@ -92,6 +99,7 @@ def server_error(error: Exception, url: str, outcome: str = _NOT_SAVED) -> Stora
 
 def translate_server_errors(engine: Engine, url: str) -> None:
     """Raise StorageErrors instead of SQLAlchemy's OperationalError for server faults."""
+    from sqlalchemy import event
 
     @event.listens_for(engine, "handle_error")
     def _translate(context) -> None:

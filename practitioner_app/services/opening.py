@@ -121,6 +121,33 @@ def has_accounts(location: Location | Path) -> bool:
     return _file_has_accounts(location.path)
 
 
+class BackgroundFirstLook:
+    """`has_accounts` of a server database asked on a thread from the moment the app
+    starts, while Qt loads, so the window does not wait for the network (and psycopg's
+    import) before it shows. `result()` gives the answer, or raises the StorageError
+    saying why the server cannot be used."""
+
+    def __init__(self, location: Location) -> None:
+        import threading
+
+        self._answer: bool | BaseException = False
+        self._thread = threading.Thread(target=self._run, args=(location,),
+                                        name="first look", daemon=True)
+        self._thread.start()
+
+    def _run(self, location: Location) -> None:
+        try:
+            self._answer = has_accounts(location)
+        except BaseException as error:  # handed to result(), on the GUI thread
+            self._answer = error
+
+    def result(self) -> bool:
+        self._thread.join()
+        if isinstance(self._answer, BaseException):
+            raise self._answer
+        return self._answer
+
+
 def backups_dir_for(location: Location | Path) -> Path:
     """Where this workstation keeps the database's backups: the `backups` folder beside
     a file; for a server database, a folder per database in the app's data folder."""
