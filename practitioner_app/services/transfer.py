@@ -185,6 +185,9 @@ def _copy_all(snapshot, engine: Engine, report: TransferReport, progress) -> Non
             progress(f"Copied {table.name}: {copied:,} rows")
             report.tables.append((table.name, total, 0))
         triggers.create_all(target)
+        # Planner statistics now, not whenever autovacuum next looks: without them the
+        # first searches on the server plan for a nearly empty table.
+        target.exec_driver_sql("ANALYZE")
 
 
 def _audit_head(connection) -> str:
