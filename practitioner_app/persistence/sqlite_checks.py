@@ -77,3 +77,34 @@ def known_revisions() -> set[str]:
     config = Config()
     config.set_main_option("script_location", str(migrator.MIGRATIONS_DIR))
     return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+#: What reading a damaged file, or one that is not a database, raises: services catch it
+#: by this name and never handle the driver themselves.
+FileReadError = sqlite3.DatabaseError
+SQLiteError = sqlite3.Error
+
+
+class DataVersionWatch:
+    """Whether anything was committed to the file at `path` (by any connection or
+    process) since it was last asked: one idle read-only connection and one `PRAGMA
+    data_version` per question. Thread-safe when the caller serialises its calls."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._con: sqlite3.Connection | None = None
+
+    def version(self) -> int | None:
+        """The file's data version (it changes with every commit by another connection),
+        or None while there is no file."""
+        if self._con is None:
+            if not self.path.exists():
+                return None
+            self._con = sqlite3.connect(uri(self.path, "ro"), uri=True,
+                                        check_same_thread=False)
+        return self._con.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None

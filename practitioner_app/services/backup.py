@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..persistence import migrator
 from ..persistence.safety import (
@@ -43,8 +43,8 @@ from ..persistence.safety import (
     known_revisions,
     private_folder,
     schema_revision,
-    uri,
 )
+from ..persistence.sqlite_checks import DataVersionWatch, FileReadError, SQLiteError
 from .record_checks import (
     audit_chain_problems,
     audit_tie_problems,
@@ -146,14 +146,14 @@ def describe_backup(path: Path) -> BackupInfo:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One check of a database: `run` gets a read-only sqlite3 connection and returns the
+    """One check of a database: `run` gets a read-only connection and returns the
     problems it found, in plain words ([] when all is well)."""
 
     name: str
-    run: Callable[[sqlite3.Connection], list[str]]
+    run: Callable[[Any], list[str]]
 
 
-def _schema_problems(con: sqlite3.Connection) -> list[str]:
+def _schema_problems(con) -> list[str]:
     revision = schema_revision(con)
     if revision is None:
         return ["no schema version (alembic_version): not a practitioner-app database"]
@@ -243,7 +243,7 @@ class BackupService:
         self.retention = retention
         self.interval = interval
         self._mutex = threading.RLock()
-        self._watch: sqlite3.Connection | None = None
+        self._watch = DataVersionWatch(self.db_path)
         self._seen: int | None = None
         self._changed = True  # until watching starts, assume there is something to save
 
@@ -257,12 +257,7 @@ class BackupService:
             self._changed = False
 
     def _data_version(self) -> int | None:
-        if self._watch is None:
-            if not self.db_path.exists():
-                return None
-            self._watch = sqlite3.connect(uri(self.db_path, "ro"), uri=True,
-                                          check_same_thread=False)
-        return self._watch.execute("PRAGMA data_version").fetchone()[0]
+        return self._watch.version()
 
     def has_changes(self) -> bool:
         with self._mutex:
@@ -360,7 +355,7 @@ class BackupService:
             with connect(path, "ro") as con:
                 problems = integrity_problems(con)
                 revision = None if problems else schema_revision(con)
-        except sqlite3.DatabaseError as error:
+        except FileReadError as error:
             what = "is not a database" if "not a database" in str(error) else "is damaged"
             raise BackupError(f"{path} {what} ({error}); nothing was restored.") from error
         if problems:
@@ -478,7 +473,7 @@ class BackupService:
             for check in CHECKS if checks is None else checks:
                 try:
                     problems = tuple(check.run(con))
-                except sqlite3.Error as error:
+                except SQLiteError as error:
                     problems = (f"could not be run: {error}",)
                 results.append(CheckResult(check.name, problems))
         return CheckReport(self.db_path, tuple(results))
@@ -490,7 +485,5 @@ class BackupService:
     def close(self) -> None:
         """Close the change-watching connection (it reopens when next needed)."""
         with self._mutex:
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
-                self._seen = None
+            self._watch.close()
+            self._seen = None
