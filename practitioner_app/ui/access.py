@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .dialogs.sign_in_dialog import FirstRunDialog, SignInDialog
+from .window_context import WindowContext
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
@@ -22,10 +23,14 @@ class AccessControl:
     """Until someone signs in, the window shows no patient data and no action works.
 
     Made with the window's frame, so the prompt shows at once; the menu items come with
-    the rest of the window (`add_actions`, then `built`)."""
+    the rest of the window (`add_actions`, then `built`). It shows and hides the window's
+    parts itself (that is its job); everything else goes through the window's context.
+    While nobody is signed in the change bus holds its notices (nothing is shown to
+    bring up to date); signing in reads everything through it."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window, context: WindowContext) -> None:
         self.window = window
+        self.context = context
         self.is_open = False
         self.idle_lock: IdleLock | None = None
         self.sign_in_dialog = None
@@ -64,7 +69,7 @@ class AccessControl:
 
     @property
     def services(self):
-        return self.window.services
+        return self.context.services
 
     # -- start-up ----------------------------------------------------------------------------
     def begin(self, has_accounts: bool | None = None) -> QWidget:
@@ -105,6 +110,9 @@ class AccessControl:
         """Show or hide everything that shows patient data, and enable the actions the
         signed-in account may use."""
         self.is_open = is_open
+        bus = self.context.bus
+        if bus is not None and not is_open:
+            bus.hold()
         self.window.centralWidget().setVisible(is_open)
         if not self.window.is_built:  # no docks or actions yet: `built` comes back here
             return
@@ -124,9 +132,8 @@ class AccessControl:
     def _signed_in(self) -> None:
         user = self.services.accounts.current_user
         self._set_open(True)
-        self.window.patients.set_query(self.window.search.text())
-        self.window.course_actions.refresh()
-        self.window.statusBar().showMessage(
+        self.context.bus.resume()  # every view reads what it shows, as it is now
+        self.context.show_status(
             f"Signed in as {user.full_name} ({user.username}) · "
             f"Database: {self.services.location.shown}")
         self.idle_lock.set_minutes(self.services.security.idle_minutes())
@@ -160,14 +167,14 @@ class AccessControl:
         # What the dialog says ("now locks after N idle minutes") holds at once: the
         # countdown restarts with the new minutes, not only from the next sign-in.
         dialog.idle_minutes_saved.connect(self.idle_lock.set_minutes)
-        return self.window._open(dialog)
+        return self.context.open_dialog(dialog)
 
     def open_audit(self) -> AuditViewerDialog:
         from .dialogs.audit_viewer import AuditViewerDialog
 
-        return self.window._open(AuditViewerDialog(self.services, self.window))
+        return self.context.open_dialog(AuditViewerDialog(self.services, self.context.widget))
 
     def open_audit_anchor(self) -> AuditAnchorDialog:
         from .dialogs.audit_anchor_dialog import AuditAnchorDialog
 
-        return self.window._open(AuditAnchorDialog(self.services, self.window))
+        return self.context.open_dialog(AuditAnchorDialog(self.services, self.context.widget))

@@ -3,8 +3,9 @@ database, Patient ▸ Export patient data…, and the automatic backups (a timer
 runs, and one when the main window closes).
 
 Everything slow runs off the GUI thread through `workers.run_in_background`. Results and
-failures are told in message boxes opened without blocking (`window._open`, so the box is
-`window.active_dialog`); a failure never closes or crashes the window.
+failures are told in message boxes opened without blocking (the window context's
+`open_dialog`, so the box is the window's `active_dialog`); a failure never closes or
+crashes the window.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .workers import BackgroundTask, run_in_background
 if TYPE_CHECKING:  # imported when first used: the window shows sooner
     from ..services.backup import CheckReport, RestoreResult
     from .dialogs.recovery_dialog import RestoreDialog
+    from .window_context import WindowContext
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,10 @@ class DataSafety(QObject):
     failed = Signal(str)
     auto_backup_checked = Signal(object)  # the backup the timer's check made, or None
 
-    def __init__(self, window, file_menu: QMenu, patient_menu: QMenu) -> None:
+    def __init__(self, window, context: WindowContext, file_menu: QMenu,
+                 patient_menu: QMenu) -> None:
         super().__init__(window)
-        self.window = window
+        self.context = context
         self.task: BackgroundTask | None = None
         self._closed = False
         self._auto_running = False
@@ -91,14 +94,15 @@ class DataSafety(QObject):
 
     @property
     def services(self):
-        return self.window.services
+        return self.context.services
 
     # -- telling the user -------------------------------------------------------------------
     def tell(self, title: str, text: str, icon=QMessageBox.Icon.Information) -> QMessageBox:
         """A message box opened without blocking; it becomes `window.active_dialog`."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok,
+                          self.context.widget)
         box.setTextFormat(Qt.TextFormat.PlainText)  # paths and names may hold < or &
-        return self.window._open(box)
+        return self.context.open_dialog(box)
 
     def _fail(self, title: str, error: Exception) -> None:
         text = _describe(error)
@@ -106,7 +110,7 @@ class DataSafety(QObject):
         self.tell(title, text, QMessageBox.Icon.Warning)
 
     def _busy(self, text: str) -> QProgressDialog:
-        busy = QProgressDialog(text, None, 0, 0, self.window)
+        busy = QProgressDialog(text, None, 0, 0, self.context.widget)
         busy.setWindowTitle("Please wait")
         busy.setWindowModality(Qt.WindowModality.WindowModal)
         busy.setMinimumDuration(300)  # only shows for work that takes a while
@@ -141,13 +145,13 @@ class DataSafety(QObject):
         except OSError:
             pass  # the chooser offers another place; writing there says what went wrong
         suggested = folder / f"{self.services.location.stem}-{stamp}.sqlite3"
-        chooser = FileDialog(self.window, "Back up the clinic database to", suggested)
+        chooser = FileDialog(self.context.widget, "Back up the clinic database to", suggested)
         chooser.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         chooser.setDefaultSuffix("sqlite3")
         chooser.setNameFilter("Database backups (*.sqlite3)")
         chooser.selectFile(str(suggested))
         chooser.fileSelected.connect(lambda name: self.back_up_to(Path(name)))
-        return self.window._open(chooser)
+        return self.context.open_dialog(chooser)
 
     def back_up_to(self, target: Path) -> BackgroundTask | None:
         """Copy every record to `target`. The copy leaves the app, so it is recorded in the
@@ -163,7 +167,7 @@ class DataSafety(QObject):
             return None
 
         def done(written: Path) -> None:
-            self.window.statusBar().showMessage(f"Backed up to {written}", 10_000)
+            self.context.show_status(f"Backed up to {written}", 10_000)
             self.backed_up.emit(str(written))
             self.tell("Backed up", f"The clinic database was backed up to\n{written}\n\n"
                                    "The copy passed SQLite's integrity check.")
@@ -188,7 +192,7 @@ class DataSafety(QObject):
             self._auto_running = False
             if written is not None:
                 self._told_auto_failure = None
-                self.window.statusBar().showMessage(
+                self.context.show_status(
                     f"Backed up automatically at {datetime.now():%H:%M}", 10_000)
                 self.backed_up.emit(str(written))
             self.auto_backup_checked.emit(written)
@@ -197,7 +201,7 @@ class DataSafety(QObject):
             self._auto_running = False
             text = _describe(error)
             log.warning("Automatic backup failed: %s", text)
-            self.window.statusBar().showMessage(f"Automatic backup failed: {text}")
+            self.context.show_status(f"Automatic backup failed: {text}")
             self.failed.emit(text)
             if text != self._told_auto_failure:  # tell once, not every few minutes
                 self._told_auto_failure = text
@@ -242,26 +246,25 @@ class DataSafety(QObject):
                              QMessageBox.Icon.Warning)
         backup = self.services.backup
         dialog = RestoreDialog(
-            backup.list_backups(), backup.restore, parent=self.window,
+            backup.list_backups(), backup.restore, parent=self.context.widget,
             heading="Choose the backup to restore. The clinic database is replaced by it; "
                     "the database as it is now is backed up first.")
         dialog.restored.connect(self._after_restore)
-        return self.window._open(dialog)
+        return self.context.open_dialog(dialog)
 
     def _after_restore(self, result: RestoreResult) -> None:
         """The database was replaced and its connections reopened. Its accounts may differ,
         so whoever was signed in signs in again, then sees the restored records."""
-        window = self.window
         kept = result.safety_copy or result.set_aside
-        window.statusBar().showMessage(f"Restored from {result.restored_from.name}", 10_000)
+        self.context.show_status(f"Restored from {result.restored_from.name}", 10_000)
         self.tell("Restored", f"The clinic database was restored from\n"
                               f"{result.restored_from}\nmade {result.made:%Y-%m-%d %H:%M}."
                   + (f"\n\nIt was upgraded from schema {result.migrated_from}."
                      if result.migrated_from else "")
                   + (f"\n\nThe database as it was before is kept in\n{kept}" if kept else ""))
-        window.search.clear()
         self.services.accounts.sign_out()
-        window.access.begin()  # hides the records until someone signs in, then reloads
+        # Hides the records until someone signs in; signing in reads them all again.
+        self.context.sign_in_again()
         self.restored.emit(result)
 
     # -- checking ---------------------------------------------------------------------------
@@ -281,17 +284,17 @@ class DataSafety(QObject):
     # -- a patient's data -------------------------------------------------------------------
     def export_patient_data(self) -> QFileDialog | None:
         """Ask for a folder, then write the selected patient's JSON and PDF summary there."""
-        if self.window.panel.patient is None:
+        if self.context.current_patient() is None:
             self.tell("Export patient data", "Select a patient first.")
             return None
-        chooser = FileDialog(self.window, "Export the patient's data to the folder")
+        chooser = FileDialog(self.context.widget, "Export the patient's data to the folder")
         chooser.setFileMode(QFileDialog.FileMode.Directory)
         chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
         chooser.fileSelected.connect(lambda name: self.export_patient_data_to(Path(name)))
-        return self.window._open(chooser)
+        return self.context.open_dialog(chooser)
 
     def export_patient_data_to(self, folder: Path) -> BackgroundTask | None:
-        patient = self.window.panel.patient
+        patient = self.context.current_patient()
         if patient is None:
             return None
 

@@ -10,16 +10,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
+from ..domain.changes import Changes, ConnectionState
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from .access import AccessControl
 from .settings import AppSettings
+from .window_context import WindowContext
 from .workers import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:  # annotations only: the window shows before SQLAlchemy is loaded
     from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QTableView
 
+    from ..domain.patient import Patient
     from ..services.container import Services
+    from .change_bus import ChangeBus
     from .course_actions import CourseActions
     from .data_safety import DataSafety
     from .dialogs.clinic_dialog import ClinicDialog
@@ -42,6 +46,13 @@ DUE_LIST_ROWS = 4
 #: How long typing in the search must pause before the patient panel follows the list
 #: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
 PANEL_AFTER_TYPING_MS = 150
+#: What the status bar says about the clinic server's connection (nothing for a file).
+SERVER_LOST = ("The clinic server cannot be reached: retrying… "
+               "Your unsaved input is kept.")
+SERVER_BACK = "The clinic server is back: the lists are up to date."
+SERVER_BACK_SHOWN_MS = 15_000
+SERVER_LOST_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
+                     "padding: 2px 6px; font-weight: 600;")
 
 
 class MainWindow(QMainWindow):
@@ -55,6 +66,11 @@ class MainWindow(QMainWindow):
     thread meanwhile and hands the services over with `attach` (which builds first if
     need be, then emits `services_attached`). Until then `services` is None and every
     action but Quit is disabled; dialogs are imported when first opened.
+
+    What is saved, here or (on a clinic server) at another workstation, reaches the views
+    through one `ChangeBus` (`bus`, made with the services); each view decides whether it
+    is touched. The companions (access, data safety, record keeping, courses) get a
+    `WindowContext`, never the window's widgets, and leave refreshing to the bus.
     """
 
     services_attached = Signal()
@@ -75,6 +91,12 @@ class MainWindow(QMainWindow):
                  has_accounts: bool) -> None:
         super().__init__()
         self.services: Services | None = None
+        #: What changed, for every view: made with the services (`attach`).
+        self.bus: ChangeBus | None = None
+        #: What the companions may use of the window.
+        self.context = WindowContext(self)
+        #: The clinic server's connection, in the status bar (made for a server only).
+        self.connection_label: QLabel | None = None
         # A file's Path, or a server database's Location (its `shown` text names it).
         self.database_path = database_path
         self.settings = settings
@@ -92,7 +114,7 @@ class MainWindow(QMainWindow):
         # Qt's own enumerations among them) would double the wait for the first window.
         self.setCentralWidget(QSplitter())  # hidden until someone signs in; filled by build
         self.quit_action = None
-        self.access = AccessControl(self)
+        self.access = AccessControl(self, self.context)
         geometry = settings.geometry("main")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -178,6 +200,7 @@ class MainWindow(QMainWindow):
         self.panel.edit_requested.connect(self.edit_patient)
         self.panel.session_opened.connect(lambda sid: self.open_session(SessionId(sid)))
         self.panel.report_requested.connect(self.show_report)
+        self.panel.consent_requested.connect(self.records.record_consent)
         # The due list is a glance; the patient needs the height (at 800 px the panel
         # was squeezed until its consent warning was cut off).
         dock, due = self.course_actions.dock, self.course_actions.due_list
@@ -209,12 +232,98 @@ class MainWindow(QMainWindow):
     def attach(self, services: Services) -> None:
         """The database is open and checked: from now on the window works on `services`
         (a sign-in already submitted is carried out now)."""
+        from .change_bus import ChangeBus
+
         self.build()
         self.services = services
+        # Held until someone signs in: nothing is shown yet to bring up to date.
+        self.bus = ChangeBus(services, self, held=not self.access.is_open)
+        self.bus.changed.connect(self._update_list)  # the list first: the panel follows it
+        self.bus.changed.connect(self._update_panel)
+        self.course_actions.follow(self.bus)
+        if services.on_server:
+            self.bus.connection_changed.connect(self._show_connection)
+            self._show_connection(self.bus.state.value)
         self.statusBar().showMessage(f"Database: {services.location.shown}")
         self.data_safety.start()
         self.access.services_ready()
         self.services_attached.emit()
+
+    # -- what changed -----------------------------------------------------------------------
+    def _update_list(self, changes: Changes) -> None:
+        """The patient list, up to date with `changes`: the search text, the selected
+        patient and the scroll position stay as they are."""
+        try:
+            if self.patients.query != self.search.text():  # never searched (signing in)
+                self.patients.set_query(self.search.text())
+            elif self.patients.apply(changes):
+                if self.panel.shown_patient is None:
+                    self._after_search()  # nothing shown: show the first, as a search does
+                else:
+                    self._show_count()
+        except DomainError as error:  # e.g. the server went away meanwhile
+            self._not_updated(error)
+
+    def _update_panel(self, changes: Changes) -> None:
+        """The patient shown, read again if `changes` touch it (its sessions, courses,
+        consents, details). Dialogs with unsaved input are windows of their own: the
+        panel behind them is brought up to date freely."""
+        if not self.panel.concerns(changes):
+            return
+        try:
+            patient = self._find(self.panel.shown_patient.id)
+            if patient is None:  # gone: a restored backup without them
+                self.panel.show_patient(None, [])
+                if self.patients.rowCount():
+                    self._after_search()
+                return
+            self._show(patient)
+        except DomainError as error:
+            self._not_updated(error)
+
+    def _find(self, patient_id: PatientId) -> Patient | None:
+        from ..domain.errors import NotFound
+
+        try:
+            return self.services.patients.get(patient_id)
+        except NotFound:
+            return None
+
+    def _not_updated(self, error: DomainError) -> None:
+        """A view could not be read again: it stays as it was, and the status bar says so
+        (never a box over the clinician's work)."""
+        log.warning("A view was not brought up to date: %s", error)
+        self.statusBar().showMessage(f"Not brought up to date: {error}", 15_000)
+
+    def _show_connection(self, state: str) -> None:
+        """Say plainly when the clinic server cannot be reached, and when it is back."""
+        from PySide6.QtWidgets import QLabel
+
+        if self.connection_label is None:
+            self.connection_label = QLabel()
+            self.connection_label.setObjectName("server_connection")
+            self.statusBar().addPermanentWidget(self.connection_label)
+            self._connection_timer = QTimer(self)
+            self._connection_timer.setSingleShot(True)
+            self._connection_timer.timeout.connect(self.connection_label.hide)
+        label = self.connection_label
+        self._connection_timer.stop()
+        if state == ConnectionState.LOST.value:
+            label.setText(SERVER_LOST)
+            label.setStyleSheet(SERVER_LOST_STYLE)
+            label.show()
+        elif state == ConnectionState.BACK.value:
+            label.setText(SERVER_BACK)
+            label.setStyleSheet("")
+            label.show()
+            self._connection_timer.start(SERVER_BACK_SHOWN_MS)
+        else:
+            label.hide()
+
+    def sign_in_again(self) -> None:
+        """Hide the records and ask who is there, the search cleared (after a restore)."""
+        self.search.clear()
+        self.access.begin()  # signing in reads everything again, through the bus
 
     def _build_actions(self) -> None:
         from PySide6.QtGui import QKeySequence
@@ -240,18 +349,18 @@ class MainWindow(QMainWindow):
         for a in (self.new_patient_action, self.edit_patient_action, self.find_action):
             patient_menu.addAction(a)
         # Back up / restore / check, the automatic backups, patient data export: data_safety.py
-        self.data_safety = DataSafety(self, file_menu, patient_menu)
+        self.data_safety = DataSafety(self, self.context, file_menu, patient_menu)
         session_menu = self.menuBar().addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         clinic_menu.addAction(self.clinic_action)
         # Consent, archiving, the screen's rules, the audit of prints: record_keeping.py
-        self.records = RecordKeeping(self, patient_menu, clinic_menu)
+        self.records = RecordKeeping(self, self.context, patient_menu, clinic_menu)
         # Sign-in, the idle lock and the administrator's items: access.py
         self.access.add_actions(file_menu, clinic_menu)
         self.access.admin_actions.append(self.records.screen_rules_action)
         # The due list, a patient's courses, lot recall: course_actions.py
-        self.course_actions = CourseActions(self, patient_menu, clinic_menu)
+        self.course_actions = CourseActions(self, self.context, patient_menu, clinic_menu)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         for a in (self.new_patient_action, self.new_session_action, self.find_action):
@@ -270,9 +379,13 @@ class MainWindow(QMainWindow):
         finally:
             self._typing = False
 
-    def _after_search(self) -> None:
+    def _show_count(self) -> None:
         n = self.patients.rowCount()
         self.count_label.setText(f"{n:,} patient{'s' if n != 1 else ''}")
+
+    def _after_search(self) -> None:
+        self._show_count()
+        n = self.patients.rowCount()
         if n:
             self.patient_view.setCurrentIndex(self.patients.index(0, 0))
         else:
@@ -308,8 +421,13 @@ class MainWindow(QMainWindow):
         except DomainError as error:
             QMessageBox.warning(self, "Patient not found", str(error))
             return
-        self.panel.show_patient(patient, self.services.sessions.rows_for_patient(patient_id))
-        self.records.patient_shown(patient)  # consents, and what may be done with them
+        self._show(patient)
+
+    def _show(self, patient: Patient) -> None:
+        """`patient` on the panel, with their sessions and consents as stored now."""
+        self.panel.show_patient(patient, self.services.sessions.rows_for_patient(patient.id))
+        # Consents, and what may be done with them.
+        self.panel.show_consents(*self.records.patient_shown(patient))
 
     def select_patient(self, patient_id: PatientId) -> None:
         row = self.patients.row_of(patient_id)
@@ -343,7 +461,7 @@ class MainWindow(QMainWindow):
         return self._open(dialog)
 
     def _patient_saved(self, patient_id: int) -> None:
-        self.patients.reload()
+        # The list already has the patient (the bus told it at the save): show them.
         self.select_patient(PatientId(patient_id))
 
     # -- sessions ---------------------------------------------------------------------------
@@ -392,11 +510,9 @@ class MainWindow(QMainWindow):
 
     def _open_session_dialog(self, dialog: SessionEditorDialog) -> SessionEditorDialog:
         def saved(_session_id: int) -> None:
+            # The panel, the list's last session and the due list follow the bus.
             self.settings.practitioner_name = dialog.practitioner_name.text().strip()
             self.settings.practitioner_role = dialog.practitioner_role.text().strip()
-            if self.panel.patient is not None:
-                self.show_patient(self.panel.patient.id)
-            self.patients.reload_rows()
 
         dialog.session_saved.connect(saved)
         dialog.consent_requested.connect(lambda: self.records.record_consent(parent=dialog))
@@ -465,7 +581,9 @@ class MainWindow(QMainWindow):
 
         return self._open(ClinicDialog(self.services.clinic, self))
 
-    def _open(self, dialog):
+    def open_dialog(self, dialog):
+        """Open `dialog` window-modal without blocking, deleted when closed; it becomes
+        `active_dialog`."""
         from PySide6.QtCore import Qt
 
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -473,12 +591,16 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    _open = open_dialog  # the window's own name for it, kept for existing callers
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)
         if event.isAccepted():
             self.is_closing = True
+            if self.bus is not None:
+                self.bus.detach()
             if self.is_built:  # else nothing was typed, and no services were attached
                 self.panel.cancel_pending()  # typed just before closing: the panel stays
                 self.data_safety.window_closed()  # backup if changed, release the database

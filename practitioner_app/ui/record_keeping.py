@@ -2,7 +2,9 @@
 erasing) a patient, the clinic's contraindication screen, and an audit entry for every
 document printed or saved.
 
-Dialogs open without blocking through `window._open`, so each is `window.active_dialog`.
+Dialogs open without blocking through the window context's `open_dialog`, so each is the
+window's `active_dialog`. What they change reaches the window's views through the change
+bus, not from here.
 """
 
 from __future__ import annotations
@@ -18,19 +20,22 @@ from .actions import action
 from .messages import message_box
 
 if TYPE_CHECKING:  # imported when first opened: the window shows sooner
+    from ..domain.signing import Consent
     from .dialogs.archive_dialog import ArchivePatientDialog
     from .dialogs.consent_dialog import ConsentDialog
     from .dialogs.pdf_preview import PdfPreviewDialog
     from .dialogs.screen_rules_dialog import ScreenRulesDialog
+    from .window_context import WindowContext
 
 
 class RecordKeeping(QObject):
     """Adds Patient ▸ Record consent… / Archive patient… and Clinic ▸ Contraindication
     screen… to `window`'s menus and runs them."""
 
-    def __init__(self, window, patient_menu: QMenu, clinic_menu: QMenu) -> None:
+    def __init__(self, window, context: WindowContext, patient_menu: QMenu,
+                 clinic_menu: QMenu) -> None:
         super().__init__(window)
-        self.window = window
+        self.context = context
         self.message: QMessageBox | None = None
 
         self.consent_action = action(window, "Record &consent…", self.record_consent)
@@ -45,16 +50,15 @@ class RecordKeeping(QObject):
         # lock), so what they may do is settled each time a menu opens.
         patient_menu.aboutToShow.connect(self.sync_actions)
         clinic_menu.aboutToShow.connect(self.sync_actions)
-        window.panel.consent_requested.connect(self.record_consent)
 
     @property
     def services(self):
-        return self.window.services
+        return self.context.services
 
     def sync_actions(self) -> None:
         signed_in = (self.services is not None
                      and self.services.accounts.current_user is not None)
-        patient = self.window.panel.patient if signed_in else None
+        patient = self.context.current_patient() if signed_in else None
         self.consent_action.setEnabled(patient is not None)
         self.archive_action.setEnabled(patient is not None and patient.archived_at is None)
         self.screen_rules_action.setEnabled(self._is_admin())
@@ -64,44 +68,44 @@ class RecordKeeping(QObject):
         return bool(user and user.is_admin)
 
     def tell(self, title: str, text: str) -> QMessageBox:
-        self.message = message_box(self.window, title, text)
-        self.window.active_dialog = self.message
+        self.message = message_box(self.context.widget, title, text)
+        self.context.set_active(self.message)
         return self.message
 
     # -- the patient shown ------------------------------------------------------------------
-    def patient_shown(self, patient: Patient) -> None:
-        """Show the patient's consents on the panel (called whenever a patient is shown)."""
+    def patient_shown(self, patient: Patient) -> tuple[list[Consent], str]:
+        """The patient's consents and the consent text in force, for the panel (asked
+        whenever a patient is shown); what may be done is settled again."""
         consents = self.services.consents
-        self.window.panel.show_consents(consents.for_patient(patient.id),
-                                        consents.current_version())
+        found = consents.for_patient(patient.id), consents.current_version()
         self.sync_actions()
+        return found
 
     def record_consent(self, parent: QWidget | None = None) -> ConsentDialog | None:
         from .dialogs.consent_dialog import ConsentDialog
 
-        patient = self.window.panel.patient
+        patient = self.context.current_patient()
         if patient is None:
             self.tell("Record consent", "Select a patient first.")
             return None
         dialog = ConsentDialog(self.services.consents, patient,
-                               parent=parent or self.window)
-        dialog.consent_recorded.connect(lambda _kind: self.window.show_patient(patient.id))
-        return self.window._open(dialog)
+                               parent=parent or self.context.widget)
+        return self.context.open_dialog(dialog)
 
     def archive_patient(self) -> ArchivePatientDialog | None:
         from .dialogs.archive_dialog import ArchivePatientDialog
 
-        patient = self.window.panel.patient
+        patient = self.context.current_patient()
         if patient is None or patient.archived_at is not None:
             self.tell("Archive patient", "Select a patient who is not archived yet.")
             return None
-        dialog = ArchivePatientDialog(self.services.patients, patient, self.window)
+        dialog = ArchivePatientDialog(self.services.patients, patient, self.context.widget)
         dialog.patient_archived.connect(self._archived)
-        return self.window._open(dialog)
+        return self.context.open_dialog(dialog)
 
     def _archived(self, _patient_id: int) -> None:
-        self.window.patients.reload()  # gone from the list unless archived ones are shown
-        self.window.statusBar().showMessage("Patient archived; the record is kept.", 8000)
+        # The list drops the patient (unless archived ones are shown) by the change bus.
+        self.context.show_status("Patient archived; the record is kept.", 8000)
 
     # -- the clinic ---------------------------------------------------------------------------
     def edit_screen_rules(self) -> ScreenRulesDialog | None:
@@ -111,8 +115,8 @@ class RecordKeeping(QObject):
             self.tell("Contraindication screen",
                       "Only an administrator may change the contraindication screen.")
             return None
-        return self.window._open(ScreenRulesDialog(self.services.screening,
-                                                   self.services.consents, self.window))
+        return self.context.open_dialog(ScreenRulesDialog(
+            self.services.screening, self.services.consents, self.context.widget))
 
     # -- documents ------------------------------------------------------------------------------
     def watch_document(self, preview: PdfPreviewDialog, kind: str, patient_id: int,

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.changes import Changes
 from ...domain.course import Course, CourseStatus
 from ...domain.enums import Concern, FacialZone
 from ...domain.errors import DomainError, Problem, ValidationError
@@ -143,10 +144,14 @@ class CoursesDialog(QDialog):
             grid.addWidget(checks[member], i // columns, i % columns)
         return box, checks
 
-    def refresh(self, select: int | None = None) -> None:
-        """List the courses and select `select` (a row), by default the latest open
-        course; with none open, nothing is selected and nothing can be acted on."""
+    def refresh(self, select: int | None = None, number: int | None = None) -> None:
+        """List the courses and select `select` (a row) or the course numbered `number`,
+        by default the latest open course; with none open, nothing is selected and
+        nothing can be acted on."""
         self.courses = self._services.courses.courses(self.patient.id)
+        numbers = [c.number for c in self.courses]
+        if number is not None and number in numbers:
+            select = numbers.index(number)
         self.course_list.clear()
         for c in self.courses:
             self.course_list.addItem(f"{c.label} — {c.status.label}"
@@ -167,6 +172,19 @@ class CoursesDialog(QDialog):
             self.trend.set_sessions([])
             fill(self.sessions_table, [])
             self._enable_actions(None)
+
+    def changes_arrived(self, changes: Changes) -> None:
+        """Show this patient's courses as they are now if `changes` (saved here or at
+        another workstation) touch the patient: a session given, a course opened or
+        closed. The course chosen stays chosen; the form for a new course is left as
+        typed."""
+        if not changes.touches_patient(self.patient.id):
+            return
+        chosen = self.current()
+        try:
+            self.refresh(number=None if chosen is None else chosen.number)
+        except DomainError as error:  # e.g. the server went away: shown as it was
+            self.message.show_messages([str(error)], [])
 
     def _enable_actions(self, course: Course | None) -> None:
         is_open = course is not None and course.status is CourseStatus.OPEN

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ...domain.changes import Changes
 from ...domain.ids import PatientId
 from ...domain.patient import PatientRow
 from .columns import ColumnsModel
@@ -25,6 +26,8 @@ class PatientTableModel(ColumnsModel):
     """
 
     refreshed = Signal()  # the query result was replaced; no payload
+    #: The same query was read again after a change (`apply`); selections were kept.
+    updated = Signal()
     columns = COLUMNS
 
     def __init__(self, search: Callable[[str], list[PatientId]],
@@ -44,9 +47,51 @@ class PatientTableModel(ColumnsModel):
         self.endResetModel()
         self.refreshed.emit()
 
+    @property
+    def query(self) -> str:
+        return self._query
+
     def reload(self) -> None:
-        """Run the current query again (a patient was added or renamed)."""
+        """Run the current query again from scratch (the selection is not kept)."""
         self.set_query(self._query)
+
+    def apply(self, changes: Changes) -> bool:
+        """Bring the list up to date with `changes` (saved here or at another
+        workstation), if they touch patients: the query is run again and only the rows of
+        changed patients are read again. Each row a view selected (or had current) stays
+        with its patient wherever the patient now is, without any selection signal; the
+        row of a patient no longer listed (archived) is dropped. Returns whether anything
+        was read again."""
+        if not (changes.everything or changes.patients):
+            return False
+        ids = self._search(self._query)
+        if changes.everything:
+            self._cache.clear()
+        else:
+            for patient_id in changes.patients:
+                self._cache.pop(patient_id, None)
+        if ids == self._ids:
+            if ids:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(ids) - 1, len(COLUMNS) - 1))
+        else:
+            # A layout change, not a reset: the views' persistent indexes (selection,
+            # current row) are moved to each patient's new row instead of being cleared.
+            self.layoutAboutToBeChanged.emit()
+            rows = {patient_id: row for row, patient_id in enumerate(ids)}
+            before = self.persistentIndexList()
+            after = []
+            for index in before:
+                row = rows.get(self._ids[index.row()]) if index.row() < len(self._ids) else None
+                after.append(QModelIndex() if row is None
+                             else self.createIndex(row, index.column()))
+            self._ids = ids
+            for patient_id in set(self._cache) - rows.keys():
+                del self._cache[patient_id]
+            self.changePersistentIndexList(before, after)
+            self.layoutChanged.emit()
+        self.updated.emit()
+        return True
 
     def reload_rows(self) -> None:
         """Re-read the rows shown (e.g. a last-session date changed); keeps the selection."""

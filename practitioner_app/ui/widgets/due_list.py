@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ...domain.changes import Changes
 from ...domain.course import DueRow
 from .tables import read_only_table, row_height
 
@@ -72,6 +73,23 @@ class DueList(QWidget):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
         self.count.setText(f"{len(self.rows):,} patient{'' if len(self.rows) == 1 else 's'}")
+
+    def apply(self, changes: Changes) -> bool:
+        """Read the list again if `changes` touch any patient (a session given, a course
+        opened or closed, a name or phone changed, a patient archived), keeping the
+        chosen row's patient chosen. Returns whether it was read again."""
+        if not (changes.everything or changes.patients):
+            return False
+        item = self.table.item(self.table.currentRow(), 0)
+        chosen = None if item is None else item.data(Qt.ItemDataRole.UserRole)
+        self.refresh()
+        if chosen is not None:
+            for row in range(self.table.rowCount()):
+                if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == chosen:
+                    self.table.setCurrentCell(row, self.table.currentColumn()
+                                              if self.table.currentColumn() >= 0 else 0)
+                    break
+        return True
 
     def _open(self, row: int) -> None:
         item = self.table.item(row, 0)

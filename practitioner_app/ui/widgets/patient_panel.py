@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.changes import Changes
 from ...domain.enums import PIH_CAUTION
 from ...domain.ids import SessionId
 from ...domain.patient import Patient
@@ -184,9 +185,24 @@ class PatientPanel(QWidget):
         if show is not None:
             show()
 
+    def concerns(self, changes: Changes) -> bool:
+        """Whether `changes` (saved here or at another workstation) may alter what the
+        panel shows: the patient's details, sessions, courses or consents, or a clinic
+        setting (the consent text in force decides the consent warning). Only the
+        patient on screen counts: one about to be shown is read when it is."""
+        if self._patient is None or self._pending is not None:
+            return False
+        return changes.touches_patient(self._patient.id) or bool(changes.settings)
+
     def show_patient(self, patient: Patient | None, sessions: list[SessionRow],
                      today: date | None = None) -> None:
+        """Show `patient` with `sessions` (newest first). Showing the same patient again
+        (brought up to date) keeps the session selected, if it is still listed."""
         self.cancel_pending()
+        kept = None
+        if patient is not None and self._patient is not None and patient.id == self._patient.id:
+            index = self.session_view.currentIndex()
+            kept = self.sessions.session_id(index.row()) if index.isValid() else None
         self._patient = patient
         has = patient is not None
         self.sessions.set_rows(sessions)
@@ -232,7 +248,8 @@ class PatientPanel(QWidget):
             self.fields[key].setText(text)
         self.sessions_heading.setText(f"Sessions (newest first): {len(sessions)}")
         if sessions:
-            self.session_view.selectRow(0)
+            ids = [row.id for row in sessions]
+            self.session_view.selectRow(ids.index(kept) if kept in ids else 0)
 
     def show_consents(self, consents: list[Consent], current_version: str) -> None:
         """The newest treatment consent on the consent text in force (red when there is
