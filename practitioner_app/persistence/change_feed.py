@@ -169,7 +169,9 @@ class ServerChangeFeed(ChangeFeed):
         except OSError:
             pass
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+            # Not long: a thread still waiting for a server that is away (connect_timeout)
+            # is a daemon and goes with the process.
+            self._thread.join(timeout=1)
         self._wake_w.close()
         self._wake_r.close()
 
@@ -185,7 +187,7 @@ class ServerChangeFeed(ChangeFeed):
     def _listen(self) -> None:
         import psycopg
 
-        pauses = iter(())
+        pauses = iter(RECONNECT_PAUSES_S)
         lost = False
         while not self._stop.is_set():
             try:
@@ -219,21 +221,17 @@ class ServerChangeFeed(ChangeFeed):
             self._stop.wait(next(pauses, RECONNECT_PAUSES_S[-1]))
 
     def _hear(self, conn) -> None:
-        """Until stopped: wait on the connection's socket (and the wake-up socket), pass
-        on each notice from another feed, and ping the server when it has been quiet, so
-        a dead connection raises instead of waiting for ever."""
+        """Until stopped: wait on the connection's socket (and the wake-up socket), and
+        whenever the server has spoken, or has been quiet for PING_S, run a trivial query.
+        psycopg hands the notices it reads to the handler, whatever the query; and a
+        dead connection raises there instead of waiting for ever."""
+        conn.add_notify_handler(lambda notice: self._received(notice.payload))
         sockets = [conn.fileno(), self._wake_r]
         while not self._stop.is_set():
-            readable, _, _ = select.select(sockets, [], [], PING_S)
+            select.select(sockets, [], [], PING_S)
             if self._stop.is_set():
                 return
-            heard = False
-            if conn.fileno() in readable:
-                for notice in conn.notifies(timeout=0):
-                    heard = True
-                    self._received(notice.payload)
-            if not heard:  # quiet, or the socket spoke without a notice (it may be closing)
-                conn.execute("SELECT 1")
+            conn.execute("SELECT 1")
 
     def _received(self, payload: str) -> None:
         token, _, body = payload.partition(" ")

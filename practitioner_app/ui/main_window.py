@@ -236,10 +236,12 @@ class MainWindow(QMainWindow):
 
         self.build()
         self.services = services
+        if self.bus is not None:  # services opened again (a damaged file restored)
+            self.bus.detach()
+            self.bus.deleteLater()
         # Held until someone signs in: nothing is shown yet to bring up to date.
         self.bus = ChangeBus(services, self, held=not self.access.is_open)
-        self.bus.changed.connect(self._update_list)  # the list first: the panel follows it
-        self.bus.changed.connect(self._update_panel)
+        self.bus.changed.connect(self._changes_arrived)
         self.course_actions.follow(self.bus)
         if services.on_server:
             self.bus.connection_changed.connect(self._show_connection)
@@ -250,6 +252,14 @@ class MainWindow(QMainWindow):
         self.services_attached.emit()
 
     # -- what changed -----------------------------------------------------------------------
+    def _changes_arrived(self, changes: Changes) -> None:
+        """The list first, then the patient shown, unless the list has just shown one
+        (signing in shows the first patient: read once, not twice)."""
+        shown = self.panel.shown_patient
+        self._update_list(changes)
+        if self.panel.shown_patient is shown:
+            self._update_panel(changes)
+
     def _update_list(self, changes: Changes) -> None:
         """The patient list, up to date with `changes`: the search text, the selected
         patient and the scroll position stay as they are."""

@@ -219,3 +219,46 @@ def test_a_lost_server_connection_is_said_retried_and_everything_read_again(
     assert at_second.states[-2:] == [ConnectionState.LOST, ConnectionState.BACK]
     assert at_second.wait_for(lambda h: Changes.all() in h.changes)
     assert feed.listener_pid != cut
+
+
+def test_a_server_that_cannot_be_reached_is_said_and_retried_until_closed(server_database):
+    from practitioner_app.persistence.change_feed import ServerChangeFeed
+    from tests.server_databases import with_database
+
+    feed = ServerChangeFeed(with_database(server_database, "no_such_database"))
+    heard = Heard()
+    feed.subscribe_state(heard.state)
+    assert heard.wait_for(lambda h: h.states == [ConnectionState.LOST])
+    assert not feed.listening.is_set()
+    feed.close()
+    assert not feed._thread.is_alive()
+
+
+# -- the notice itself ------------------------------------------------------------------------
+def test_a_notice_merges_and_says_when_it_is_empty():
+    first = Changes.of(patients={1}, sessions={7})
+    second = Changes.of(patients={2}, settings={VERSION_KEY})
+    assert Changes().is_empty and not Changes()
+    assert first.merge(second) == Changes.of(patients={1, 2}, sessions={7},
+                                             settings={VERSION_KEY})
+    assert first.merge(Changes.all()) == Changes.all()
+    assert first.touches_patient(1) and not first.touches_patient(2)
+    assert Changes.all().touches_patient(2)
+
+
+def test_a_notice_travels_as_compact_json_and_a_large_one_says_everything():
+    notice = Changes.of(patients={3, 1}, sessions={7}, courses={2}, consents={5},
+                        settings={VERSION_KEY})
+    text = notice.to_json()
+    assert text == ('{"p":[1,3],"s":[7],"c":[2],"n":[5],'
+                    '"k":["consent.treatment_version"]}')
+    assert Changes.from_json(text) == notice
+    imported = Changes.of(patients=range(1, 5000))
+    assert len(imported.to_json()) <= 7000
+    assert Changes.from_json(imported.to_json()) == Changes.all()
+    assert Changes.from_json(Changes.all().to_json()) == Changes.all()
+
+
+def test_a_notice_that_cannot_be_read_is_taken_as_everything():
+    for text in ("", "not json", "[1, 2]", '{"p": ["x"]}', '{"p": 5}'):
+        assert Changes.from_json(text) == Changes.all()
