@@ -22,8 +22,9 @@ from .errors import Problem
 
 T = TypeVar("T")
 
-#: Fields that are database bookkeeping, not part of the record.
-DATABASE_FIELDS = frozenset({"id", "patient_id"})
+#: Fields that are database bookkeeping, not part of the record: the row's ids, and the
+#: version that tells whether the row changed since it was read.
+DATABASE_FIELDS = frozenset({"id", "patient_id", "version"})
 #: Longest value quoted back in a message; the rest is elided.
 _SHOWN_MAX = 60
 

@@ -43,6 +43,8 @@ class Course:
     status: CourseStatus = CourseStatus.OPEN
     stopped_reason: str = ""
     id: int | None = field(default=None, compare=False)
+    #: The stored row's version when this was read (0: never stored; see Patient.version).
+    version: int = field(default=0, compare=False, repr=False)
 
     @property
     def label(self) -> str:

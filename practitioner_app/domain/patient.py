@@ -39,6 +39,9 @@ class Patient:
     archived_at: datetime | None = None
     archive_reason: str = ""
     id: PatientId | None = field(default=None, compare=False)
+    #: The stored row's version when this was read (0: never stored): a save is refused
+    #: when the row has moved on since, so nobody overwrites a change they have not seen.
+    version: int = field(default=0, compare=False, repr=False)
 
     def age_on(self, day: date) -> int:
         """Completed years of age on `day`."""

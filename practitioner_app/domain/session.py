@@ -147,6 +147,9 @@ class TreatmentSession:
     addenda: tuple[Addendum, ...] = ()
     id: SessionId | None = field(default=None, compare=False)
     patient_id: PatientId | None = field(default=None, compare=False)
+    #: The stored row's version when this was read (0: never stored); not signed, not
+    #: exported: it only tells whether the row changed since (see Patient.version).
+    version: int = field(default=0, compare=False, repr=False)
 
     @property
     def is_signed(self) -> bool:

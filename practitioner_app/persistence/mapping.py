@@ -18,7 +18,10 @@ from ..domain.session import STEPS, Needling, TreatmentSession, ZoneTreatment
 from ..domain.signing import Addendum, ImportProvenance, Signature
 from .models import PatientRecord, ScreenAnswerRecord, SessionRecord, ZoneRecord
 
-_PATIENT_FIELDS = [f.name for f in dataclasses.fields(Patient) if f.name != "id"]
+#: The row's own bookkeeping, never copied from a record onto its row: the version is
+#: raised by the ORM on each update (models.py).
+_ROW_FIELDS = frozenset({"id", "version"})
+_PATIENT_FIELDS = [f.name for f in dataclasses.fields(Patient) if f.name not in _ROW_FIELDS]
 _ZONE_FIELDS = [f.name for f in dataclasses.fields(ZoneTreatment)]
 _SCREEN_FIELDS = [f.name for f in dataclasses.fields(ScreenAnswer)]
 
@@ -36,7 +39,8 @@ def patient_to_record(patient: Patient, record: PatientRecord, now: datetime) ->
 
 
 def patient_from_record(record: PatientRecord) -> Patient:
-    return Patient(id=PatientId(record.id), **{n: getattr(record, n) for n in _PATIENT_FIELDS})
+    return Patient(id=PatientId(record.id), version=record.version or 0,
+                   **{n: getattr(record, n) for n in _PATIENT_FIELDS})
 
 
 def _step_fields(step_cls: type) -> list[str]:
@@ -102,6 +106,7 @@ def session_from_record(record: SessionRecord) -> TreatmentSession:
     return TreatmentSession(
         id=SessionId(record.id),
         patient_id=PatientId(record.patient_id),
+        version=record.version or 0,
         session_date=record.session_date,
         status=record.status,
         practitioner_name=record.practitioner_name,

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 #: The newest migration's revision id; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0005_next_appointment_time"
+HEAD_REVISION = "0006_record_versions"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

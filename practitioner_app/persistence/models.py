@@ -2,6 +2,11 @@
 dataclasses, which lets the repository map them without a hand-written line per field.
 
 Foreign keys never cascade from patients: health records are archived, not erased.
+
+Patients, sessions, courses and clinic settings carry a `version`, which SQLAlchemy adds
+one to on every UPDATE and checks in that UPDATE's WHERE clause (`version_id_col`): a
+workstation that read a row before another one changed it writes nothing and gets
+StaleDataError, instead of silently undoing the other change.
 """
 
 from __future__ import annotations
@@ -66,6 +71,10 @@ class PatientRecord(Base):
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]
     archive_reason: Mapped[str] = mapped_column(server_default="")
+    #: Raised by one on every update (optimistic concurrency; see the module's notes).
+    version: Mapped[int] = mapped_column(server_default="0")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         Index("ix_patients_search_key", "search_key"),
@@ -163,6 +172,10 @@ class SessionRecord(Base):
     imported_from: Mapped[str | None]
     imported_at: Mapped[datetime | None]
     imported_by: Mapped[str | None]
+    #: Raised by one on every update, signing included (see the module's notes).
+    version: Mapped[int] = mapped_column(server_default="0")
+
+    __mapper_args__ = {"version_id_col": version}
 
     zones: Mapped[list[ZoneRecord]] = relationship(
         order_by="ZoneRecord.position", cascade="all, delete-orphan", lazy="selectin")
@@ -218,6 +231,10 @@ class CourseRecord(Base):
     notes: Mapped[str]
     status: Mapped[CourseStatus] = mapped_column(EnumText(CourseStatus))
     stopped_reason: Mapped[str]
+    #: Raised by one on every update (see the module's notes).
+    version: Mapped[int] = mapped_column(server_default="0")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (UniqueConstraint("patient_id", "number"),)
 
@@ -343,3 +360,7 @@ class ClinicSettingRecord(Base):
 
     key: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[str]
+    #: Raised by one each time the value changes (see the module's notes).
+    version: Mapped[int] = mapped_column(server_default="0")
+
+    __mapper_args__ = {"version_id_col": version}

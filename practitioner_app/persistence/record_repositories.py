@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from .models import (
     SessionRecord,
     UserRecord,
 )
+from .repositories import check_version, flush_checked
 
 #: Settings key of the sign-in attempts made with names that are no account: "COUNT" or
 #: "COUNT LAST-CHECKED-FAILURE" (ISO time).
@@ -66,6 +68,13 @@ class UserRepository:
         self._s.add(r)
         self._s.flush()
         return _user(r)
+
+    def printed_name(self, username: str) -> str:
+        """"Full Name (username)" for an account, else `username` as it is (the command
+        line, or an account since renamed)."""
+        full_name = self._s.scalar(select(UserRecord.full_name)
+                                   .where(UserRecord.username == username))
+        return f"{full_name} ({username})" if full_name else username
 
     def active_admins(self) -> int:
         return self._s.scalar(select(func.count(UserRecord.id)).where(
@@ -158,6 +167,43 @@ class AuditRepository:
         return AuditEntry(entry_id, at, username, action, patient_id, session_id,
                           text_details, prev_hash, digest)
 
+    def hold_chain(self) -> None:
+        """Take the audit chain's lock now, before reading what is about to be written.
+
+        Every change appends an entry, and appending takes this lock anyway; taking it
+        first makes the version check (or the choice of a free patient number) and the
+        write one step that no other workstation's change can come between. It also keeps
+        one lock order, the chain before any row: a transaction that locked a row (by
+        updating it) and then waited for the chain, while the chain's holder waited for
+        that row, would deadlock on PostgreSQL."""
+        hold_audit_chain(self._s)
+
+    def newest(self, actions: tuple[str, ...], *, patient_id: int | None = None,
+               session_id: int | None = None, details: dict[str, Any] | None = None,
+               scan: int = 500) -> AuditEntry | None:
+        """The newest entry recording one of `actions` about the given patient and/or
+        session whose details hold every item of `details`; among the newest `scan`
+        entries with those actions (None when none is found there). Filtering by patient
+        uses the entries' patient index."""
+        stmt = (select(AuditRecord).where(AuditRecord.action.in_(actions))
+                .order_by(AuditRecord.id.desc()).limit(scan))
+        if patient_id is not None:
+            stmt = stmt.where(AuditRecord.patient_id == patient_id)
+        if session_id is not None:
+            stmt = stmt.where(AuditRecord.session_id == session_id)
+        for r in self._s.scalars(stmt):
+            if details:
+                try:
+                    held = json.loads(r.details)
+                except ValueError:
+                    continue
+                if not isinstance(held, dict) or any(held.get(k) != v
+                                                      for k, v in details.items()):
+                    continue
+            return AuditEntry(r.id, r.at, r.username, r.action, r.patient_id, r.session_id,
+                              r.details, r.prev_hash, r.hash)
+        return None
+
     def last_issued_id(self) -> int:
         """The highest id SQLite ever issued (AUTOINCREMENT), so the newest entries'
         deletion is seen. PostgreSQL's sequences do not roll back with a transaction, so
@@ -242,10 +288,16 @@ class SigningRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def sign(self, session_id: int, signature: Signature, audit_id: int | None = None) -> None:
+    def sign(self, session_id: int, signature: Signature, audit_id: int | None = None,
+             version: int | None = None) -> None:
         """Set the signature once; the triggers refuse every later change. `audit_id`
-        names the audit entry that recorded the signature."""
+        names the audit entry that recorded the signature. With `version`, the row must
+        still be at that version (else VersionConflict, nothing written); in any case the
+        UPDATE itself checks the version this transaction read, so of two workstations
+        signing the same draft at once only the first writes."""
         record = self._s.get(SessionRecord, session_id)
+        if version is not None:
+            check_version(record.version, version)
         record.status = SessionStatus.SIGNED
         record.signed_at = signature.signed_at
         record.signer_username = signature.signer_username
@@ -259,7 +311,7 @@ class SigningRepository:
             record.imported_from = signature.imported.source
             record.imported_at = signature.imported.imported_at
             record.imported_by = signature.imported.imported_by
-        self._s.flush()
+        flush_checked(self._s)
 
     def add_addendum(self, session_id: int, addendum: Addendum,
                      audit_id: int | None = None) -> None:
@@ -283,7 +335,8 @@ class CourseRepository:
     @staticmethod
     def _course(r: CourseRecord) -> Course:
         return Course(r.number, r.started_on, r.planned_sessions, r.min_interval_days,
-                      r.indications, r.target_zones, r.notes, r.status, r.stopped_reason, r.id)
+                      r.indications, r.target_zones, r.notes, r.status, r.stopped_reason, r.id,
+                      r.version or 0)
 
     def for_patient(self, patient_id: int) -> list[Course]:
         rows = self._s.scalars(select(CourseRecord).where(CourseRecord.patient_id == patient_id)
@@ -297,10 +350,14 @@ class CourseRepository:
 
     def save(self, patient_id: int, course: Course) -> Course:
         """Insert a new course (number assigned: one above the patient's highest) or
-        update the course with the same number."""
+        update the course with the same number, provided it is still at the version the
+        course was read at (else VersionConflict, nothing written)."""
         r = self._s.scalar(select(CourseRecord).where(
-            CourseRecord.patient_id == patient_id, CourseRecord.number == course.number))
-        if r is None:
+            CourseRecord.patient_id == patient_id, CourseRecord.number == course.number)
+            .execution_options(populate_existing=True))
+        if r is not None:
+            check_version(r.version, course.version)
+        else:
             highest = self._s.scalar(select(func.max(CourseRecord.number)).where(
                 CourseRecord.patient_id == patient_id)) or 0
             r = CourseRecord(patient_id=patient_id, number=highest + 1)
@@ -308,7 +365,7 @@ class CourseRepository:
         for name in ("started_on", "planned_sessions", "min_interval_days", "indications",
                      "target_zones", "notes", "status", "stopped_reason"):
             setattr(r, name, getattr(course, name))
-        self._s.flush()
+        flush_checked(self._s)
         return self._course(r)
 
     def session_dates(self, patient_id: int, number: int) -> list[tuple[int, date]]:

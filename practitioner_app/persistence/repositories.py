@@ -4,11 +4,15 @@ materialising entities costs ~8x more than tuples at clinic scale (PITFALLS 7).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from ..domain.errors import DuplicatePatientNumber
 from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
 from ..domain.patient import Patient, PatientRow, search_key
@@ -25,6 +29,33 @@ from .models import (
 _IN_CHUNK = 10_000
 
 
+class VersionConflict(Exception):
+    """The row was changed by someone else since the record being saved was read (its
+    version moved on), or between this transaction's read and its write. Nothing of the
+    write is kept; the caller's transaction must be rolled back."""
+
+
+def flush_checked(session: Session) -> None:
+    """Flush, the version check of each UPDATE (models.py) raising VersionConflict."""
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise VersionConflict(str(error)) from error
+
+
+def check_version(stored: int | None, read: int) -> None:
+    """Refuse a write based on a read of version `read` when the row is at `stored`."""
+    if (stored or 0) != read:
+        raise VersionConflict(f"stored version {stored}, read at version {read}")
+
+
+def _is_number_taken(error: IntegrityError) -> bool:
+    """Whether the constraint `error` broke is the patient number's uniqueness (SQLite
+    names the column, PostgreSQL the constraint)."""
+    text = str(error.orig)
+    return "uq_patients_number" in text or "patients.number" in text
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -34,22 +65,44 @@ class PatientRepository:
         self._s = session
 
     def add(self, patient: Patient, now: datetime) -> PatientId:
+        """Insert `patient`. A number another patient has (one registered by another
+        workstation at the same moment included) raises DuplicatePatientNumber; on
+        PostgreSQL the transaction is then aborted, so the caller must end it."""
         record = PatientRecord()
         patient_to_record(patient, record, now)
         self._s.add(record)
-        self._s.flush()
+        self._flush(patient.number)
         return PatientId(record.id)
 
-    def update(self, patient: Patient, now: datetime) -> None:
-        record = self._s.get(PatientRecord, patient.id)
+    def update(self, patient: Patient, now: datetime) -> int:
+        """Write `patient` over its row, provided the row is still at the version the
+        patient was read at (else VersionConflict, nothing written); returns the row's
+        new version."""
+        record = self._s.get(PatientRecord, patient.id, populate_existing=True)
         if record is None:
             raise LookupError(patient.id)
+        check_version(record.version, patient.version)
         patient_to_record(patient, record, now)
-        self._s.flush()
+        self._flush(patient.number)
+        return record.version
+
+    def _flush(self, number: str) -> None:
+        try:
+            flush_checked(self._s)
+        except IntegrityError as error:
+            if _is_number_taken(error):
+                raise DuplicatePatientNumber(
+                    f"Patient number {number} is already used by another patient.") from error
+            raise
 
     def get(self, patient_id: PatientId) -> Patient | None:
         record = self._s.get(PatientRecord, patient_id)
         return None if record is None else patient_from_record(record)
+
+    def updated_at(self, patient_id: PatientId) -> datetime | None:
+        """When the patient's row was last written (None: no such patient)."""
+        return self._s.scalar(select(PatientRecord.updated_at)
+                              .where(PatientRecord.id == patient_id))
 
     def id_for_number(self, number: str) -> PatientId | None:
         found = self._s.scalar(select(PatientRecord.id).where(PatientRecord.number == number))
@@ -116,16 +169,32 @@ class SessionRepository:
         self._s.flush()
         return SessionId(record.id)
 
-    def update(self, session: TreatmentSession, now: datetime) -> None:
-        record = self._s.get(SessionRecord, session.id)
+    def update(self, session: TreatmentSession, now: datetime) -> int:
+        """Write `session` over its row, provided the row is still at the version the
+        session was read at (else VersionConflict, nothing written); returns the row's
+        new version."""
+        record = self._s.get(SessionRecord, session.id, populate_existing=True)
         if record is None:
             raise LookupError(session.id)
+        check_version(record.version, session.version)
         session_to_record(session, record, now)
-        self._s.flush()
+        flush_checked(self._s)
+        return record.version
 
     def get(self, session_id: SessionId) -> TreatmentSession | None:
         record = self._s.get(SessionRecord, session_id)
         return None if record is None else session_from_record(record)
+
+    def current(self, session_id: SessionId) -> TreatmentSession | None:
+        """The session as stored now, read again even if this transaction read it
+        before (another workstation may have changed it since)."""
+        record = self._s.get(SessionRecord, session_id, populate_existing=True)
+        return None if record is None else session_from_record(record)
+
+    def updated_at(self, session_id: SessionId) -> datetime | None:
+        """When the session's row was last written (None: no such session)."""
+        return self._s.scalar(select(SessionRecord.updated_at)
+                              .where(SessionRecord.id == session_id))
 
     def for_patient(self, patient_id: PatientId) -> list[TreatmentSession]:
         """Every session of a patient, oldest first (the order a series is read in)."""
@@ -178,3 +247,12 @@ class SettingsRepository:
 
     def put(self, key: str, value: str) -> None:
         self._s.merge(ClinicSettingRecord(key=key, value=value))
+        flush_checked(self._s)
+
+    def versions(self, keys: Iterable[str]) -> dict[str, int]:
+        """The stored version of each of `keys` (0 for a key never set), read afresh."""
+        keys = list(keys)
+        found = dict(self._s.execute(
+            select(ClinicSettingRecord.key, ClinicSettingRecord.version)
+            .where(ClinicSettingRecord.key.in_(keys))).all())
+        return {key: found.get(key, 0) for key in keys}

@@ -13,7 +13,9 @@ from ..domain.course import Course, CourseStatus, DueRow, RecallRow, validate_co
 from ..domain.errors import NotFound, Problem, ValidationError
 from ..domain.ids import PatientId
 from ..domain.session import TreatmentSession
+from ..persistence.repositories import VersionConflict
 from .base import Service
+from .stale_records import stale_record
 
 DEFAULT_INTERVAL_KEY = "courses.default_interval_days"
 
@@ -30,13 +32,22 @@ class CourseService(Service):
             return uow.courses.for_patient(patient_id)
 
     def save(self, patient_id: PatientId, course: Course) -> Course:
-        """Open a new course (number 0 means "next number") or change an existing one.
-        A new course identical to an open one (start, indications, zones, plan and
-        notes) is refused: it is the same course opened twice."""
+        """Open a new course (number 0 means "next number") or change an existing one,
+        read at `course.version`; returns it as stored. A new course identical to an open
+        one (start, indications, zones, plan and notes) is refused: it is the same course
+        opened twice. A course changed elsewhere since it was read is refused with
+        StaleRecord, naming who and when; nothing is written."""
         problems = validate_course(course)
         if problems:
             raise ValidationError(problems)
+        try:
+            return self._save(patient_id, course)
+        except VersionConflict:
+            raise self._stale(patient_id, course.number) from None
+
+    def _save(self, patient_id: PatientId, course: Course) -> Course:
         with self._uow() as uow:
+            uow.audit.hold_chain()  # no other change between the checks and the write
             if uow.patients.get(patient_id) is None:
                 raise NotFound(f"No patient with id {patient_id}.")
             if course.number and uow.courses.get(patient_id, course.number) is None:
@@ -58,26 +69,43 @@ class CourseService(Service):
             uow.commit()
         return saved
 
-    def complete(self, patient_id: PatientId, number: int) -> Course:
-        course = self._get(patient_id, number)
+    def complete(self, patient_id: PatientId, number: int,
+                 version: int | None = None) -> Course:
+        """Mark the course completed. With `version` (the version shown), a course changed
+        elsewhere since is refused with StaleRecord."""
+        course = self._get(patient_id, number, version)
         return self.save(patient_id, dataclasses.replace(course, status=CourseStatus.COMPLETED))
 
-    def stop(self, patient_id: PatientId, number: int, reason: str) -> Course:
-        course = self._get(patient_id, number)
+    def stop(self, patient_id: PatientId, number: int, reason: str,
+             version: int | None = None) -> Course:
+        """Stop the course early, with a reason; `version` as for `complete`."""
+        course = self._get(patient_id, number, version)
         return self.save(patient_id, dataclasses.replace(
             course, status=CourseStatus.STOPPED, stopped_reason=reason))
 
-    def void(self, patient_id: PatientId, number: int, reason: str) -> Course:
+    def void(self, patient_id: PatientId, number: int, reason: str,
+             version: int | None = None) -> Course:
         """An administrator voids a course opened by mistake, with a reason; audited.
-        Only a course without sessions: one that was treated is stopped early instead."""
+        Only a course without sessions: one that was treated is stopped early instead.
+        `version` as for `complete`."""
         self._require_admin()
         if not reason.strip():
             raise ValidationError([Problem("void_reason", "Reason for voiding the course is "
                                                           "required.")])
+        try:
+            return self._void(patient_id, number, reason, version)
+        except VersionConflict:
+            raise self._stale(patient_id, number) from None
+
+    def _void(self, patient_id: PatientId, number: int, reason: str,
+              version: int | None) -> Course:
         with self._uow() as uow:
+            uow.audit.hold_chain()
             course = uow.courses.get(patient_id, number)
             if course is None:
                 raise NotFound(f"The patient has no course {number}.")
+            if version is not None and course.version != version:
+                raise VersionConflict(f"course {number}")
             if course.status is CourseStatus.VOIDED:
                 raise ValidationError([Problem("void_reason",
                                                f"Course {number} is already voided.")])
@@ -92,12 +120,23 @@ class CourseService(Service):
             uow.commit()
         return voided
 
-    def _get(self, patient_id: PatientId, number: int) -> Course:
-        """The course, to complete or stop: a voided one stays as it was voided."""
+    def _stale(self, patient_id: PatientId, number: int):
+        """The StaleRecord for a course changed elsewhere, read in a new transaction."""
+        with self._uow() as uow:
+            return stale_record(
+                uow, "course", (Action.COURSE_OPENED, Action.COURSE_CHANGED,
+                                Action.COURSE_VOIDED),
+                patient_id=patient_id, details={"course": number})
+
+    def _get(self, patient_id: PatientId, number: int, version: int | None = None) -> Course:
+        """The course, to complete or stop: a voided one stays as it was voided. With
+        `version`, the course must still be at that version (else StaleRecord)."""
         with self._uow() as uow:
             course = uow.courses.get(patient_id, number)
         if course is None:
             raise NotFound(f"The patient has no course {number}.")
+        if version is not None and course.version != version:
+            raise self._stale(patient_id, number)
         if course.status is CourseStatus.VOIDED:
             raise ValidationError([Problem("status", f"Course {number} was voided; it "
                                                      "cannot be completed or stopped.")])

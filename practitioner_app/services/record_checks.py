@@ -77,7 +77,8 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
 
     # A file not yet upgraded to schema 0004 (checked before the app opened it) has no
     # digest rule or audit links: its signatures are all rule 1. One not yet at 0005 has
-    # no next appointment time: None, which the digest leaves out.
+    # no next appointment time: None, which the digest leaves out. One not yet at 0006
+    # has no row versions, which no digest covers.
     missing = [c for c in _SIGNATURE_COLUMNS if not _has_column(con, "treatment_sessions", c)]
     options = [defer(getattr(SessionRecord, c)) for c in missing]
     if not _has_column(con, "addenda", "audit_id"):
@@ -106,7 +107,7 @@ def signed_session_problems(con: sqlite3.Connection) -> list[str]:
 
 
 _SIGNATURE_COLUMNS = ("digest_rule", "signed_audit_id", "imported_from", "imported_at",
-                      "imported_by", "aftercare_next_appointment_time")
+                      "imported_by", "aftercare_next_appointment_time", "version")
 
 
 # -- ties to the audit trail ------------------------------------------------------------------

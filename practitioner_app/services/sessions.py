@@ -24,9 +24,15 @@ from ..domain.signing import (
     signature_holds,
 )
 from ..domain.validation import errors_only, validate_session
+from ..persistence.repositories import VersionConflict
 from .base import Service
 from .consents import DEFAULT_VERSION as DEFAULT_CONSENT_VERSION
 from .consents import VERSION_KEY as CONSENT_VERSION_KEY
+from .stale_records import stale_record, when_text
+
+#: The audit actions that change a session's own record.
+_SESSION_CHANGES = (Action.SESSION_CREATED, Action.SESSION_CHANGED, Action.SESSION_SIGNED,
+                    Action.SIGNATURE_IMPORTED)
 
 
 def changed_paths(old, new, prefix: str = "") -> list[str]:
@@ -115,11 +121,20 @@ class SessionService(Service):
                                 born=patient.date_of_birth, today=self._today()) + course_problems
 
     def save(self, patient_id: PatientId, session: TreatmentSession) -> TreatmentSession:
-        """Store the whole session (new when `session.id` is None) and return it with its id.
+        """Store the whole session (new when `session.id` is None) and return it with its
+        id and new version.
 
         The session and all its zone rows are written in one transaction: on any error
-        nothing is written. Raises ValidationError or NotFound.
+        nothing is written. Raises ValidationError, NotFound, RecordSigned, or StaleRecord
+        when the stored session changed elsewhere (or was signed) since it was read at
+        `session.version`, naming who and when.
         """
+        try:
+            return self._save(patient_id, session)
+        except VersionConflict:
+            raise self._stale(session.id) from None
+
+    def _save(self, patient_id: PatientId, session: TreatmentSession) -> TreatmentSession:
         with self._uow() as uow:
             patient = uow.patients.get(patient_id)
             if patient is None:
@@ -138,22 +153,37 @@ class SessionService(Service):
             now = self._clock()
             if session.id is None:
                 session_id = uow.sessions.add(patient_id, session, now)
+                version = uow.sessions.get(session_id).version
                 self._audit(uow, Action.SESSION_CREATED, patient_id=patient_id,
                             session_id=session_id, status=session.status.value)
             else:
-                existing = uow.sessions.get(session.id)
+                # No other change between the checks below and the write.
+                uow.audit.hold_chain()
+                existing = uow.sessions.current(session.id)
                 if existing is None or existing.patient_id != patient_id:
                     raise NotFound(f"No session {session.id} for this patient.")
+                if existing.version != session.version:
+                    raise VersionConflict(f"session {session.id}")
                 if existing.is_signed:
                     raise RecordSigned("This session is signed and cannot change; add an "
                                        "addendum instead.")
-                uow.sessions.update(session, now)
+                version = uow.sessions.update(session, now)
                 session_id = session.id
                 self._audit(uow, Action.SESSION_CHANGED, patient_id=patient_id,
                             session_id=session_id, status=session.status.value,
                             changes=session_changes(existing, session))
             uow.commit()
-        return dataclasses.replace(session, id=session_id, patient_id=patient_id)
+        return dataclasses.replace(session, id=session_id, patient_id=patient_id,
+                                   version=version)
+
+    def _stale(self, session_id: SessionId, refused: str = "Not saved"):
+        """The StaleRecord for a session changed elsewhere, read in a new transaction."""
+        with self._uow() as uow:
+            stored = uow.sessions.get(session_id)
+            return stale_record(
+                uow, "session", _SESSION_CHANGES, session_id=session_id,
+                patient_id=stored.patient_id if stored else None,
+                updated_at=uow.sessions.updated_at(session_id), refused=refused)
 
     def _course_problems(self, uow, patient_id: PatientId, session: TreatmentSession
                          ) -> list[Problem]:
@@ -186,7 +216,7 @@ class SessionService(Service):
             consents = uow.consents.for_patient(session.patient_id)
             guidance = uow.settings.zone_guidance()
         if session.is_signed:
-            return [Problem("signature", "This session is already signed.")]
+            return [Problem("signature", _already_signed(session))]
         problems = [p for p in validate_session(
             dataclasses.replace(session, status=SessionStatus.SIGNED), guidance,
             born=patient.date_of_birth, today=self._today()) if p.is_error]
@@ -198,12 +228,17 @@ class SessionService(Service):
                            f"{version}) is not recorded for this patient."))
         return problems
 
-    def sign(self, session_id: SessionId, password: str) -> TreatmentSession:
+    def sign(self, session_id: SessionId, password: str,
+             version: int | None = None) -> TreatmentSession:
         """Sign the session as the acting practitioner, who confirms with their password.
 
         Stores the signer, the time and the SHA-256 digest of the canonical record; from
-        then on the database refuses any change. Raises SignInRefused (wrong password),
-        ValidationError (what is missing, in procedure order) or RecordSigned.
+        then on the database refuses any change. A session is signed once: of two
+        workstations signing it at the same moment, the second gets RecordSigned naming
+        the first signer. With `version` (the version the practitioner is looking at),
+        a session changed elsewhere since is refused with StaleRecord rather than signed
+        unseen. Raises SignInRefused (wrong password), ValidationError (what is missing,
+        in procedure order), RecordSigned or StaleRecord.
         """
         try:
             user = self._accounts.confirm_password(password)
@@ -215,19 +250,32 @@ class SessionService(Service):
             if problems[0].path == "signature":
                 raise RecordSigned(problems[0].message)
             raise ValidationError(problems)
-        with self._uow() as uow:
-            session = uow.sessions.get(session_id)
-            number = uow.signing.patient_number(session_id)
-            # The digest covers the signer and the time too (rule 2); the audit entry
-            # holds it, and the row names the entry, so `check` can compare the two.
-            signature = make_signature(
-                number, session, username=user.username, name=user.full_name,
-                role=user.role_title, registration=user.registration_number,
-                signed_at=self._clock().replace(microsecond=0))
-            entry = self._audit(uow, Action.SESSION_SIGNED, patient_id=session.patient_id,
-                                session_id=session_id, **signature_details(signature))
-            uow.signing.sign(session_id, signature, entry.id)
-            uow.commit()
+        try:
+            with self._uow() as uow:
+                # Signing queues behind any other change: what is read below is what the
+                # signature covers, and another workstation's signature is seen here.
+                uow.audit.hold_chain()
+                session = uow.sessions.current(session_id)
+                if session is None:
+                    raise NotFound(f"No session with id {session_id}.")
+                if version is not None and session.version != version:
+                    raise VersionConflict(f"session {session_id}")
+                if session.is_signed:
+                    raise RecordSigned(_already_signed(session))
+                number = uow.signing.patient_number(session_id)
+                # The digest covers the signer and the time too (rule 2); the audit entry
+                # holds it, and the row names the entry, so `check` can compare the two.
+                signature = make_signature(
+                    number, session, username=user.username, name=user.full_name,
+                    role=user.role_title, registration=user.registration_number,
+                    signed_at=self._clock().replace(microsecond=0))
+                entry = self._audit(uow, Action.SESSION_SIGNED,
+                                    patient_id=session.patient_id, session_id=session_id,
+                                    **signature_details(signature))
+                uow.signing.sign(session_id, signature, entry.id, session.version)
+                uow.commit()
+        except VersionConflict:
+            raise self._stale(session_id, "Not signed") from None
         return self.get(session_id)
 
     def _audit_refused_signature(self, session_id: SessionId, reason: str) -> None:
@@ -308,3 +356,10 @@ class SessionService(Service):
         """Every session of the patient in full, oldest first."""
         with self._uow() as uow:
             return uow.sessions.for_patient(patient_id)
+
+
+def _already_signed(session: TreatmentSession) -> str:
+    signature = session.signature
+    return (f"This session was already signed by {signature.signer_name} "
+            f"({signature.signer_username}) on {when_text(signature.signed_at)}; a signed "
+            "session is signed once and cannot change (add an addendum instead).")

@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import Concern, Fitzpatrick, Sex
-from ...domain.errors import DomainError, DuplicatePatientNumber, Problem, ValidationError
+from ...domain.errors import (
+    DomainError,
+    DuplicatePatientNumber,
+    Problem,
+    StaleRecord,
+    ValidationError,
+)
 from ...domain.ids import PatientId
 from ...domain.patient import Patient
 from ...domain.validation import fitzpatrick_cautions
@@ -29,6 +35,7 @@ from ..screen_fit import fit_to_screen
 from ..widgets.field_message import FieldMessage
 from ..widgets.fields import EnumCombo, parse_date
 from ..widgets.form import MessageBoard, text_box
+from ..widgets.stale_notice import StaleNotice
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
     from ...services.patients import PatientService
@@ -48,7 +55,11 @@ _TEXT_AREAS = (
 
 
 class PatientEditorDialog(QDialog):
-    """Edits one patient. Emits `patient_saved(PatientId)` after a successful save."""
+    """Edits one patient. Emits `patient_saved(PatientId)` after a successful save.
+
+    The patient is saved over the version it was opened at: when another workstation
+    changed it since, the save is refused, `stale_notice` names who and when, every field
+    keeps what was typed, and "Reload their version" (after asking) shows theirs."""
 
     patient_saved = Signal(int)
 
@@ -56,7 +67,15 @@ class PatientEditorDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._service = service
+        if patient is not None and patient.id is not None:
+            # As stored now: the caller's copy may predate a save made since (here or at
+            # another workstation), and a save is checked against what this window shows.
+            try:
+                patient = service.get(patient.id)
+            except DomainError:
+                pass  # shown as given; the save will say what is wrong
         self._original = patient
+        self.reload_confirmation = None
         self.setWindowTitle("Edit patient" if patient else "Register patient")
         self.board = MessageBoard()
         self._build()
@@ -135,7 +154,10 @@ class PatientEditorDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.stale_notice = StaleNotice()
+        self.stale_notice.reload_requested.connect(self.ask_to_reload)
         outer = QVBoxLayout(self)
+        outer.addWidget(self.stale_notice)
         outer.addWidget(scroll)
         outer.addWidget(self.buttons)
         fit_to_screen(self, 720, 760)
@@ -187,7 +209,11 @@ class PatientEditorDialog(QDialog):
             email=self.email.text().strip(),
             concerns=frozenset(c for c, box in self.concern_boxes.items() if box.isChecked()),
             concerns_other=self.concerns_other.text(),
+            # Not edited here, so kept as read: saving never un-archives a patient.
+            archived_at=self._original.archived_at if self._original else None,
+            archive_reason=self._original.archive_reason if self._original else "",
             id=self._original.id if self._original else None,
+            version=self._original.version if self._original else 0,
             **{name: box.toPlainText() for name, box in self.text_areas.items()},
         )
         return p, problems
@@ -233,12 +259,43 @@ class PatientEditorDialog(QDialog):
         except DuplicatePatientNumber as error:
             self._show_problems([Problem("number", str(error))])
             return
+        except StaleRecord as error:
+            self._update_caution()  # clears the field messages, keeps the skin caution
+            self.summary.show_messages([], [])
+            self.stale_notice.show_refusal(str(error))
+            return
         except DomainError as error:
             self._show_problems([Problem("", str(error))])
             return
         self.saved_patient = saved
         self.patient_saved.emit(PatientId(saved.id))
         self.accept()
+
+    # -- another workstation's version ----------------------------------------------------
+    def ask_to_reload(self):
+        """Ask before replacing what was typed with the stored version; returns the
+        question (tests press its buttons)."""
+        self.reload_confirmation = confirm(
+            self, "Reload their version?", "Show the patient as saved at the other "
+            "workstation? What was typed or chosen in this window is discarded.",
+            "Reload their version", self.reload_their_version, keep="Keep editing")
+        return self.reload_confirmation
+
+    def reload_their_version(self) -> None:
+        """Show the stored patient, at its current version, as if just opened: saving
+        then writes over that version."""
+        try:
+            patient = self._service.get(self._original.id)
+        except DomainError as error:
+            self.stale_notice.show_refusal(str(error))
+            return
+        self._original = patient
+        self._load(patient)
+        self._update_caution()
+        self.summary.show_messages([], [])
+        self.stale_notice.hide()
+        self._as_opened = self._snapshot()
+        self.full_name.setFocus()
 
     def _show_problems(self, problems: list[Problem]) -> None:
         unplaced = self.board.show(problems)

@@ -30,11 +30,19 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import PIH_CAUTION, SessionStatus
-from ...domain.errors import DomainError, Problem, SignInRefused, ValidationError
+from ...domain.errors import (
+    DomainError,
+    Problem,
+    RecordSigned,
+    SignInRefused,
+    StaleRecord,
+    ValidationError,
+)
 from ...domain.patient import Patient
 from ...domain.screening import ScreenAnswer
 from ...domain.session import STEPS, TreatmentSession
 from ...domain.validation import validate_session
+from ..confirm import confirm
 from ..messages import message_box
 from ..widgets.course_box import CourseBox
 from ..widgets.field_message import FieldMessage
@@ -44,6 +52,7 @@ from ..widgets.practitioner_choice import PractitionerChoice
 from ..widgets.screen_page import ScreenPage
 from ..widgets.session_steps import NOTICE_STYLE, PAGES, StepPage
 from ..widgets.signature_box import SignatureBox
+from ..widgets.stale_notice import StaleNotice
 from .addendum_dialog import AddendumDialog
 from .previous_session_dialog import PreviousSessionDialog, taken_over
 from .sign_session_dialog import SignSessionDialog
@@ -72,6 +81,10 @@ class SessionEditorDialog(QDialog):
 
     Signals: `session_saved(int)` the session id after each save, and after signing;
     `consent_requested` (no payload) the user asked to record the patient's consent.
+
+    Saves and signatures go over the version the editor shows: when another workstation
+    changed (or signed) the session since, they are refused, `stale_notice` names who and
+    when, everything typed stays, and "Reload their version" (after asking) shows theirs.
     """
 
     session_saved = Signal(int)
@@ -90,6 +103,10 @@ class SessionEditorDialog(QDialog):
         self._service = service
         self._patient = patient
         self._session_id = session.id if session else None
+        #: The stored version this window's input is based on (0: not saved yet).
+        self._version = session.version if session else 0
+        self._questions = questions
+        self.reload_confirmation: QMessageBox | None = None
         self._signer = signer
         self._guidance = service.zone_guidance()
         self._attempted_completion = False
@@ -137,6 +154,8 @@ class SessionEditorDialog(QDialog):
         self.blocked_banner.setWordWrap(True)
         self.blocked_banner.setStyleSheet(NOTICE_STYLE)
         self.blocked_banner.hide()
+        self.stale_notice = StaleNotice()
+        self.stale_notice.reload_requested.connect(self.ask_to_reload)
 
         header = QFormLayout()
         self.session_date = DateField(today)
@@ -223,6 +242,7 @@ class SessionEditorDialog(QDialog):
         layout.addWidget(banner)
         layout.addWidget(self.caution)
         layout.addWidget(self.signature_box)
+        layout.addWidget(self.stale_notice)
         layout.addWidget(self.blocked_banner)
         layout.addLayout(header)
         layout.addWidget(splitter, 1)
@@ -319,6 +339,7 @@ class SessionEditorDialog(QDialog):
         return TreatmentSession(
             id=self._session_id,
             patient_id=self._patient.id,
+            version=self._version,
             session_date=self._session_date(),
             practitioner_name=self.practitioner_name.text(),
             practitioner_role=self.practitioner_name.role(),
@@ -441,11 +462,16 @@ class SessionEditorDialog(QDialog):
             self._show_problems(self._problems(session))
             self._go_to_first(error.problems)
             return False
+        except StaleRecord as error:
+            self.stale_notice.show_refusal(str(error))
+            return False
         except DomainError as error:
             self.tell("Session not saved", str(error))
             return False
+        self.stale_notice.hide()
         self.saved_session = saved
         self._session_id = saved.id
+        self._version = saved.version
         self._dirty = False
         self._refresh()
         self.session_saved.emit(int(saved.id))
@@ -479,13 +505,17 @@ class SessionEditorDialog(QDialog):
     def _sign_with(self, password: str) -> None:
         dialog = self.sign_dialog
         try:
-            signed = self._service.sign(self._session_id, password)
+            signed = self._service.sign(self._session_id, password, version=self._version)
         except SignInRefused as error:
             dialog.refuse(str(error))
             return
         except ValidationError as error:
             dialog.accept()
             self._show_sign_refusal(error.problems)
+            return
+        except (StaleRecord, RecordSigned) as error:  # changed or signed elsewhere
+            dialog.accept()
+            self.stale_notice.show_refusal(str(error))
             return
         except DomainError as error:
             dialog.accept()
@@ -551,6 +581,36 @@ class SessionEditorDialog(QDialog):
         self.signature_box.show_session(session, self.mismatch)
         self.cancel_button.setDefault(True)
         self._refresh()
+
+    # -- another workstation's version ----------------------------------------------------
+    def ask_to_reload(self) -> QMessageBox:
+        """Ask before replacing what was typed with the stored session; returns the
+        question (tests press its buttons)."""
+        self.reload_confirmation = confirm(
+            self, "Reload their version?", "Show the session as saved at the other "
+            "workstation? What was typed or chosen in this window since it was last saved "
+            "is discarded.", "Reload their version", self.reload_their_version,
+            keep="Keep editing")
+        return self.reload_confirmation
+
+    def reload_their_version(self) -> None:
+        """Show the stored session at its current version, as if just opened (read-only
+        when it was signed there); saving then writes over that version."""
+        try:
+            session = self._service.get(self._session_id)
+        except DomainError as error:
+            self.stale_notice.show_refusal(str(error))
+            return
+        self.stale_notice.hide()
+        self._load(session, self._questions)
+        self.saved_session = session
+        self._version = session.version
+        self._dirty = False
+        if session.is_signed:
+            self.mismatch = self._service.verify(session.id)
+            self._show_signed(session)
+        else:
+            self._refresh()
 
     # -- addenda --------------------------------------------------------------------------
     def add_addendum(self) -> AddendumDialog | None:
