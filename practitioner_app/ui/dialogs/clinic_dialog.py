@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.clinic import DEFAULT_AFTERCARE, ClinicProfile
-from ...domain.errors import Problem, ValidationError
+from ...domain.errors import DomainError, Problem, ValidationError
 from ..screen_fit import fit_to_screen
+from ..widgets.field_message import FieldMessage
 from ..widgets.form import MessageBoard, text_box
 
 if TYPE_CHECKING:  # annotations only: the windows show before SQLAlchemy is loaded
@@ -41,6 +42,10 @@ class ClinicDialog(QDialog):
         self._service = service
         self.setWindowTitle("Clinic details")
         self.board = MessageBoard()
+        #: Why a save was refused as a whole (details changed at another workstation
+        #: since they were read here, the server away): the fields keep what was typed.
+        self.notice = FieldMessage()
+        self.notice.setVisible(False)
         form = QFormLayout()
         self.name = QLineEdit()
         self.address = text_box(3)
@@ -85,9 +90,11 @@ class ClinicDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
-        self._load(service.profile())
+        profile, self._version = service.profile_with_version()
+        self._load(profile)
         fit_to_screen(self, 760, 760)
 
     def _choose_logo(self) -> None:
@@ -145,9 +152,12 @@ class ClinicDialog(QDialog):
 
     def save(self) -> None:
         try:
-            self._service.save_profile(self.value())
+            self._service.save_profile(self.value(), version=self._version)
         except ValidationError as error:
             self.board.show(error.problems)
+            return
+        except DomainError as error:  # changed elsewhere since it was read; server away
+            self.notice.show_messages([f"Not saved: {error}"], [])
             return
         self.clinic_saved.emit()
         self.accept()

@@ -253,7 +253,8 @@ class CoursesDialog(QDialog):
     def complete_current(self) -> QMessageBox | None:
         return self._confirm(
             "Mark completed", "Mark {label} completed? It is then no longer due.",
-            lambda c: self._services.courses.complete(self.patient.id, c.number))
+            lambda c: self._services.courses.complete(self.patient.id, c.number,
+                                                      version=c.version))
 
     def stop_current(self) -> QMessageBox | None:
         if not self.stop_reason.text().strip():
@@ -264,7 +265,8 @@ class CoursesDialog(QDialog):
         return self._confirm(
             "Stop early", "Stop {label} early? It is then no longer due.",
             lambda c: self._services.courses.stop(self.patient.id, c.number,
-                                                  self.stop_reason.text()))
+                                                  self.stop_reason.text(),
+                                                  version=c.version))
 
     def void_current(self) -> QMessageBox | None:
         if not self.void_reason.text().strip():
@@ -276,7 +278,8 @@ class CoursesDialog(QDialog):
             "Void", "Void {label}? Use this only for a course opened by mistake; it is "
                     "kept, marked voided, with your reason.",
             lambda c: self._services.courses.void(self.patient.id, c.number,
-                                                  self.void_reason.text()))
+                                                  self.void_reason.text(),
+                                                  version=c.version))
 
     def _confirm(self, verb: str, question: str, action) -> QMessageBox | None:
         """Ask before `action` (which cannot be undone); Cancel is the default and Esc."""

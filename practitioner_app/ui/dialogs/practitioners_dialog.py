@@ -90,7 +90,8 @@ class PractitionersDialog(QDialog):
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(*IDLE_MINUTES_RANGE)  # nothing else can be chosen
         self.idle_minutes.setSuffix(" min")
-        self.idle_minutes.setValue(services.security.idle_minutes())
+        minutes, self._idle_version = services.security.idle_minutes_with_version()
+        self.idle_minutes.setValue(minutes)
         self.save_idle_button = QPushButton("Sa&ve")
         self.save_idle_button.clicked.connect(self.save_idle_minutes)
         idle_row = QHBoxLayout()
@@ -211,9 +212,11 @@ class PractitionersDialog(QDialog):
 
     def save_idle_minutes(self) -> None:
         try:
-            self._services.security.set_idle_minutes(self.idle_minutes.value())
+            self._services.security.set_idle_minutes(self.idle_minutes.value(),
+                                                     version=self._idle_version)
         except DomainError as error:
             self._say(error)
             return
+        self._idle_version = self._services.security.idle_minutes_with_version()[1]
         self.idle_minutes_saved.emit(self.idle_minutes.value())
         self._say(None, f"The app now locks after {self.idle_minutes.value()} idle minutes.")
