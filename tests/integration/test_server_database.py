@@ -186,3 +186,17 @@ def test_a_url_that_is_not_a_server_database_is_refused_by_name(capsys, text):
     status, out, err = cli(capsys, text, "patients", "list")
     assert status == EXIT_USAGE
     assert "--db" in err and "postgresql://USER@HOST" in err
+
+
+def test_patient_search_on_the_server_can_use_a_trigram_index(signed):
+    """`LIKE '%word%'` cannot use an ordinary index; on the server the search has one
+    (pg_trgm) for words of three characters or more."""
+    url, _ = signed
+    [(definition,)] = query(url, "SELECT indexdef FROM pg_indexes "
+                                 "WHERE indexname = 'ix_patients_search_trgm'")
+    assert "gin" in definition and "gin_trgm_ops" in definition
+    with psycopg.connect(url) as con:
+        con.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in con.execute(
+            "EXPLAIN SELECT id FROM patients WHERE search_key LIKE '%martin%'"))
+    assert "ix_patients_search_trgm" in plan
