@@ -148,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         # final flush does not raise a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
+    except Exception as error:  # a fault of ours or the database's: said, never a traceback
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        return _fail(EXIT_FAILURE, f"the {args.command} command did not complete; nothing "
+                                   f"was half-saved ({type(error).__name__}: {first_line})")
     finally:
         services.close()
 

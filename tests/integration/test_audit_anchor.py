@@ -196,9 +196,10 @@ def test_a_report_is_recorded_before_it_is_written(services, patient, database, 
                       f"NEW.action = '{Action.REPORT_SAVED}' BEGIN SELECT RAISE(ABORT, "
                       "'refused'); END")
     out = tmp_path / "r.pdf"
-    with pytest.raises(Exception, match="refused"):
-        main(["--db", str(database), "--user", "jroe", "report", "session", str(saved.id),
-              "-o", str(out)])
+    status, _out, err = cli(capsys, database, "--user", "jroe", "report", "session",
+                            str(saved.id), "-o", str(out))
+    assert status == EXIT_FAILURE
+    assert "did not complete; nothing was half-saved" in err and "refused" in err
     assert not out.exists() and not list(tmp_path.glob("r.pdf*"))
 
 
