@@ -13,17 +13,6 @@ from pathlib import Path
 
 from .sqlite_checks import connect, integrity_problems, schema_revision
 
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
-    import msvcrt
-except ImportError:
-    msvcrt = None  # type: ignore[assignment]
-
-
-
 
 class State(enum.Enum):
     NEW = "new"                        # missing or empty: the app creates it

@@ -14,6 +14,7 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..domain.errors import StorageReadOnly
@@ -23,12 +24,6 @@ try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
-    import msvcrt
-except ImportError:
-    msvcrt = None  # type: ignore[assignment]
-
-
 
 
 # --- files on disk: one writer, owner-only modes, no leftovers ----------------------------
@@ -317,3 +312,36 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def place_checked(destination: Path, write: Callable[[Path], None], *,
+                  overwrite: bool = False, what: str = "the file") -> Path:
+    """Make `destination` by `write(partial)`, which writes the whole file at `partial`
+    (beside it, named `<name>.unfinished-XXXXXXXX`, owner-only and claimed while written)
+    and checks it, raising if it is not sound; only then is it flushed to disk and given
+    its name. So a file with the final name is always complete and checked, and a failure
+    leaves no file. What an earlier, killed writer left in the folder is removed first.
+    Never replaces an existing `destination` unless `overwrite`. Raises what `write`
+    raises, StorageError (disk full, read-only, ...) or FileExistsError."""
+    destination = Path(destination)
+    if not overwrite and destination.exists():
+        raise FileExistsError(f"{destination} already exists")
+    try:
+        private_folder(destination.parent)
+        clean_leftovers(destination.parent)
+        partial, claim = unfinished_file(destination)
+    except OSError as error:
+        raise os_storage_error(error, f"{what} folder {destination.parent}") from error
+    try:
+        write(partial)
+        os.fsync(claim)
+        claim = _before_rename(claim)
+        _place(partial, destination, overwrite)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise os_storage_error(error, f"{what} {destination}") from error
+    finally:
+        _remove_unfinished(partial, claim)
+    _fsync_dir(destination.parent)
+    return destination

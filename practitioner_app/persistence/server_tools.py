@@ -16,17 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..domain.errors import BackupError
-from .private_files import (
-    _before_rename,
-    _fsync_dir,
-    _place,
-    _remove_unfinished,
-    clean_leftovers,
-    private_folder,
-    unfinished_file,
-)
+from .private_files import place_checked
 from .server import CONNECT_TIMEOUT_S, connect_error
-from .storage_errors import os_storage_error
 
 
 def server_tool(name: str) -> str:
@@ -62,30 +53,13 @@ def dump_database(url: str, destination: Path, *, overwrite: bool = False) -> Pa
     """`pg_dump` the server database at `url` into `destination` (custom format), written
     as an unfinished file first and named only once `pg_restore --list` reads it whole.
     Raises BackupError, StorageError or FileExistsError; a failure leaves no file."""
-    destination = Path(destination)
-    if not overwrite and destination.exists():
-        raise FileExistsError(f"{destination} already exists")
-    try:
-        private_folder(destination.parent)
-        clean_leftovers(destination.parent)
-        partial, claim = unfinished_file(destination)
-    except OSError as error:
-        raise os_storage_error(error, f"the backup folder {destination.parent}") from error
-    try:
+    def dump_and_check(partial: Path) -> None:
         _run([server_tool("pg_dump"), "--format=custom", "--no-password",
               f"--file={partial}", f"--dbname={url}"], "The server backup (pg_dump)")
         verify_dump(partial)
-        os.fsync(claim)
-        claim = _before_rename(claim)
-        _place(partial, destination, overwrite)
-    except FileExistsError:
-        raise
-    except OSError as error:
-        raise os_storage_error(error, f"the backup {destination}") from error
-    finally:
-        _remove_unfinished(partial, claim)
-    _fsync_dir(destination.parent)
-    return destination
+
+    return place_checked(Path(destination), dump_and_check, overwrite=overwrite,
+                         what="the backup")
 
 
 def verify_dump(path: Path) -> list[str]:

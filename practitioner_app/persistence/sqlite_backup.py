@@ -5,41 +5,13 @@ checked copy's contents into the live database (restore).
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 from ..domain.errors import BackupError, StorageError
-from .private_files import (
-    _UNFINISHED,
-    _before_rename,
-    _fsync_dir,
-    _place,
-    _remove_unfinished,
-    clean_leftovers,
-    private_folder,
-    unfinished_file,
-)
+from .private_files import _UNFINISHED, place_checked
 from .sqlite_checks import connect, integrity_problems, uri
-from .storage_errors import (
-    _NO_BACKUP,
-    _NOT_RESTORED,
-    _WRITE_ERRORS,
-    os_storage_error,
-    storage_error,
-)
-
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
-    import msvcrt
-except ImportError:
-    msvcrt = None  # type: ignore[assignment]
-
-
-
+from .storage_errors import _NO_BACKUP, _NOT_RESTORED, _WRITE_ERRORS, storage_error
 
 # --- backups -----------------------------------------------------------------------------
 
@@ -57,17 +29,10 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     StorageError (disk full, read-only, ...) or FileExistsError.
     """
     source, destination = Path(source), Path(destination)
-    if not overwrite and destination.exists():
-        raise FileExistsError(f"{destination} already exists")
-    try:
-        private_folder(destination.parent)
-        clean_leftovers(destination.parent)
+
+    def copy_and_check(partial: Path) -> None:
         for older in (".part", ".part-journal"):  # what older versions left for this name
             destination.with_name(destination.name + older).unlink(missing_ok=True)
-        partial, claim = unfinished_file(destination)
-    except OSError as error:
-        raise os_storage_error(error, f"the backup folder {destination.parent}") from error
-    try:
         _copy(source, partial)
         try:
             with connect(partial, "ro") as con:
@@ -78,17 +43,8 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
             raise BackupError(
                 f"The backup of {source} failed its integrity check ({'; '.join(problems[:3])}),"
                 " so it was not kept. The database itself may be damaged: check it.")
-        os.fsync(claim)
-        claim = _before_rename(claim)
-        _place(partial, destination, overwrite)
-    except FileExistsError:
-        raise
-    except OSError as error:
-        raise os_storage_error(error, f"the backup {destination}") from error
-    finally:
-        _remove_unfinished(partial, claim)
-    _fsync_dir(destination.parent)
-    return destination
+
+    return place_checked(destination, copy_and_check, overwrite=overwrite, what="the backup")
 
 
 def _copy(source: Path, target: Path) -> None:

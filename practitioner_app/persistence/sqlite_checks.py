@@ -9,18 +9,6 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
-    import msvcrt
-except ImportError:
-    msvcrt = None  # type: ignore[assignment]
-
-
-
-
 # --- opening files -----------------------------------------------------------------------
 
 

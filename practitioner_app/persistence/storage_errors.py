@@ -15,18 +15,6 @@ from ..domain.errors import (
     StorageReadOnly,
 )
 
-try:  # POSIX
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-try:  # Windows; with neither, an O_EXCL lock file with a stale-pid check stands in
-    import msvcrt
-except ImportError:
-    msvcrt = None  # type: ignore[assignment]
-
-
-
-
 _NOT_SAVED = "The change was not saved; nothing was half-saved."
 _NO_BACKUP = "The backup was not made; the database itself is unchanged."
 _NOT_RESTORED = "Nothing was restored; the database is unchanged."
