@@ -8,6 +8,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 # --- opening files -----------------------------------------------------------------------
 
@@ -96,3 +97,10 @@ class DataVersionWatch:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+class CheckConnection(Protocol):
+    """What the record checks read through: a read-only sqlite3 connection to a file, or
+    a server database's `ServerCheckConnection`; both take `?` placeholders."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...

@@ -22,7 +22,6 @@ consent with the patient's "consent recorded" entry of the same kind and text ve
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from pathlib import Path
 from ..domain.audit import Action, AuditEntry, first_break
 from ..domain.signing import Addendum, Consent, addendum_hash, consent_hash, signature_holds
 from ..persistence import triggers
+from ..persistence.sqlite_checks import CheckConnection
 
 
 def _is_server(con) -> bool:
@@ -45,7 +45,7 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
+def audit_chain_problems(con: CheckConnection) -> list[str]:
     if not _has_table(con, "audit_log"):
         return []
     # The id counter first: an entry the app appends between the two reads then only
@@ -61,7 +61,7 @@ def audit_chain_problems(con: sqlite3.Connection) -> list[str]:
     return [f"the audit trail does not hold: {problem}"] if problem else []
 
 
-def signed_session_problems(con: sqlite3.Connection) -> list[str]:
+def signed_session_problems(con: CheckConnection) -> list[str]:
     """Recompute each signed session's digest, under its own rule, through the app's own
     reading of the file."""
     if not _has_table(con, "treatment_sessions") or not con.execute(
@@ -135,7 +135,7 @@ class _Ledger:
     """The audit entries rows may be tied to; each entry recorded one row (a legacy
     import entry: one per session it imported)."""
 
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: CheckConnection) -> None:
         marks = ", ".join("?" for _ in _TIED_ACTIONS)
         self.entries: dict[int, _Entry] = {}
         for r in con.execute("SELECT id, at, username, action, patient_id, session_id, "
@@ -169,7 +169,7 @@ class _Ledger:
         return None
 
 
-def audit_tie_problems(con: sqlite3.Connection) -> list[str]:
+def audit_tie_problems(con: CheckConnection) -> list[str]:
     """Each signature, addendum and consent against the audit entry that recorded it."""
     if not _has_table(con, "audit_log") or not _has_column(con, "consents", "audit_id"):
         return []
@@ -189,7 +189,7 @@ def audit_tie_problems(con: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def _signature_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+def _signature_ties(con: CheckConnection, ledger: _Ledger) -> list[str]:
     problems = []
     for (session_id, patient_id, number, day, created_at, digest, rule, link, signer,
          imported_from, imported_at, imported_by) in con.execute(
@@ -254,7 +254,7 @@ def _content_tie(label: str, link: int | None, ledger: _Ledger, action: str, *,
     return None
 
 
-def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+def _addendum_ties(con: CheckConnection, ledger: _Ledger) -> list[str]:
     problems = []
     for (addendum_id, session_id, patient_id, number, day, username, name, created_at,
          reason, text, link) in con.execute(
@@ -279,7 +279,7 @@ def _addendum_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
     return problems
 
 
-def _consent_ties(con: sqlite3.Connection, ledger: _Ledger) -> list[str]:
+def _consent_ties(con: CheckConnection, ledger: _Ledger) -> list[str]:
     problems = []
     for (consent_id, patient_id, number, kind, version, consent_date, witnessed_by,
          recorded_by, recorded_at, link) in con.execute(
@@ -307,7 +307,7 @@ def _at_or_before(stored: str | None, when: datetime) -> bool:
 
 # -- protective triggers ----------------------------------------------------------------------
 
-def trigger_problems(con: sqlite3.Connection) -> list[str]:
+def trigger_problems(con: CheckConnection) -> list[str]:
     """Protective triggers missing or altered (the app puts them back when it next opens
     the database), and triggers that are not the app's."""
     if not _has_table(con, "treatment_sessions"):
@@ -343,14 +343,14 @@ def _server_trigger_problems(con) -> list[str]:
     return problems
 
 
-def _has_table(con: sqlite3.Connection, name: str) -> bool:
+def _has_table(con: CheckConnection, name: str) -> bool:
     if _is_server(con):
         return con.execute("SELECT to_regclass(?)", (name,)).fetchone()[0] is not None
     return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                        (name,)).fetchone() is not None
 
 
-def _has_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+def _has_column(con: CheckConnection, table: str, column: str) -> bool:
     if _is_server(con):
         return con.execute(
             "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
