@@ -200,3 +200,14 @@ def test_patient_search_on_the_server_can_use_a_trigram_index(signed):
         plan = "\n".join(r[0] for r in con.execute(
             "EXPLAIN SELECT id FROM patients WHERE search_key LIKE '%martin%'"))
     assert "ix_patients_search_trgm" in plan
+
+
+def test_a_server_database_from_a_newer_app_is_refused_by_name_and_left_alone(signed, capsys):
+    url, _ = signed
+    sql(url, "UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    before = query(url, "SELECT count(*), max(hash) FROM audit_log")
+    status, out, err = cli(capsys, url, "patients", "list")
+    assert status == EXIT_FAILURE
+    assert "newer version of the app" in err and "9999_from_the_future" in err
+    assert query(url, "SELECT version_num FROM alembic_version") == [("9999_from_the_future",)]
+    assert query(url, "SELECT count(*), max(hash) FROM audit_log") == before
