@@ -7,11 +7,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from ..domain.location import Location, parse_location
-from .change_feed import ChangeFeed, ServerChangeFeed
-from .engine import make_engine
-from .migrator import migrate, migrate_server, needs_migration
-from .safety import translate_errors
+from ..domain.location import Location
+from .change_feed import ChangeFeed
+from .storage import storage_for
 from .unit_of_work import UnitOfWork, collect_changes
 
 
@@ -25,33 +23,14 @@ class Database:
 
     def __init__(self, location: Location | Path | str, backups_dir: Path | None = None
                  ) -> None:
-        self.location = location if isinstance(location, Location) else parse_location(location)
-        if self.location.is_server:
-            from .server import connect_error, make_server_engine
-
-            self.path = None
-            self.backups_dir = backups_dir
-            self.engine = make_server_engine(self.location.url)
-            try:
-                migrate_server(self.engine)
-            except Exception as error:
-                self.engine.dispose()
-                raised = connect_error(error, self.location.url)
-                if raised is error:
-                    raise
-                raise raised from error
-        else:
-            self.path = self.location.path
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.backups_dir = backups_dir or self.path.parent / "backups"
-            if needs_migration(self.path):
-                migrate(self.path, self.backups_dir)
-            self.engine = make_engine(self.path)
-            translate_errors(self.engine)  # disk full, read-only, … as StorageError
+        self.storage = storage_for(location)
+        self.location = self.storage.location
+        self.path = None if self.storage.is_server else self.storage.path
+        self.backups_dir = backups_dir or self.storage.default_backups_dir()
+        self.engine = self.storage.open_engine(self.backups_dir)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         collect_changes(self._sessions, self.engine)
-        self.changes: ChangeFeed = (ServerChangeFeed(self.location.url)
-                                    if self.location.is_server else ChangeFeed())
+        self.changes: ChangeFeed = self.storage.change_feed()
 
     @property
     def dialect(self) -> str:

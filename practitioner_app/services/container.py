@@ -14,6 +14,7 @@ from ..domain.location import Location, parse_location
 from ..persistence.change_feed import ChangeFeed
 from ..persistence.database import Database
 from ..persistence.safety import DatabaseLock, StorageError, prepare_database_files
+from ..persistence.storage import storage_for
 from .accounts import AccountService
 from .audit import AuditService
 from .backup import BackupService
@@ -159,9 +160,7 @@ def open_services(db_path: Path | str | Location, backups_dir: Path | None = Non
 def server_backups_dir(location: Location) -> Path:
     """Where this workstation keeps backups of a server database: the app's data folder,
     a folder per database name."""
-    from ..paths import default_data_folder
-
-    return default_data_folder() / "server-backups" / location.name
+    return storage_for(location).default_backups_dir()
 
 
 def _backup_service(database: Database, clock: Clock | None):

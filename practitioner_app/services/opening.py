@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 
 from ..domain.errors import ServerRefused, ServerUnavailable, StorageError
 from ..domain.location import Location, parse_location
-from ..persistence.assessment import Assessment, State, assess
-from ..persistence.assessment import has_accounts as _file_has_accounts
+from ..persistence.assessment import Assessment
 from ..persistence.file_lock import DatabaseLock
+from ..persistence.storage import SharedServer, storage_for
 
 if TYPE_CHECKING:
     from .container import Services
@@ -84,28 +84,13 @@ Outcome = Opened | Unusable | InUse | Unreachable | Failed
 
 # --- locks and first looks ---------------------------------------------------------------
 
-class SharedServer:
-    """A server database's stand-in for the file lock: any number of workstations use it
-    at once (the server keeps their writes apart), so there is nothing to hold."""
-
-    def __init__(self, location: Location) -> None:
-        self.location = location
-
-    def acquire(self) -> SharedServer:
-        return self
-
-    def release(self) -> None:
-        pass
-
-
 def as_location(location: Location | Path | str) -> Location:
     return location if isinstance(location, Location) else parse_location(location)
 
 
 def lock_for(location: Location | Path):
-    """The file's one-writer lock, or SharedServer for a server database."""
-    location = as_location(location)
-    return SharedServer(location) if location.is_server else DatabaseLock(location.path)
+    """The file's one-writer lock, or SharedServer for a server database (not taken)."""
+    return storage_for(location).lock()
 
 
 def has_accounts(location: Location | Path) -> bool:
@@ -113,12 +98,7 @@ def has_accounts(location: Location | Path) -> bool:
     administrator?). A file is read with the standard library in about a millisecond;
     a server is asked once, and a server that cannot be reached raises a StorageError
     saying why (wrong password, unknown host, stopped…)."""
-    location = as_location(location)
-    if location.is_server:
-        from ..persistence.server_tools import server_has_accounts
-
-        return server_has_accounts(location.url)
-    return _file_has_accounts(location.path)
+    return storage_for(location).has_accounts()
 
 
 class BackgroundFirstLook:
@@ -129,6 +109,12 @@ class BackgroundFirstLook:
 
     def __init__(self, location: Location) -> None:
         import threading
+
+        # The driver is imported here, on the calling thread, before the thread starts:
+        # PySide6, imported meanwhile by the caller, installs an import hook that breaks
+        # an import in progress on another thread ("cannot import name 'abc' from
+        # partially initialized module 'psycopg.pq'"). Only the network waits in parallel.
+        import psycopg  # noqa: F401
 
         self._answer: bool | BaseException = False
         self._thread = threading.Thread(target=self._run, args=(location,),
@@ -151,12 +137,7 @@ class BackgroundFirstLook:
 def backups_dir_for(location: Location | Path) -> Path:
     """Where this workstation keeps the database's backups: the `backups` folder beside
     a file; for a server database, a folder per database in the app's data folder."""
-    location = as_location(location)
-    if location.is_server:
-        from ..paths import default_data_folder
-
-        return default_data_folder() / "server-backups" / location.name
-    return location.path.parent / "backups"
+    return storage_for(location).default_backups_dir()
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -187,7 +168,7 @@ def open_database(location: Location | Path | str, *, lock=None,
         return outcome
 
     if not location.is_server and check:
-        found = assessment() if assessment is not None else assess(location.path)
+        found = assessment() if assessment is not None else storage_for(location).assess()
         if not found.usable:
             return Unusable(found)
     try:
@@ -234,9 +215,7 @@ class Maintenance:
         self._lock = lock
 
     def assess(self) -> Assessment:
-        if self.location.is_server:
-            return Assessment(Path(self.location.shown), State.OK)
-        return assess(self.location.path)
+        return storage_for(self.location).assess()
 
     def close(self) -> None:
         self.backup.close()

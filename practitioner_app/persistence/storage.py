@@ -1,0 +1,174 @@
+"""Where the clinic's record is kept, as one small interface with two implementations:
+`FileStorage` (an SQLite file on this computer) and `ServerStorage` (a database on the
+clinic's PostgreSQL server). What differs between them is here and nowhere else:
+
+- one writer at a time: the file's `<db>.lock`; none on a server, which keeps writers
+  apart;
+- the first question (are there accounts?): read with the standard library; asked with
+  psycopg;
+- the start-up check: `PRAGMA quick_check`; none (the server checks its own storage);
+- backups: SQLite's online backup API, checked with `integrity_check`; `pg_dump`, checked
+  with `pg_restore --list`;
+- the checks' connection: read-only sqlite3; a read-only psycopg transaction;
+- change notices: within this process; `LISTEN`/`NOTIFY` between workstations;
+- the engine: PRAGMAs per connection, migrated after a checked backup; pooled and tested
+  before use, migrated in one transaction.
+
+Nothing heavy is imported here: SQLAlchemy, Alembic and psycopg load when a method needs
+them, so the windows can ask before they are loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..domain.location import Location, parse_location
+from .assessment import Assessment, State, assess
+from .assessment import has_accounts as _file_has_accounts
+from .file_lock import DatabaseLock
+
+
+class SharedServer:
+    """A server database's stand-in for the file lock: any number of workstations use it
+    at once (the server keeps their writes apart), so there is nothing to hold."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+
+    def acquire(self) -> SharedServer:
+        return self
+
+    def release(self) -> None:
+        pass
+
+
+class FileStorage:
+    """An SQLite file on this computer."""
+
+    is_server = False
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.path: Path = location.path
+
+    def lock(self) -> DatabaseLock:
+        """The one-writer lock (not yet taken)."""
+        return DatabaseLock(self.path)
+
+    def has_accounts(self) -> bool:
+        return _file_has_accounts(self.path)
+
+    def assess(self) -> Assessment:
+        return assess(self.path)
+
+    def default_backups_dir(self) -> Path:
+        """The `backups` folder beside the file: one folder holds everything to copy."""
+        return self.path.parent / "backups"
+
+    def back_up(self, destination: Path, *, overwrite: bool = False) -> Path:
+        from .sqlite_backup import backup_database
+
+        return backup_database(self.path, destination, overwrite=overwrite)
+
+    @contextmanager
+    def check_connection(self) -> Iterator:
+        from .sqlite_checks import connect
+
+        with connect(self.path, "ro") as con:
+            yield con
+
+    def change_feed(self):
+        from .change_feed import ChangeFeed
+
+        return ChangeFeed()
+
+    def open_engine(self, backups_dir: Path):
+        """An engine on the file (created if missing), migrated first if it is older
+        than this app (after a checked backup into `backups_dir`)."""
+        from .engine import make_engine
+        from .migrator import migrate, needs_migration
+        from .storage_errors import translate_errors
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if needs_migration(self.path):
+            migrate(self.path, backups_dir)
+        engine = make_engine(self.path)
+        translate_errors(engine)  # disk full, read-only, … as StorageError
+        return engine
+
+
+class ServerStorage:
+    """A database on the clinic's PostgreSQL server."""
+
+    is_server = True
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.url: str = location.url
+
+    def lock(self) -> SharedServer:
+        return SharedServer(self.location)
+
+    def has_accounts(self) -> bool:
+        """Raises the StorageError saying why the server cannot be used."""
+        from .server_tools import server_has_accounts
+
+        return server_has_accounts(self.url)
+
+    def assess(self) -> Assessment:
+        """The server keeps its own storage sound: a database that can be reached is
+        usable (reaching it is the first question's job)."""
+        return Assessment(Path(self.location.shown), State.OK)
+
+    def default_backups_dir(self) -> Path:
+        """No file to sit beside: a folder per database in the app's data folder."""
+        from ..paths import default_data_folder
+
+        return default_data_folder() / "server-backups" / self.location.name
+
+    def back_up(self, destination: Path, *, overwrite: bool = False) -> Path:
+        from .server_tools import dump_database
+
+        return dump_database(self.url, destination, overwrite=overwrite)
+
+    @contextmanager
+    def check_connection(self) -> Iterator:
+        from .server_tools import server_check_connection
+
+        with server_check_connection(self.url) as con:
+            yield con
+
+    def change_feed(self):
+        from .change_feed import ServerChangeFeed
+
+        return ServerChangeFeed(self.url)
+
+    def open_engine(self, backups_dir: Path | None = None):
+        """An engine on the server database, migrated first (in one transaction) if it
+        is empty or older than this app. Raises the StorageError saying why the server
+        cannot be used."""
+        from .migrator import migrate_server
+        from .server import connect_error, make_server_engine
+
+        engine = make_server_engine(self.url)
+        try:
+            migrate_server(engine)
+        except Exception as error:
+            engine.dispose()
+            raised = connect_error(error, self.url)
+            if raised is error:
+                raise
+            raise raised from error
+        return engine
+
+
+Storage = FileStorage | ServerStorage
+
+
+def storage_for(location: Location | Path | str) -> Storage:
+    """The storage behind `location` (a Location, a file path, or a server URL)."""
+    if not isinstance(location, Location):
+        location = parse_location(location)
+    return ServerStorage(location) if location.is_server else FileStorage(location)
