@@ -69,21 +69,12 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # never overwrite a backup
         backup = backup_file(path, backups_dir / f"before-migration-{revision}-{stamp}.sqlite3")
 
-    from alembic import command  # lazy: ~270 ms, only when a migration is due
-    from alembic.config import Config
-
-    from . import triggers
     from .engine import make_engine
 
     engine = make_engine(path, foreign_keys=False)
     try:
         with engine.begin() as connection:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS_DIR))
-            config.attributes["connection"] = connection
-            triggers.drop_all(connection)  # batch table copies trip over them
-            command.upgrade(config, "head")
-            triggers.create_all(connection)
+            _upgrade(connection)
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise MigrationError(
@@ -92,6 +83,23 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
     finally:
         engine.dispose()
     return backup
+
+
+def _upgrade(connection) -> None:
+    """Run every pending migration on `connection`, in its transaction, with the
+    protective triggers lifted around them (batch table copies trip over them) and
+    re-created as this version defines them."""
+    from alembic import command  # lazy: ~270 ms, only when a migration is due
+    from alembic.config import Config
+
+    from . import triggers
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    triggers.drop_all(connection)
+    command.upgrade(config, "head")
+    triggers.create_all(connection)
 
 
 def server_revision(connection) -> str | None:
@@ -123,15 +131,5 @@ def migrate_server(engine) -> bool:
                 f"The server database was last written by a newer version of the app "
                 f"(schema {revision}; this version knows up to {HEAD_REVISION}). Nothing "
                 "was changed: update the app on this workstation.")
-        from alembic import command
-        from alembic.config import Config
-
-        from . import triggers
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        triggers.drop_all(connection)
-        command.upgrade(config, "head")
-        triggers.create_all(connection)
+        _upgrade(connection)
     return True
