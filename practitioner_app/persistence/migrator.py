@@ -57,13 +57,8 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
     revision = current_revision(path)
     if revision == HEAD_REVISION:
         return None
-    from .safety import known_revisions  # Alembic: only on the way to a migration
-
-    if revision is not None and revision not in known_revisions():
-        raise MigrationError(
-            f"It was last written by a newer version of the app (schema {revision}; this "
-            f"version knows up to {HEAD_REVISION}). Nothing was changed: update the app, "
-            "or restore a backup this version made.")
+    _refuse_newer(revision, "It was",
+                  "update the app, or restore a backup this version made.")
     backup = None
     if revision is not None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # never overwrite a backup
@@ -83,6 +78,17 @@ def migrate(path: Path, backups_dir: Path) -> Path | None:
     finally:
         engine.dispose()
     return backup
+
+
+def _refuse_newer(revision: str | None, subject: str, remedy: str) -> None:
+    """MigrationError when `revision` is one this version does not know (a newer app
+    wrote it); nothing is changed."""
+    from .safety import known_revisions  # Alembic: only on the way to a migration
+
+    if revision is not None and revision not in known_revisions():
+        raise MigrationError(
+            f"{subject} last written by a newer version of the app (schema {revision}; "
+            f"this version knows up to {HEAD_REVISION}). Nothing was changed: {remedy}")
 
 
 def _upgrade(connection) -> None:
@@ -124,12 +130,7 @@ def migrate_server(engine) -> bool:
         revision = server_revision(connection)
         if revision == HEAD_REVISION:
             return False
-        from .safety import known_revisions
-
-        if revision is not None and revision not in known_revisions():
-            raise MigrationError(
-                f"The server database was last written by a newer version of the app "
-                f"(schema {revision}; this version knows up to {HEAD_REVISION}). Nothing "
-                "was changed: update the app on this workstation.")
+        _refuse_newer(revision, "The server database was",
+                      "update the app on this workstation.")
         _upgrade(connection)
     return True

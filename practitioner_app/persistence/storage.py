@@ -1,6 +1,7 @@
 """Where the clinic's record is kept, as one small interface with two implementations:
 `FileStorage` (an SQLite file on this computer) and `ServerStorage` (a database on the
-clinic's PostgreSQL server). What differs between them is here and nowhere else:
+clinic's PostgreSQL server). What differs between them is chosen here; the backup
+services (services/backup.py, services/server_backup.py) are built on the same modules:
 
 - one writer at a time: the file's `<db>.lock`; none on a server, which keeps writers
   apart;
@@ -20,8 +21,6 @@ them, so the windows can ask before they are loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..domain.location import Location, parse_location
@@ -66,18 +65,6 @@ class FileStorage:
     def default_backups_dir(self) -> Path:
         """The `backups` folder beside the file: one folder holds everything to copy."""
         return self.path.parent / "backups"
-
-    def back_up(self, destination: Path, *, overwrite: bool = False) -> Path:
-        from .sqlite_backup import backup_database
-
-        return backup_database(self.path, destination, overwrite=overwrite)
-
-    @contextmanager
-    def check_connection(self) -> Iterator:
-        from .sqlite_checks import connect
-
-        with connect(self.path, "ro") as con:
-            yield con
 
     def change_feed(self):
         from .change_feed import ChangeFeed
@@ -127,18 +114,6 @@ class ServerStorage:
         from ..paths import default_data_folder
 
         return default_data_folder() / "server-backups" / self.location.name
-
-    def back_up(self, destination: Path, *, overwrite: bool = False) -> Path:
-        from .server_tools import dump_database
-
-        return dump_database(self.url, destination, overwrite=overwrite)
-
-    @contextmanager
-    def check_connection(self) -> Iterator:
-        from .server_tools import server_check_connection
-
-        with server_check_connection(self.url) as con:
-            yield con
 
     def change_feed(self):
         from .change_feed import ServerChangeFeed

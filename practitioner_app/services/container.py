@@ -10,7 +10,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from ..domain.audit import Action
-from ..domain.location import Location, parse_location
+from ..domain.location import Location
 from ..persistence.change_feed import ChangeFeed
 from ..persistence.database import Database
 from ..persistence.safety import DatabaseLock, StorageError, prepare_database_files
@@ -24,6 +24,7 @@ from .consents import ConsentService
 from .courses import CourseService
 from .demo import DemoService
 from .exchange import ExchangeService
+from .opening import backup_service_for
 from .patient_data import PatientDataExport
 from .patients import PatientService
 from .protection import ProtectionService
@@ -119,13 +120,12 @@ def open_services(db_path: Path | str | Location, backups_dir: Path | None = Non
     `actor_fallback` names the actor in the audit log while nobody is signed in."""
     # Owner-only files, an older version's loose modes tightened and a killed backup's
     # leftovers removed, before SQLite creates anything (its journals copy the file's mode).
-    location = db_path if isinstance(db_path, Location) else parse_location(db_path)
+    storage = storage_for(db_path)
+    location = storage.location
+    backups_dir = backups_dir or storage.default_backups_dir()
     tightened: list[Path] = []
-    if location.is_server:
-        backups_dir = backups_dir or server_backups_dir(location)
-    else:
-        tightened = prepare_database_files(
-            location.path, backups_dir or location.path.parent / "backups")
+    if not storage.is_server:
+        tightened = prepare_database_files(location.path, backups_dir)
     database = Database(location, backups_dir)
     actor = Actor(actor_fallback)
     kwargs = {"actor": actor} if clock is None else {"clock": clock, "actor": actor}
@@ -148,29 +148,14 @@ def open_services(db_path: Path | str | Location, backups_dir: Path | None = Non
         demo=DemoService(database.unit_of_work, **kwargs),
         clinic=ClinicService(database.unit_of_work, **kwargs),
         reports=ReportService(database.unit_of_work, **kwargs),
-        backup=_backup_service(database, clock),
+        backup=backup_service_for(database.location, database.backups_dir, clock=clock,
+                                  before_replace=database.close),
         _database=database,
         _lock=lock,
     )
     if tightened:
         _record_tightened(services, tightened)
     return services
-
-
-def server_backups_dir(location: Location) -> Path:
-    """Where this workstation keeps backups of a server database: the app's data folder,
-    a folder per database name."""
-    return storage_for(location).default_backups_dir()
-
-
-def _backup_service(database: Database, clock: Clock | None):
-    timing = {} if clock is None else {"clock": clock}
-    if database.location.is_server:
-        from .server_backup import ServerBackupService
-
-        return ServerBackupService(database.location, database.backups_dir, **timing)
-    return BackupService(database.path, database.backups_dir,
-                         before_replace=database.close, **timing)
 
 
 def _record_tightened(services: Services, tightened: list[Path]) -> None:

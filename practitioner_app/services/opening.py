@@ -194,6 +194,23 @@ def open_database(location: Location | Path | str, *, lock=None,
 
 # --- the database itself, for backup, restore and check -------------------------------------
 
+def backup_service_for(location: Location, backups_dir: Path, *,
+                       clock: Callable[[], datetime] | None = None,
+                       before_replace: Callable[[], None] | None = None):
+    """The backup service of the database at `location`: online file backups, or pg_dump
+    for a server database; both with the same interface. `before_replace` is what a
+    file's restore calls before it writes (the app's engine lets go of the file)."""
+    timing = {} if clock is None else {"clock": clock}
+    if location.is_server:
+        from .server_backup import ServerBackupService
+
+        return ServerBackupService(location, backups_dir, **timing)
+    from .backup import BackupService
+
+    return BackupService(location.path, backups_dir, before_replace=before_replace,
+                         **timing)
+
+
 class Maintenance:
     """What backup, restore and check work on instead of services: the database's backup
     service and its lock, without opening its records (which a damaged file may not
@@ -201,17 +218,9 @@ class Maintenance:
 
     def __init__(self, location: Location, lock=None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        timing = {} if clock is None else {"clock": clock}
         self.location = location
         self.database_path = location.path
-        if location.is_server:
-            from .server_backup import ServerBackupService
-
-            self.backup = ServerBackupService(location, backups_dir_for(location), **timing)
-        else:
-            from .backup import BackupService
-
-            self.backup = BackupService(location.path, backups_dir_for(location), **timing)
+        self.backup = backup_service_for(location, backups_dir_for(location), clock=clock)
         self._lock = lock
 
     def assess(self) -> Assessment:
