@@ -14,6 +14,7 @@ from ..domain.changes import Changes, ConnectionState
 from ..domain.errors import DomainError
 from ..domain.ids import PatientId, SessionId
 from .access import AccessControl
+from .screen_fit import keep_on_screen
 from .settings import AppSettings
 from .window_context import WindowContext
 from .workers import BackgroundTask, run_in_background
@@ -46,6 +47,9 @@ DUE_LIST_ROWS = 4
 #: How long typing in the search must pause before the patient panel follows the list
 #: (a key press takes ~10 ms to answer, so a typist's next key comes well after it).
 PANEL_AFTER_TYPING_MS = 150
+#: The smallest size a restored window opens at (the layout's own room at 1280x800 less
+#: the panel's spare width), unless the screen is smaller still.
+MIN_RESTORED_SIZE = (1024, 700)
 #: What the status bar says about the clinic server's connection (nothing for a file).
 SERVER_LOST = ("The clinic server cannot be reached: retrying… "
                "Your unsaved input is kept.")
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
         geometry = settings.geometry("main")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            keep_on_screen(self, *MIN_RESTORED_SIZE)
         else:
             self.resize(1280, 800)
         self.access.begin(has_accounts)  # the patient list loads once someone signed in

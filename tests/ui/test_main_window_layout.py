@@ -102,3 +102,23 @@ def test_at_1920_by_1080_no_column_takes_most_of_the_width(qtbot, start_app, dem
     assert window.panel.width() > 2 * patients.width()
     assert session_rows_visible(window) >= 20
     window.grab().save(str(window.database_path.with_name("main-1920x1080.png")))
+
+
+def test_a_window_saved_tiny_and_off_screen_opens_whole_on_the_screen(qtbot, start_app):
+    """A place saved on another monitor, or from a window shrunk to nothing, is not
+    restored as it was: the window opens at a usable size, wholly on the screen."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from practitioner_app.ui.settings import AppSettings
+
+    shrunk = QMainWindow()
+    qtbot.addWidget(shrunk)
+    shrunk.resize(200, 120)
+    shrunk.move(3000, 2500)
+    AppSettings().set_geometry("main", shrunk.saveGeometry())
+    window = start_app()
+    room = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    assert room.contains(frame.topLeft()) and room.contains(window.geometry().bottomRight())
+    assert window.width() >= min(1024, room.width() - 24)
+    assert window.height() >= min(700, room.height() - 48)
