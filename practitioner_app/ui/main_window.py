@@ -7,7 +7,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from ..domain.changes import Changes, ConnectionState
@@ -127,6 +128,16 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         self.access.begin(has_accounts)  # the patient list loads once someone signed in
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        """Let the window's own shortcuts win over the search field's key bindings."""
+        if watched is self.search and event.type() == QEvent.Type.ShortcutOverride:
+            pressed = QKeySequence(event.keyCombination())
+            for act in self.findChildren(QAction):
+                if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch
+                       for s in act.shortcuts()):
+                    return True  # not accepted by the field: the shortcut fires
+        return super().eventFilter(watched, event)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
         if not self._build_asked:  # the prompt is on screen now: build the rest behind it
@@ -161,6 +172,9 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search by name or patient number")
         self.search.setClearButtonEnabled(True)
         self.search.setMaxLength(SEARCH_MAX)  # a pasted page is cut, never searched whole
+        # Where the keyboard is after signing in: the window's shortcuts (Ctrl+E edits the
+        # patient) must work from here, but a line edit claims Ctrl+E and others itself.
+        self.search.installEventFilter(self)
         self.show_archived = QCheckBox("Show archived patients")
         self.patients = PatientTableModel(
             lambda query: self.services.patients.search(

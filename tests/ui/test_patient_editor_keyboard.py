@@ -4,6 +4,7 @@ value (sex, skin type) is chosen for the clinician."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -96,3 +97,64 @@ def test_escape_closes_at_once_when_nothing_was_typed(qtbot, start_app):
     dialog = _opened(qtbot, window.new_patient())
     QTest.keyClick(dialog.full_name, Qt.Key.Key_Escape)
     assert not dialog.isVisible() and dialog.confirmation is None
+
+
+
+#: Run on a real X display: Qt's X11 key bindings (Ctrl+E ends the line in a text
+#: field) are not those of the offscreen platform, which does not show the trap.
+SEARCH_SHORTCUT_SCRIPT = """
+import sys
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+from practitioner_app.app import main
+from tests.benchmarks.child import run_loop_until
+from tests.ui.conftest import PASSWORD, USERNAME
+window = main(["--db", sys.argv[1]], exec_=False)
+assert run_loop_until(lambda: window.services is not None, 30)
+dialog = window.access.sign_in_dialog
+dialog.username.setText(USERNAME)
+dialog.password.setText(PASSWORD)
+assert dialog.attempt()
+window.search.setFocus()
+event = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+event.ignore()
+QApplication.sendEvent(window.search, event)
+print("claimed" if event.isAccepted() else "left to the window")
+window.close()
+"""
+
+
+def test_ctrl_e_edits_the_patient_from_the_search_field_on_a_real_display(tmp_path):
+    """Signing in leaves the keyboard in the search; the window's shortcuts must work
+    from there, but on X11 the text field claimed Ctrl+E (end of line) as its own."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from .conftest import ensure_admin
+
+    if shutil.which("Xvfb") is None:
+        pytest.skip("no Xvfb to give Qt a real X display")
+    db = tmp_path / "clinic.sqlite3"
+    ensure_admin(db)
+    display = f":{40 + os.getpid() % 50}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+        deadline = time.monotonic() + 10
+        while not socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the X server's socket, not a UI wait
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        done = subprocess.run([sys.executable, "-c", SEARCH_SHORTCUT_SCRIPT, str(db)],
+                              cwd=Path(__file__).resolve().parents[2], env=env,
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        server.terminate()
+        server.wait()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("left to the window"), done.stdout
