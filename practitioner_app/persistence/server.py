@@ -103,6 +103,10 @@ def translate_server_errors(engine: Engine, url: str) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _translate(context) -> None:
+        if context.is_pre_ping:
+            # The pool's test of a pooled connection (after a server restart): left to
+            # the pool, which replaces the dead connection instead of failing the read.
+            return
         translated = server_error(context.original_exception, url)
         if translated is not None:
             raise translated from context.original_exception

@@ -55,6 +55,8 @@ MIN_RESTORED_SIZE = (1024, 700)
 SERVER_LOST = ("The clinic server cannot be reached: retrying… "
                "Your unsaved input is kept.")
 SERVER_BACK = "The clinic server is back: the lists are up to date."
+#: How a view that could not be read again says so in the status bar.
+NOT_UPDATED = "Not brought up to date"
 SERVER_BACK_SHOWN_MS = 15_000
 SERVER_LOST_STYLE = ("background: #fff4e0; color: #6b4100; border: 1px solid #c77700; "
                      "padding: 2px 6px; font-weight: 600;")
@@ -322,7 +324,10 @@ class MainWindow(QMainWindow):
         """A view could not be read again: it stays as it was, and the status bar says so
         (never a box over the clinician's work)."""
         log.warning("A view was not brought up to date: %s", error)
-        self.statusBar().showMessage(f"Not brought up to date: {error}", 15_000)
+        if self.connection_label is not None and self.connection_label.text() == SERVER_LOST \
+                and self.connection_label.isVisible():
+            return  # said already beside it; every view reads again once the server is back
+        self.statusBar().showMessage(f"{NOT_UPDATED}: {error}", 15_000)
 
     def _show_connection(self, state: str) -> None:
         """Say plainly when the clinic server cannot be reached, and when it is back."""
@@ -345,6 +350,8 @@ class MainWindow(QMainWindow):
             label.setText(SERVER_BACK)
             label.setStyleSheet("")
             label.show()
+            if self.statusBar().currentMessage().startswith(NOT_UPDATED):
+                self.statusBar().clearMessage()  # what failed is read again now
             self._connection_timer.start(SERVER_BACK_SHOWN_MS)
         else:
             label.hide()

@@ -66,3 +66,34 @@ def _all_text(widget) -> str:
     from PySide6.QtWidgets import QLabel
 
     return " ".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def test_the_status_bar_says_the_server_is_back_without_a_stale_failure_beside_it(
+        qtbot, own_server):
+    from practitioner_app.domain.errors import ServerUnavailable
+    from practitioner_app.ui.main_window import NOT_UPDATED, SERVER_BACK, SERVER_LOST
+
+    url = own_server.database("clinic_status")
+    ensure_admin(url)
+    window = main(["--db", url], exec_=False)
+    qtbot.addWidget(window)
+    wait_until_open(qtbot, window)
+    dialog = window.access.sign_in_dialog
+    dialog.username.setText(USERNAME)
+    dialog.password.setText(PASSWORD)
+    assert dialog.attempt(), dialog.message.text()
+    bar = window.statusBar()
+
+    own_server.stop()
+    try:
+        # A view read again before the listener noticed: the failure is said...
+        window._not_updated(ServerUnavailable("The database server cannot be reached."))
+        assert bar.currentMessage().startswith(NOT_UPDATED)
+        qtbot.waitUntil(lambda: window.connection_label.text() == SERVER_LOST,
+                        timeout=30_000)
+    finally:
+        own_server.start()
+    # ...and once the server is back, every view is read again: the failure goes.
+    qtbot.waitUntil(lambda: window.connection_label.text() == SERVER_BACK, timeout=30_000)
+    assert not bar.currentMessage().startswith(NOT_UPDATED)
+    window.close()
