@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from ..domain.changes import Changes, ConnectionState
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, StorageError
 from ..domain.ids import PatientId, SessionId
 from .access import AccessControl
 from .screen_fit import keep_on_screen
@@ -412,6 +412,8 @@ class MainWindow(QMainWindow):
         self._typing = True
         try:
             self.patients.set_query(text)
+        except StorageError as error:  # the server away: said in the status bar, and the
+            self._not_updated(error)  # list is read again, as typed, once it is back
         finally:
             self._typing = False
 
@@ -454,6 +456,9 @@ class MainWindow(QMainWindow):
 
         try:
             patient = self.services.patients.get(patient_id)
+        except StorageError as error:  # the server away: not a box over the clinician's work
+            self._not_updated(error)
+            return
         except DomainError as error:
             QMessageBox.warning(self, "Patient not found", str(error))
             return

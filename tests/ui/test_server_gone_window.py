@@ -91,9 +91,16 @@ def test_the_status_bar_says_the_server_is_back_without_a_stale_failure_beside_i
         assert bar.currentMessage().startswith(NOT_UPDATED)
         qtbot.waitUntil(lambda: window.connection_label.text() == SERVER_LOST,
                         timeout=30_000)
+        # Typing a search meanwhile is no error over the window (pytest-qt fails the
+        # test on an exception in a Qt callback): the field keeps what was typed.
+        type_text(qtbot, window.search, "zz")
+        assert window.search.text() == "zz"
     finally:
         own_server.start()
-    # ...and once the server is back, every view is read again: the failure goes.
+    # ...and once the server is back, every view is read again: the failure goes, and
+    # the list answers the search as typed.
     qtbot.waitUntil(lambda: window.connection_label.text() == SERVER_BACK, timeout=30_000)
     assert not bar.currentMessage().startswith(NOT_UPDATED)
+    qtbot.waitUntil(lambda: window.patients.query == "zz", timeout=10_000)
+    assert window.patients.rowCount() == 0
     window.close()
