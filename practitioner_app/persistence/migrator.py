@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 #: The newest migration's revision id; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0007_server_indexes"
+HEAD_REVISION = "0009_patient_search_index"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
