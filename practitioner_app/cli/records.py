@@ -53,14 +53,18 @@ def _add_demo(commands) -> None:
 
 
 def _demo(services, args) -> int:
+    administrator = None
     if not services.accounts.has_accounts():
         import secrets
 
+        # Created by the demo, as the first entry of the clinic's history (when it
+        # opened), so that the audit trail's times rise with its entries.
         password = secrets.token_urlsafe(12)
-        services.accounts.create_first_admin(
-            DEMO_USER, "Demo Practitioner", "Demo account", "", password)
-        print(f"Created the demo account: user {DEMO_USER}, password {password}")
-    result = services.demo.generate(args.patients, args.seed, args.sessions_per_patient)
+        administrator = (DEMO_USER, "Demo Practitioner", "Demo account", password)
+    result = services.demo.generate(args.patients, args.seed, args.sessions_per_patient,
+                                    administrator=administrator)
+    if administrator is not None:
+        print(f"Created the demo account: user {DEMO_USER}, password {administrator[3]}")
     print(f"Added {result.patients:,} patients ({result.first_number}-{result.last_number}) "
           f"with {result.sessions:,} sessions and {result.zones:,} treated zones "
           f"in {result.seconds:.1f} s.")

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import base64
 import bisect
+import contextlib
 import dataclasses
 import functools
+import heapq
 import itertools
 import operator
+import pickle
 import random
 import secrets
+import tempfile
 import time as clock_time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +46,7 @@ from ..domain.enums import (
     Sex,
     Tolerance,
 )
+from ..domain.errors import PermissionDenied, ValidationError
 from ..domain.guidance import DEFAULT_ZONE_GUIDANCE, ZoneGuidance
 from ..domain.patient import Patient
 from ..domain.screening import DEFAULT_RULES, ScreenAnswer, answers_for
@@ -252,10 +257,16 @@ _ADDENDA = (
 )
 #: An open course with no session for longer than this was stopped (or the patient left).
 _OPEN_WITHIN_DAYS = 75
+#: How many years of use the demo clinic shows by default.
+DEFAULT_YEARS = 10
+#: Most patients still come (their latest course is open); the others stopped coming.
+_STAYING = 0.85
+#: Maintenance visits are at least this many days apart.
+_MAINTENANCE_MIN_DAYS = 35
 _STOPPED_REASONS = ("Did not rebook after two reminders", "Patient chose to pause treatment",
                     "Moved away from the area", "Pregnancy; treatment deferred")
-#: One in 8 patients not seen for 150 days is archived, some weeks after their last visit.
-_ARCHIVE_AFTER_DAYS, _ARCHIVE_CHANCE = 150, 1 / 8
+#: One in 3 patients not seen for 150 days is archived, some weeks after their last visit.
+_ARCHIVE_AFTER_DAYS, _ARCHIVE_CHANCE = 150, 1 / 3
 _ARCHIVE_REASONS = ("Moved abroad; records kept for the retention period",
                     "Transferred to another clinic at the patient's request",
                     "Patient asked to stop treatment and not be contacted",
@@ -284,40 +295,47 @@ def generate_records(
     guidance: Sequence[ZoneGuidance] = DEFAULT_ZONE_GUIDANCE,
     sessions_per_patient: int | None = None,
     consent_version: str = DEFAULT_CONSENT_VERSION,
+    years: int = DEFAULT_YEARS,
 ) -> Iterator[DemoRecord]:
-    """`count` patients numbered P{first_number:06d} upwards, each with its sessions
-    (oldest first, none after `today`), courses and consents. Deterministic for the same
-    arguments. `today` may be the current time: nothing is then dated after it.
+    """`count` patients numbered P{first_number:06d} upwards, registered one after the
+    other over the `years` before `today` (numbers in order of registration, as the app
+    gives them), each with its sessions (oldest first, none after `today`), courses and
+    consents. Deterministic for the same arguments. `today` may be the current time:
+    nothing is then dated after it.
 
     Each patient has 1–8 sessions (5.1 on average), or, with `sessions_per_patient` M,
-    1 to 2M−1 sessions, M on average: a long-established clinic's archive. Every past
-    session is signed by its practitioner with the app's digest (session_digest), except
-    the drafts and one patient in 25's latest session."""
+    1 to 2M−1 sessions, M on average (fewer for patients registered too recently to have
+    had them all): a planned course 4–6 weeks apart, then maintenance sessions months
+    apart. Most patients still come, so their latest course is open; the others' courses
+    are completed or stopped, and some of them are archived. Every past session is signed
+    by its practitioner with the app's digest (session_digest), except the drafts and one
+    patient in 25's latest session."""
     now = today if isinstance(today, datetime) else datetime.combine(today, time(23, 59))
     today = now.date()
     rng = random.Random(seed)
     units = _device_units(rng)
     by_zone = {g.zone: g for g in guidance}
+    opened = datetime.combine(today - timedelta(days=365 * years), time(8, 0))
+    # Registrations spread evenly from the clinic's first week to a week ago, each within
+    # its own slot so that numbers follow the order of registration.
+    slot = (now - timedelta(days=7) - (opened + timedelta(days=7))) / max(count, 1)
     for offset in range(count):
+        registered = _office_hours(opened + timedelta(days=7) + slot * (offset + rng.random()))
         planned = rng.randint(3, 6)
-        patient = _patient(rng, f"P{first_number + offset:06d}", today, planned)
+        patient = _patient(rng, f"P{first_number + offset:06d}", registered.date(), planned)
         has_draft = offset % _DRAFT_EVERY == _DRAFT_EVERY // 2
         leave_unsigned = not has_draft and offset % _UNSIGNED_EVERY == 3
         n = (_SESSION_COUNT.pick(rng) if sessions_per_patient is None
              else rng.randint(1, 2 * sessions_per_patient - 1))
         practitioner = _PRACTITIONER.pick(rng)
         photo = rng.random() < 0.88
-        sessions, courses = _series(rng, patient, today, units, by_zone, has_draft, n,
-                                    practitioner, planned, photo)
+        stays = has_draft or rng.random() < _STAYING
+        sessions, courses = _series(rng, patient, registered, today, units, by_zone,
+                                    has_draft, n, practitioner, planned, photo, stays)
         last = len(sessions) - 1
         sessions = [s if s.status is SessionStatus.DRAFT or (leave_unsigned and k == last)
                     else _signed(rng, patient.number, s, practitioner, now)
                     for k, s in enumerate(sessions)]
-        first_day = sessions[0].session_date
-        before = rng.randint(0, 14)  # a consultation some days before the first session
-        registered = datetime.combine(first_day - timedelta(days=before),
-                                      time(8, 0) if before == 0 else
-                                      _clock_at(rng.randrange(9 * 60, 17 * 60, 5)))
         patient = _maybe_archived(rng, patient, sessions, courses, now)
         consents = [Consent("treatment", consent_version, registered.date(),
                             practitioner.full_name, practitioner.username)]
@@ -327,22 +345,29 @@ def generate_records(
         yield DemoRecord(patient, registered, practitioner, sessions, courses, consents)
 
 
+def _office_hours(moment: datetime) -> datetime:
+    """`moment`'s day, with its time of day folded into 08:00–17:00 (order kept)."""
+    into_day = (moment - datetime.combine(moment.date(), time(0))) / timedelta(days=1)
+    return datetime.combine(moment.date(), time(8)) + timedelta(
+        minutes=int(into_day * 9 * 60))
+
+
 def _device_units(rng: random.Random) -> list[tuple[_DeviceModel, str]]:
     """The clinic's devices: two units of each model, each with its serial number."""
     return [(m, f"{m.serial_prefix}{rng.randint(10000, 99999)}" if m.serial_prefix else "")
             for m in _DEVICE_MODELS for _ in range(2)]
 
 
-def _patient(rng: random.Random, number: str, today: date, planned: int) -> Patient:
+def _patient(rng: random.Random, number: str, registered: date, planned: int) -> Patient:
     sex = _SEX.pick(rng)
     is_male = sex is Sex.MALE or (sex is not Sex.FEMALE and rng.random() < 0.5)
     full_name = _CULTURE.pick(rng).name(rng, is_male)
     concerns = frozenset(rng.sample(_ALL_CONCERNS, _CONCERN_COUNT.pick(rng)))
-    age_days = rng.randint(18 * 365 + 5, 75 * 365)
+    age_days = rng.randint(18 * 365 + 5, 75 * 365)  # at registration
     return Patient(
         number=number,
         full_name=full_name,
-        date_of_birth=today - timedelta(days=age_days),
+        date_of_birth=registered - timedelta(days=age_days),
         sex=sex,
         fitzpatrick=_FITZPATRICK.pick(rng),
         phone=f"+44 7700 900{rng.randint(0, 999):03d}",
@@ -361,19 +386,23 @@ def _patient(rng: random.Random, number: str, today: date, planned: int) -> Pati
 
 
 def _series(
-    rng: random.Random, patient: Patient, today: date,
+    rng: random.Random, patient: Patient, registered: datetime, today: date,
     units: list[tuple[_DeviceModel, str]], by_zone: dict[FacialZone, ZoneGuidance],
     has_draft: bool, count: int, practitioner: DemoPractitioner, planned: int, photo: bool,
+    stays: bool,
 ) -> tuple[list[TreatmentSession], list[Course]]:
-    last = today - timedelta(days=rng.randint(0, 3) if has_draft else rng.randint(0, 240))
-    gaps = [rng.randint(_MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS) for _ in range(count)]
-    dates = [last - timedelta(days=sum(gaps[k + 1:])) for k in range(count)]
+    dates, first_course = _visit_dates(rng, registered.date(), today, count, planned,
+                                       stays, has_draft)
+    count = len(dates)
     unit = rng.choice(units)
     zones = _zones_for(rng, patient.concerns, by_zone)
-    courses, course_of = _courses(rng, patient, dates, planned, has_draft, zones, today)
+    courses, course_of = _courses(rng, patient, dates, first_course, planned, has_draft,
+                                  zones, today, stays)
     sessions = []
     for k, day in enumerate(dates):
-        next_day = dates[k + 1] if k + 1 < count else day + timedelta(days=gaps[0])
+        next_day = (dates[k + 1] if k + 1 < count
+                    else day + timedelta(days=rng.randint(_MIN_INTERVAL_DAYS,
+                                                          _MAX_INTERVAL_DAYS)))
         progress = k / (count - 1) if count > 1 else 0.5
         draft = has_draft and k == count - 1
         sessions.append(_session(rng, patient, day, next_day, progress, draft, unit,
@@ -381,24 +410,68 @@ def _series(
     return sessions, courses
 
 
+def _visit_dates(rng: random.Random, registered: date, today: date, count: int,
+                 planned: int, stays: bool, has_draft: bool) -> tuple[list[date], int]:
+    """The patient's visit days and how many of them the first (planned) course holds:
+    the first visit up to two weeks after registering, the planned course 4–6 weeks
+    apart, then maintenance visits months apart; for a patient who still comes, spread
+    until a recent visit (today or a few days ago for a draft). Never after `today`,
+    so a patient registered lately has had fewer visits."""
+    day = min(registered + timedelta(days=rng.randint(1, 14)), today)
+    first_course = min(count, planned)
+    if stays and 1 < count <= planned:
+        first_course = count - 1  # a shorter first course, then maintenance
+    dates = [day]
+    while len(dates) < first_course:
+        day += timedelta(days=rng.randint(_MIN_INTERVAL_DAYS, _MAX_INTERVAL_DAYS))
+        if day > today:
+            break
+        dates.append(day)
+    first_course = len(dates)
+    rest = count - first_course
+    start = dates[-1] + timedelta(days=rng.randint(42, 120))
+    if rest and stays:
+        end = today - timedelta(days=rng.randint(0, 3) if has_draft else rng.randint(5, 70))
+        room = (end - start).days
+        rest = min(rest, 1 + room // _MAINTENANCE_MIN_DAYS) if room >= 0 else 0
+        step = room / max(rest - 1, 1)
+        dates += [start + timedelta(days=round(step * j)) for j in range(rest - 1)]
+        if rest:
+            dates.append(end)
+    elif rest:
+        day = start
+        while rest and day <= today:
+            dates.append(day)
+            day += timedelta(days=rng.randint(60, 200))
+            rest -= 1
+    back = today - timedelta(days=rng.randint(0, 3))
+    if has_draft and (back - dates[-1]).days >= _MAINTENANCE_MIN_DAYS:
+        dates.append(back)  # back after a while
+    return dates, first_course
+
+
 def _courses(
-    rng: random.Random, patient: Patient, dates: list[date], planned: int, has_draft: bool,
-    zones: list[FacialZone], today: date,
+    rng: random.Random, patient: Patient, dates: list[date], first_course: int,
+    planned: int, has_draft: bool, zones: list[FacialZone], today: date, stays: bool,
 ) -> tuple[list[Course], list[int]]:
     """The patient's courses and each session's course number: the planned course first,
-    then a maintenance course for the sessions beyond it. The latest course is open while
-    the patient still comes (or has a draft), completed once every planned session is
-    given, otherwise stopped with a reason; earlier courses are completed."""
+    then a maintenance course for the visits after it. The latest course is open while
+    the patient still comes (or has a draft); otherwise, and for earlier courses,
+    completed once every planned session was given, else stopped with a reason."""
     count = len(dates)
-    spans = [(0, min(count, planned), planned)]
-    if count > planned:
-        spans.append((planned, count, max(count - planned, rng.randint(2, 3))))
+    spans = [(0, first_course, first_course if first_course < count else planned)]
+    if count > first_course:
+        given = count - first_course
+        spans.append((first_course, count, given + rng.randint(1, 3) if stays else
+                      rng.choice((given, given + rng.randint(1, 2)))))
     recent = (today - dates[-1]).days <= _OPEN_WITHIN_DAYS
     courses, course_of = [], []
     for number, (start, end, planned_here) in enumerate(spans, 1):
         status, reason = CourseStatus.COMPLETED, ""
-        if number == len(spans) and (has_draft or end - start < planned_here):
-            status, reason = ((CourseStatus.OPEN, "") if recent or has_draft else
+        if number == len(spans) and (has_draft or (stays and recent)):
+            status = CourseStatus.OPEN
+        elif end - start < planned_here:
+            status, reason = ((CourseStatus.OPEN, "") if number == len(spans) and recent else
                               (CourseStatus.STOPPED, rng.choice(_STOPPED_REASONS)))
         courses.append(Course(
             number, dates[start], planned_here, DEFAULT_MIN_INTERVAL_DAYS,
@@ -590,35 +663,54 @@ class DemoResult:
 
 class DemoService(Service):
     def generate(self, patients: int, seed: int = 0,
-                 sessions_per_patient: int | None = None) -> DemoResult:
+                 sessions_per_patient: int | None = None, *, years: int = DEFAULT_YEARS,
+                 administrator: tuple[str, str, str, str] | None = None) -> DemoResult:
         """Add `patients` synthetic patients with their sessions, courses and consents,
-        all or nothing, as a clinic would have recorded them over the past months.
+        all or nothing, as a clinic would have recorded them over the past `years`
+        (1–30) of use.
 
         Numbers continue from the repository's next free number, so they never collide
         with existing patients. The same seed on the same day gives the same records.
         `sessions_per_patient` (1–50) sets the average series length (generate_records).
-        A database without a clinic name gets DEMO_CLINIC's letterhead; one with accounts
+
+        The clinic's history comes first, dated when the clinic opened: with
+        `administrator` (username, full name, role, password), a database without any
+        account gets that administrator, signed in as create_first_admin signs in; a
+        database without a clinic name gets DEMO_CLINIC's letterhead; one with accounts
         gets an account for each demo practitioner it lacks (one without accounts keeps
-        none: the app's first start asks for its administrator). Each record gets the
-        audit entries the app writes when it is made, by the practitioner and at the time
-        it was made, then one entry for the whole run by whoever ran it.
+        none: the app's first start asks for its administrator). Then every record gets
+        the audit entries years of use write (sign-ins and idle locks, saves, signatures,
+        documents printed, consents, courses, addenda), by the practitioner and at the
+        time each was done, tied as the app ties them, with one entry for the whole run
+        by whoever ran it at the end. On a database whose trail is older than the
+        history (an empty one, say), entry times rise with their ids.
+
+        Rows are written in batches and the audit entries, spilled to temporary files in
+        time order, are merged back: memory stays flat whatever the count.
         """
         if patients < 1:
             raise ValueError("patients must be at least 1")
         if sessions_per_patient is not None and not 1 <= sessions_per_patient <= 50:
             raise ValueError("sessions per patient must be 1–50")
+        if not 1 <= years <= 30:
+            raise ValueError("years must be 1–30")
         self._require_admin()  # synthetic records must never slip into a clinic unnoticed
         started = clock_time.perf_counter()
         now = self._clock()
+        opened = datetime.combine(now.date() - timedelta(days=365 * years), time(8, 0))
         with self._uow() as uow:
+            uow.audit.hold_chain()  # the whole run is one append to the chain
+            history = _History(opened)
+            if administrator is not None:
+                self._administrator(uow, administrator, history)
             guidance = uow.settings.zone_guidance() or DEFAULT_ZONE_GUIDANCE
             version = uow.settings.get(CONSENT_VERSION_KEY) or DEFAULT_CONSENT_VERSION
-            self._letterhead(uow)
-            accounts, password = self._practitioner_accounts(uow, now)
+            self._letterhead(uow, history)
+            accounts, password = self._practitioner_accounts(uow, history)
             first = int(uow.patients.next_number()[1:])  # "P000042" -> 42
             records = generate_records(patients, seed, first, now, guidance,
-                                       sessions_per_patient, version)
-            written = _bulk_insert(uow, records, now)
+                                       sessions_per_patient, version, years)
+            written = _bulk_insert(uow, records, now, history.events, seed)
             self._audit(uow, Action.PATIENT_CREATED, demo=True, patients=patients,
                         sessions=written.sessions, first=f"P{first:06d}",
                         last=f"P{first + patients - 1:06d}")
@@ -634,13 +726,31 @@ class DemoService(Service):
             written, first_number=f"P{first:06d}", last_number=f"P{first + patients - 1:06d}",
             seconds=clock_time.perf_counter() - started, accounts=accounts, password=password)
 
-    def _letterhead(self, uow) -> None:
+    def _administrator(self, uow, administrator: tuple[str, str, str, str],
+                       history: _History) -> None:
+        """The clinic's first administrator, created when it opened and signed in, as
+        AccountService.create_first_admin creates one; only in a database without any
+        account."""
+        username, full_name, role, password = administrator
+        problems = validate_account(username, full_name, role, "", password)
+        if problems:
+            raise ValidationError(problems)
+        if uow.users.count():
+            raise PermissionDenied("This database already has an administrator.")
+        at = history.next()
+        user = uow.users.add(User(0, username, full_name, role, "", True, True),
+                             accounts.password_hasher().hash(password), at)
+        self._actor.user = user
+        history.add(at, username, Action.ACCOUNT_CREATED, account=username, admin=True)
+
+    def _letterhead(self, uow, history: _History) -> None:
         """DEMO_CLINIC's details where the clinic has no name yet, audited as the Clinic
         details window audits them; a clinic's own details are never replaced."""
         if uow.settings.get(_CLINIC_NAME_KEY).strip():
             return
         assert not validate_clinic(DEMO_CLINIC)
-        self._audit(uow, Action.ACCOUNT_CHANGED, settings="clinic profile",
+        history.add(history.next(), self._actor.name, Action.ACCOUNT_CHANGED,
+                    settings="clinic profile",
                     fields=[f.name for f in dataclasses.fields(ClinicProfile)
                             if getattr(DEMO_CLINIC, f.name)])
         for f in dataclasses.fields(ClinicProfile):
@@ -649,10 +759,11 @@ class DemoService(Service):
                 value = base64.b64encode(value).decode("ascii")
             uow.settings.put(f"{_CLINIC_KEY_PREFIX}{f.name}", value)
 
-    def _practitioner_accounts(self, uow, now: datetime) -> tuple[tuple[str, ...], str | None]:
+    def _practitioner_accounts(self, uow, history: _History
+                               ) -> tuple[tuple[str, ...], str | None]:
         """An account for each demo practitioner the database lacks, sharing one new
-        password, audited as AccountService.add_user audits; none in a database without
-        any account."""
+        password, created when the clinic opened and audited as AccountService.add_user
+        audits; none in a database without any account."""
         if uow.users.count() == 0:
             return (), None
         missing = [p for p in PRACTITIONERS if uow.users.record(p.username) is None]
@@ -665,17 +776,41 @@ class DemoService(Service):
         for p in missing:
             assert not validate_account(p.username, p.full_name, p.role, p.registration,
                                         password)
+            at = history.next()
             uow.users.add(User(0, p.username, p.full_name, p.role, p.registration, False, True),
-                          hashed, now)
-            self._audit(uow, Action.ACCOUNT_CREATED, account=p.username, admin=False)
+                          hashed, at)
+            history.add(at, self._actor.name, Action.ACCOUNT_CREATED, account=p.username,
+                        admin=False)
         return tuple(p.username for p in missing), password
+
+
+class _History:
+    """The clinic's first entries (accounts, letterhead), a few minutes apart from the
+    morning it opened, before any patient registers."""
+
+    def __init__(self, opened: datetime) -> None:
+        self._at = opened
+        self.events: list[tuple] = []
+
+    def next(self) -> datetime:
+        self._at += timedelta(minutes=3)
+        return self._at
+
+    def add(self, at: datetime, username: str, action: str, **details) -> None:
+        self.events.append((at, username, action, None, None, canonical_details(details),
+                            None))
 
 
 _CLINIC_KEY_PREFIX = "clinic."  # ClinicService keeps each ClinicProfile field under it
 _CLINIC_NAME_KEY = f"{_CLINIC_KEY_PREFIX}name"
 
-#: Patients per executemany batch: memory stays flat whatever the count, at the same speed.
+#: Patients per executemany batch (and per sorted run of audit events spilled to a
+#: temporary file): memory stays flat whatever the count, at the same speed.
 _BATCH = 1000
+#: Audit entries per executemany when the runs are merged.
+_AUDIT_BATCH = 20_000
+#: Events per pickled chunk of a run: what the merge holds per run at a time.
+_CHUNK = 500
 _TABLES = (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord, CourseRecord,
            ConsentRecord, AddendumRecord)
 #: Where each Signature field is stored (as SigningRepository.sign stores it; None: not
@@ -688,44 +823,48 @@ _SIGNATURE_COLUMNS = {"signer_username": "signer_username", "signer_name": "sign
 _COURSE_FIELDS = ("number", "started_on", "planned_sessions", "min_interval_days",
                   "indications", "target_zones", "notes", "status", "stopped_reason")
 
+#: An event: (at, username, action, patient_id, session_id, details as canonical JSON,
+#: link), where link is None or (what it ties, the row naming the event's audit entry).
+_CONSENT, _SIGNATURE, _ADDENDUM = "consent", "signature", "addendum"
 
-def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime) -> DemoResult:
-    """Insert every record's rows, then append the audit trail of it all, oldest event
-    first, then the rows tied to their audit entries (consents, signatures, addenda);
+
+def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime, first_events: list,
+                 seed: int) -> DemoResult:
+    """Insert every record's rows batch by batch, then append the audit trail of it all
+    (`first_events`, then the records' events), oldest event first, writing the rows tied
+    to their audit entries (consents, signatures, addenda) as their entries are appended;
     returns the counts written.
 
     Ids are assigned here, continuing from the highest in each table, so child rows can
     name their parents without a round trip per row. Sessions are inserted unsigned with
     their zone rows and screen answers, then signed by an UPDATE, as the app signs: the
-    triggers refuse rows added to a signed session. Everything runs in the caller's
-    transaction, so a concurrent writer makes the whole insert fail, never interleave.
+    triggers refuse rows added to a signed session. Each batch's events are sorted by
+    time and spilled to a temporary file; the files are merged into one chain. Everything
+    runs in the caller's transaction, so a concurrent writer makes the whole insert fail,
+    never interleave.
     """
     db = uow.session
     first_ids = {t: (db.scalar(select(func.max(t.id))) or 0) + 1 for t in _TABLES}
     next_ids = dict(first_ids)
     counts = dict.fromkeys(("signed", "open_courses", "archived"), 0)
-    events: list[tuple] = []
-    tied: dict[type, list[dict]] = {ConsentRecord: [], SessionRecord: [], AddendumRecord: []}
+    rng = random.Random(f"demo events {seed}")  # the events' own, records unchanged
     records = iter(records)
-    while batch := list(itertools.islice(records, _BATCH)):
-        rows: dict[type, list[dict]] = {t: [] for t in _TABLES}
-        for record in batch:
-            _add_record(record, rows, next_ids, events, counts, now)
-        for table, table_rows in rows.items():
-            if table in (ConsentRecord, AddendumRecord):
-                tied[table] += table_rows
-            elif table_rows:
-                _insert_many(db, table.__table__, table_rows)
-    for event in events:  # the signatures, among the events that name their rows
-        if event[_LINK] is not None and event[_LINK][1] == "signed_audit_id":
-            tied[SessionRecord].append(event[_LINK][0])
-    _append_audit(uow, events)
-    if tied[ConsentRecord]:
-        _insert_many(db, ConsentRecord.__table__, tied[ConsentRecord])
-    if tied[SessionRecord]:
-        _update_many(db, SessionRecord.__table__, tied[SessionRecord])
-    if tied[AddendumRecord]:  # after signing: addenda belong to signed sessions
-        _insert_many(db, AddendumRecord.__table__, tied[AddendumRecord])
+    with contextlib.ExitStack() as stack:
+        runs = [iter(sorted(first_events, key=_AT))]
+        while batch := list(itertools.islice(records, _BATCH)):
+            rows: dict[type, list[dict]] = {t: [] for t in _TABLES}
+            events: list[tuple] = []
+            for record in batch:
+                _add_record(record, rows, next_ids, events, counts, now, rng)
+            for table in (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord,
+                          CourseRecord):
+                if rows[table]:
+                    _insert_many(db, table.__table__, rows[table])
+            del rows, batch
+            events.sort(key=_AT)  # stable: a record's events keep their order
+            runs.append(_spill(stack.enter_context(tempfile.TemporaryFile()), events))
+            del events
+        _append_audit(uow, heapq.merge(*runs, key=_AT))
     written = {t: next_ids[t] - first_ids[t] for t in _TABLES}
     return DemoResult(
         written[PatientRecord], written[SessionRecord], written[ZoneRecord], "", "", 0.0,
@@ -734,118 +873,238 @@ def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime) -> DemoResul
         consents=written[ConsentRecord], archived=counts["archived"])
 
 
-#: An event: (at, username, action, patient_id, session_id, details, link), where link is
-#: None or (the row that names the event's audit entry, the column that names it).
-_LINK = 6
+_AT = operator.itemgetter(0)
 
 
-def _signature_row(session_id: int, signature: Signature) -> dict:
-    """The columns signing sets, as SigningRepository.sign sets them. A field added to
-    Signature that this does not know fails loudly rather than going unwritten."""
+def _spill(file, events: list[tuple]) -> Iterator[tuple]:
+    """Write `events` to `file` in pickled chunks; returns an iterator reading them back
+    a chunk at a time."""
+    for start in range(0, len(events), _CHUNK):
+        pickle.dump(events[start:start + _CHUNK], file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def read() -> Iterator[tuple]:
+        file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(file)
+            except EOFError:
+                return
+            yield from chunk
+
+    return read()
+
+
+def _signature_row(session_id: int, signature: Signature, version: int) -> dict:
+    """The columns signing sets, as SigningRepository.sign sets them (the row's version
+    raised by one, as the ORM raises it). A field added to Signature that this does not
+    know fails loudly rather than going unwritten."""
     unknown = {f.name for f in dataclasses.fields(Signature)} - _SIGNATURE_COLUMNS.keys()
     if unknown or signature.imported is not None:
         raise RuntimeError(f"The demo does not store the signature's {sorted(unknown)}.")
     values = {column: getattr(signature, name) for name, column in _SIGNATURE_COLUMNS.items()
               if column is not None}
     values["status"] = SessionStatus.SIGNED
+    values["version"] = version
     values["id"] = session_id
     return values
 
 
+@functools.cache
+def _details(**details) -> str:
+    return canonical_details(details)
+
+
+_NO_DETAILS = canonical_details(None)
+_PATIENT_EDITS = (
+    ("phone", "+44 7700 900000"), ("medications", "None"), ("email", ""),
+    ("medical_history", "None relevant"), ("address", "2 Old Road\nLondon"),
+)
+
+
 def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, counts: dict,
-                now: datetime) -> None:
+                now: datetime, rng: random.Random) -> None:
     """Queue one patient's rows and the events the audit trail records for them, each by
     whoever did it, at its own time (never after `now`), with the details the app's own
-    service writes; a consent, signature or addendum row is tied to its event's entry."""
+    services and windows write; a consent, signature or addendum is tied to its event's
+    entry. Around each visit: the practitioner signs in (or unlocks the idle lock), the
+    patient's details are brought up to date now and then, the session is saved as a
+    draft, saved again as the steps are done, completed, signed, its aftercare sheet (and
+    sometimes its report or the patient's summary) printed, and the screen locks."""
     patient, user = record.patient, record.practitioner.username
 
     def event(at: datetime, action: str, session_id: int | None = None, *,
-              by: str = user, link: tuple | None = None, **details) -> None:
+              by: str = user, link: tuple | None = None, details: str) -> None:
         events.append((min(at, now), by, action, patient_id, session_id, details, link))
 
-    values = patient_row_values(patient, now)
-    values["created_at"] = record.registered_at
-    values["updated_at"] = patient.archived_at or record.registered_at
-    patient_id = _add_row(rows, next_ids, PatientRecord, values)
-    event(record.registered_at, Action.PATIENT_CREATED, number=patient.number)
+    patient_values = patient_row_values(patient, now)
+    patient_values["created_at"] = record.registered_at
+    patient_id = _add_row(rows, next_ids, PatientRecord, patient_values)
+    event(record.registered_at, Action.PATIENT_CREATED,
+          details=_details(number=patient.number))
+    patient_saves = 1
     recorded_at = record.registered_at + timedelta(minutes=2)
     for consent in record.consents:
         row = {"kind": consent.kind, "text_version": consent.text_version,
                "consent_date": consent.consent_date, "witnessed_by": consent.witnessed_by,
                "recorded_by": consent.recorded_by, "recorded_at": recorded_at}
         _add_row(rows, next_ids, ConsentRecord, row, patient_id=patient_id)
-        event(recorded_at, Action.CONSENT_RECORDED, link=(row, "audit_id"), kind=consent.kind,
-              version=consent.text_version,
-              content=consent_hash(patient_id, consent, recorded_at))
-    course_days: dict[int, list[date]] = {}
+        event(recorded_at, Action.CONSENT_RECORDED, link=(_CONSENT, row),
+              details=canonical_details({
+                  "kind": consent.kind, "version": consent.text_version,
+                  "content": consent_hash(patient_id, consent, recorded_at)}))
+        recorded_at += timedelta(minutes=1)
+    course_days: dict[int, list[TreatmentSession]] = {}
     for session in record.sessions:
-        course_days.setdefault(session.course_number, []).append(session.session_date)
+        course_days.setdefault(session.course_number, []).append(session)
     for course in record.courses:
-        _add_row(rows, next_ids, CourseRecord,
-                 {name: getattr(course, name) for name in _COURSE_FIELDS},
-                 patient_id=patient_id)
-        event(datetime.combine(course.started_on, time(8, 0)), Action.COURSE_OPENED,
-              course=course.number, status=CourseStatus.OPEN.value,
-              planned=course.planned_sessions)
+        first = _started_at(course_days[course.number][0])
+        saves = 1
+        event(first - timedelta(minutes=4), Action.COURSE_OPENED,
+              details=_details(course=course.number, status=CourseStatus.OPEN.value,
+                               planned=course.planned_sessions))
         if course.status is CourseStatus.OPEN:
             counts["open_courses"] += 1
         else:
+            last = course_days[course.number][-1].session_date
             later = 1 if course.status is CourseStatus.COMPLETED else _OPEN_WITHIN_DAYS
-            event(datetime.combine(course_days[course.number][-1] + timedelta(days=later),
-                                   time(9, 0)),
-                  Action.COURSE_CHANGED, course=course.number, status=course.status.value,
-                  planned=course.planned_sessions)
-    for session in record.sessions:
+            event(datetime.combine(last + timedelta(days=later), time(9, 0)),
+                  Action.COURSE_CHANGED,
+                  details=_details(course=course.number, status=course.status.value,
+                                   planned=course.planned_sessions))
+            saves += 1
+        _add_row(rows, next_ids, CourseRecord,
+                 {**{name: getattr(course, name) for name in _COURSE_FIELDS},
+                  "version": saves}, patient_id=patient_id)
+    updated_at = record.registered_at
+    for k, session in enumerate(record.sessions):
+        start, finished = _started_at(session), _finished_at(session)
         values = session_row_values(session, now)
         if session.status is SessionStatus.SIGNED:
             values["status"] = SessionStatus.COMPLETED  # as saved; signing comes after
-        values["created_at"] = values["updated_at"] = _finished_at(session)
+        draft = values["status"] is SessionStatus.DRAFT
+        values["created_at"] = start
+        values["updated_at"] = finished
+        values["version"] = saves = 2 if draft else 3
         session_id = _add_row(rows, next_ids, SessionRecord, values, patient_id=patient_id)
-        event(_finished_at(session), Action.SESSION_CREATED, session_id,
-              status=values["status"].value)
         for position, zone in enumerate(session.needling.zones):
             _add_row(rows, next_ids, ZoneRecord, zone_row_values(zone, position),
                      session_id=session_id)
         for position, answer in enumerate(session.screen):
             _add_row(rows, next_ids, ScreenAnswerRecord,
                      _screen_values(answer, position), session_id=session_id)
-        signature = session.signature
-        if signature is None:
+        # The practitioner at the computer: signed in, or back from the idle lock.
+        arrived = start - timedelta(minutes=rng.randint(3, 12))
+        if rng.random() < 0.03:
+            event(arrived - timedelta(minutes=1), Action.SIGN_IN_FAILED, by=user,
+                  details=_details(account=user, attempt=1))
+        if rng.random() < 0.4:
+            event(arrived, Action.SIGN_IN, details=_details(account=user))
+        else:
+            event(arrived, Action.UNLOCKED, details=_NO_DETAILS)
+        if session.numbing.used and rng.random() < 0.5:  # idle while the numbing works
+            applied = datetime.combine(session.session_date, session.numbing.applied_at)
+            event(applied + timedelta(minutes=rng.randint(2, 5)), Action.LOCKED,
+                  details=_NO_DETAILS)
+            event(datetime.combine(session.session_date, session.numbing.removed_at),
+                  Action.UNLOCKED, details=_NO_DETAILS)
+        if k and rng.random() < 0.35:
+            name, old = _PATIENT_EDITS[rng.randrange(len(_PATIENT_EDITS))]
+            event(arrived + timedelta(minutes=1), Action.PATIENT_CHANGED,
+                  details=canonical_details({"changes": [
+                      {"field": name, "old": old, "new": getattr(patient, name)}]}))
+            patient_saves += 1
+            updated_at = arrived + timedelta(minutes=1)
+        event(start, Action.SESSION_CREATED, session_id,
+              details=_details(status=SessionStatus.DRAFT.value))
+        needling = session.needling
+        event(datetime.combine(session.session_date, needling.started_at), Action.SESSION_CHANGED,
+              session_id, details=canonical_details({
+                  "status": SessionStatus.DRAFT.value, "changes": [
+                      {"field": "needling.started_at", "old": None,
+                       "new": needling.started_at.isoformat()},
+                      {"field": "needling.cartridge_lot", "old": "",
+                       "new": needling.cartridge_lot}]}))
+        if draft:
             continue
-        counts["signed"] += 1
-        event(signature.signed_at, Action.SESSION_SIGNED, session_id,
-              by=signature.signer_username,
-              link=(_signature_row(session_id, signature), "signed_audit_id"),
-              **signature_details(signature))
+        event(finished, Action.SESSION_CHANGED, session_id, details=canonical_details({
+            "status": SessionStatus.COMPLETED.value, "changes": [
+                {"field": "status", "old": SessionStatus.DRAFT.value,
+                 "new": SessionStatus.COMPLETED.value},
+                {"field": "serum.product", "old": "", "new": session.serum.product},
+                {"field": "aftercare.given", "old": False, "new": True},
+                {"field": "outcome.tolerance", "old": None,
+                 "new": session.outcome.tolerance.value}]}))
+        done = finished + timedelta(minutes=1)
+        signature = session.signature
+        if signature is not None:
+            counts["signed"] += 1
+            event(signature.signed_at, Action.SESSION_SIGNED, session_id,
+                  by=signature.signer_username,
+                  link=(_SIGNATURE, _signature_row(session_id, signature, saves + 1)),
+                  details=canonical_details(signature_details(signature)))
+            done = signature.signed_at + timedelta(minutes=1)
+        event(done, Action.REPORT_PRINTED, session_id,
+              details=_details(document="aftercare", pages=1))
+        if rng.random() < 0.4:
+            event(done + timedelta(minutes=1), Action.REPORT_PRINTED, session_id,
+                  details=_details(document="session", pages=2))
+        if rng.random() < 0.15:
+            event(done + timedelta(minutes=2), Action.REPORT_PRINTED,
+                  details=_details(document="summary", pages=1 + (k + 1) // 3))
+        event(done + timedelta(minutes=rng.randint(6, 20)), Action.LOCKED,
+              details=_NO_DETAILS)
         for addendum in session.addenda:
             row = {"author_username": addendum.author_username,
                    "author_name": addendum.author_name, "created_at": addendum.created_at,
                    "reason": addendum.reason, "text": addendum.text}
             _add_row(rows, next_ids, AddendumRecord, row, session_id=session_id)
             event(addendum.created_at, Action.ADDENDUM_ADDED, session_id,
-                  by=addendum.author_username, link=(row, "audit_id"),
-                  reason=addendum.reason, content=addendum_hash(session_id, addendum))
+                  by=addendum.author_username, link=(_ADDENDUM, row),
+                  details=canonical_details({"reason": addendum.reason,
+                                             "content": addendum_hash(session_id, addendum)}))
     if patient.archived_at is not None:
         counts["archived"] += 1
-        event(patient.archived_at, Action.PATIENT_ARCHIVED, reason=patient.archive_reason)
+        event(patient.archived_at, Action.PATIENT_ARCHIVED,
+              details=_details(reason=patient.archive_reason))
+        patient_saves += 1
+        updated_at = patient.archived_at
+    patient_values["updated_at"] = min(updated_at, now)
+    patient_values["version"] = patient_saves
 
 
-def _append_audit(uow, events: list[tuple]) -> None:
-    """Append `events` to the audit chain, oldest first, each entry hashed by the domain's
-    own rule (entry_hash over canonical_details), in one executemany; each linked row gets
-    its entry's id. The chain's head is read after this transaction has written, so no
-    other writer can append between the read and the insert (SQLite lets one transaction
-    write at a time)."""
-    if not events:
-        return
-    events.sort(key=operator.itemgetter(0))  # stable: a record's events keep their order
+def _started_at(session: TreatmentSession) -> datetime:
+    """When the session's record was first saved: at the start of the appointment."""
+    return datetime.combine(session.session_date, session.pre_checks.done_at or time(12, 0))
+
+
+def _append_audit(uow, events: Iterator[tuple]) -> None:
+    """Append `events` (oldest first) to the audit chain, each entry hashed by the
+    domain's own rule (entry_hash over canonical details), an executemany per batch; the
+    rows tied to an entry are written with its id as it is appended. The chain's head is
+    read under the chain's lock, which this transaction holds, so no other writer can
+    append between the read and the insert."""
     newest = uow.audit.find(limit=1)
     prev_hash = newest[0].hash if newest else GENESIS
     entry_id = max(uow.audit.last_issued_id(), newest[0].id if newest else 0)
-    rows = []
-    for at, username, action, patient_id, session_id, details, link in events:
+    db = uow.session
+    rows: list[dict] = []
+    tied: dict[str, list[dict]] = {_CONSENT: [], _SIGNATURE: [], _ADDENDUM: []}
+
+    def flush() -> None:
+        if rows:
+            _insert_many(db, AuditRecord.__table__, rows)
+        if tied[_SIGNATURE]:
+            _update_many(db, SessionRecord.__table__, tied[_SIGNATURE])
+        if tied[_CONSENT]:
+            _insert_many(db, ConsentRecord.__table__, tied[_CONSENT])
+        if tied[_ADDENDUM]:  # after signing: addenda belong to signed sessions
+            _insert_many(db, AddendumRecord.__table__, tied[_ADDENDUM])
+        rows.clear()
+        for kept in tied.values():
+            kept.clear()
+
+    for at, username, action, patient_id, session_id, text, link in events:
         entry_id += 1
-        text = canonical_details(details)
         digest = entry_hash(prev_hash, entry_id, at, username, action, patient_id,
                             session_id, text)
         rows.append({"id": entry_id, "at": at, "username": username, "action": action,
@@ -853,9 +1112,12 @@ def _append_audit(uow, events: list[tuple]) -> None:
                      "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
         if link is not None:
-            row, column = link
-            row[column] = entry_id
-    _insert_many(uow.session, AuditRecord.__table__, rows)
+            kind, row = link
+            row["signed_audit_id" if kind == _SIGNATURE else "audit_id"] = entry_id
+            tied[kind].append(row)
+        if len(rows) >= _AUDIT_BATCH:
+            flush()
+    flush()
 
 
 def _bound_params(dialect, table, names: list[str], rows: list[dict]) -> list[tuple]:
