@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     handler: Callable | None = getattr(args, "handler", None)
     if handler is None:
         return _fail(EXIT_USAGE, f"unknown command {args.command!r}")
-    from ..domain.errors import DomainError, NotFound, PermissionDenied
+    from ..domain.errors import DatabaseDamaged, DomainError, NotFound, PermissionDenied
     from ..domain.location import LocationError
     from ..services.backup import StorageError
 
@@ -139,6 +139,16 @@ def run(args: argparse.Namespace) -> int:
         return _fail(EXIT_NOT_FOUND, str(error))
     except PermissionDenied as error:
         return _fail(EXIT_DENIED, str(error))
+    except DatabaseDamaged as error:
+        if location.is_server:
+            return _fail(EXIT_FAILURE, str(error))
+        # A command that only reads makes no quick_check first: a damaged page it reads
+        # is said as the start-up check says it, with the backup that mends it.
+        from ..services.opening import damaged
+        from .database import _damage_report
+
+        return _fail(EXIT_FAILURE, f"cannot read the database {location.shown}: "
+                                   f"{_damage_report(damaged(location.path, error))}")
     except StorageError as error:  # disk full, read-only, damaged, in use: not bad input
         return _fail(EXIT_FAILURE, str(error))
     except DomainError as error:

@@ -2,6 +2,9 @@
 `fcntl.flock` on POSIX and a byte-range lock (`msvcrt.locking`) on Windows, both released
 by the system when the holder dies; the file names the holder (pid, host, start) for
 the message the second copy shows.
+
+The holder seals the file as it lets go (file_seal.py) when `last_check` is set: the
+opener sets it once the file passed its start-up check.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..domain.errors import DatabaseInUse
+from .file_seal import write_seal
 from .private_files import PRIVATE_FILE, private_folder
 from .storage_errors import os_storage_error
 
@@ -80,6 +84,9 @@ class DatabaseLock:
         self.path = lock_path(self.database)
         self._fd: int | None = None
         self._let_go: Callable[[int], None] = self._release_unlinking
+        #: When quick_check last passed on the file (see file_seal.py), or None: set by
+        #: the opener; with it, `release()` seals the file if it was closed cleanly.
+        self.last_check: str | None = None
 
     @property
     def held(self) -> bool:
@@ -167,10 +174,16 @@ class DatabaseLock:
         raise _in_use(self.database, None)
 
     def release(self) -> None:
+        """Let go; first seal the file when `last_check` is set and the file was closed
+        cleanly (while still held, so no other copy is writing it meanwhile)."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        self._let_go(fd)
+        try:
+            if self.last_check is not None:
+                write_seal(self.database, self.last_check)
+        finally:
+            self._let_go(fd)
 
     def _release_unlinking(self, fd: int) -> None:
         try:

@@ -7,7 +7,8 @@ services (services/backup.py, services/server_backup.py) are built on the same m
   apart;
 - the first question (are there accounts?): read with the standard library; asked with
   psycopg;
-- the start-up check: `PRAGMA quick_check`; none (the server checks its own storage);
+- the start-up check: `PRAGMA quick_check` (after sign-in for a file as the app sealed
+  it; none for a command that only reads); none (the server checks its own storage);
 - backups: SQLite's online backup API, checked with `integrity_check`; `pg_dump`, checked
   with `pg_restore --list`;
 - the checks' connection: read-only sqlite3; a read-only psycopg transaction;
@@ -24,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..domain.location import Location, parse_location
-from .assessment import Assessment, State, assess
+from .assessment import Assessment, State, assess, assess_at_start, look
 from .assessment import has_accounts as _file_has_accounts
 from .file_lock import DatabaseLock
 
@@ -62,6 +63,11 @@ class FileStorage:
     def assess(self) -> Assessment:
         return assess(self.path)
 
+    def assess_for_opening(self, writing: bool) -> Assessment:
+        """The check before opening: the seal rule for a writer, no quick_check for a
+        reader (see assessment.py)."""
+        return assess_at_start(self.path) if writing else look(self.path)
+
     def default_backups_dir(self) -> Path:
         """The `backups` folder beside the file: one folder holds everything to copy."""
         return self.path.parent / "backups"
@@ -82,6 +88,7 @@ class FileStorage:
         if needs_migration(self.path):
             migrate(self.path, backups_dir)
         engine = make_engine(self.path)
+        _check_cells(engine)
         translate_errors(engine)  # disk full, read-only, … as StorageError
         return engine
 
@@ -108,6 +115,9 @@ class ServerStorage:
         """The server keeps its own storage sound: a database that can be reached is
         usable (reaching it is the first question's job)."""
         return Assessment(Path(self.location.shown), State.OK)
+
+    def assess_for_opening(self, writing: bool) -> Assessment:
+        return self.assess()
 
     def default_backups_dir(self) -> Path:
         """No file to sit beside: a folder per database in the app's data folder."""
@@ -137,6 +147,20 @@ class ServerStorage:
                 raise
             raise raised from error
         return engine
+
+
+def _check_cells(engine) -> None:
+    """`PRAGMA cell_size_check` on every connection: SQLite then checks each b-tree
+    page's cells as the page is read from the disk (a few per cent of a read's cost), so
+    a damaged page a query or a write reaches is an error, not wrong data or a write
+    built on it. This is what lets a sealed file skip its quick_check before sign-in."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _cell_size_check(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA cell_size_check=ON")
+        cursor.close()
 
 
 Storage = FileStorage | ServerStorage

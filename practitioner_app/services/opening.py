@@ -10,9 +10,10 @@ loaded:
 
 - `take(location)`: the file's one-writer lock (a server needs none) and the first look,
   `has_accounts` (a millisecond for a file): sign in, or create the administrator?
-- `open_database(...)`: waits for the start-up check (`PRAGMA quick_check` of a file),
-  then imports SQLAlchemy and the services (about half a second) and opens the database,
-  migrating it if needed.
+- `open_database(...)`: waits for the start-up check (`PRAGMA quick_check` of a file,
+  unless it is as the app sealed it: then `Opened.check_later` asks the window to run it
+  after sign-in; none for a command that only reads), then imports SQLAlchemy and the
+  services (about half a second) and opens the database, migrating it if needed.
 
 `Maintenance` is what backup, restore and check get instead of services: they must work
 on a file that services could not open.
@@ -29,18 +30,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.errors import ServerRefused, ServerUnavailable, StorageError
+from ..domain.errors import DatabaseDamaged, ServerRefused, ServerUnavailable, StorageError
 from ..domain.location import Location, parse_location
-from ..persistence.assessment import Assessment
+from ..persistence.assessment import Assessment, BackgroundCheck, State
 from ..persistence.file_lock import DatabaseLock
+from ..persistence.file_seal import break_seal, sealed_check
 from ..persistence.storage import SharedServer, storage_for
 
 if TYPE_CHECKING:
     from .container import Services
 
-__all__ = ["Assessment", "DatabaseLock", "Failed", "InUse", "Maintenance", "Opened",
-           "SharedServer", "StorageError", "Unreachable", "Unusable", "backups_dir_for",
-           "has_accounts", "lock_for", "open_database"]
+__all__ = ["Assessment", "BackgroundCheck", "DatabaseLock", "Failed", "InUse",
+           "Maintenance", "Opened", "SharedServer", "StorageError", "Unreachable",
+           "Unusable", "backups_dir_for", "damaged", "has_accounts", "lock_for",
+           "open_database"]
 
 
 # --- what opening found ------------------------------------------------------------------
@@ -48,6 +51,9 @@ __all__ = ["Assessment", "DatabaseLock", "Failed", "InUse", "Maintenance", "Open
 @dataclass(frozen=True)
 class Opened:
     services: Services
+    #: The file matched its seal and was opened without its quick_check: the window
+    #: runs it after sign-in (persistence.assessment.BackgroundCheck).
+    check_later: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,10 +173,23 @@ def open_database(location: Location | Path | str, *, lock=None,
             lock.release()
         return outcome
 
+    writing = isinstance(lock, DatabaseLock)
+    if writing:
+        lock.last_check = None  # no seal unless this opening passes its check
+    found: Assessment | None = None
     if not location.is_server and check:
-        found = assessment() if assessment is not None else storage_for(location).assess()
+        storage = storage_for(location)
+        found = (assessment() if assessment is not None
+                 else storage.assess_for_opening(writing=writing))
+        if found.sealed and sealed_check(location.path) != found.checked_at:
+            found = storage.assess()  # changed between the look and taking the lock
         if not found.usable:
             return Unusable(found)
+    if writing and not location.is_server:
+        # From here the file may change: a crash must leave no seal. A clean close
+        # seals it again (DatabaseLock.release), carrying the last passed check.
+        break_seal(location.path)
+        lock.last_check = found.checked_at if found is not None else None
     try:
         services = open_services(location, backups_dir or backups_dir_for(location),
                                  lock=lock, **({} if clock is None else {"clock": clock}))
@@ -178,18 +197,42 @@ def open_database(location: Location | Path | str, *, lock=None,
         return let_go(Unreachable(str(error)))
     except MigrationError as error:
         return let_go((Unreachable if location.is_server else Failed)(str(error)))
+    except DatabaseDamaged as error:  # a page read while opening is damaged
+        if location.is_server:
+            return let_go(Failed(str(error)))
+        if writing:
+            lock.last_check = None  # the lock stays held, as for any Unusable file
+        return Unusable(damaged(location.path, error))
     except StorageError as error:
         return let_go(Failed(str(error)))
     if warm_up:
         try:
             services.warm_up()
+        except DatabaseDamaged as error:
+            if writing:
+                lock.last_check = None
+            services.close()  # lets go of the lock: an Unusable file's is held again
+            if location.is_server:
+                return Failed(str(error))
+            if writing:
+                try:
+                    lock.acquire()
+                except StorageError as taken:
+                    return Failed(str(taken))
+            return Unusable(damaged(location.path, error))
         except StorageError as error:
             services.close()
             return Failed(str(error))
         except BaseException:
             services.close()
             raise
-    return Opened(services)
+    return Opened(services, check_later=bool(found is not None and found.sealed))
+
+
+def damaged(path: Path, error: BaseException) -> Assessment:
+    """The assessment of a file SQLite found damaged while reading it (`error`, a
+    DatabaseDamaged raised from SQLite's own error, whose words are kept)."""
+    return Assessment(Path(path), State.DAMAGED, (str(error.__cause__ or error),))
 
 
 # --- the database itself, for backup, restore and check -------------------------------------

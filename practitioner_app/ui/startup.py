@@ -15,6 +15,12 @@ silent exit:
 - damaged, not a database, not ours → a RestoreDialog offering the newest good backup;
   nothing is restored until the user confirms, and the damaged file is kept aside;
 - anything else (no permission, a failed migration) → a message, then the app closes.
+
+A file exactly as the app sealed it after a clean close with a passed check opens
+without waiting for its `PRAGMA quick_check`: the check runs after sign-in on a
+low-priority thread (`Opening.checked` gives its answer). Should it find damage, the
+window stops working on the file (records hidden, the services closed, nothing more
+written) and offers the newest good backup as at start-up.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 
 from ..services.opening import (
     Assessment,
+    BackgroundCheck,
     DatabaseLock,
     Opened,
     StorageError,
@@ -79,9 +86,14 @@ def open_main_window(db_path: Path, make_window: MakeWindow,
 class Opening(QObject):
     """Opens the database for `window` off the GUI thread and hands it the services
     (`window.attach`), or tells the user why it cannot (`shown`: the RestoreDialog or
-    message shown instead). Emits `settled` once either has happened."""
+    message shown instead). Emits `settled` once either has happened, and `checked`
+    (the Assessment) once a quick_check left for after sign-in has answered."""
 
     settled = Signal()
+    checked = Signal(object)
+    _check_answered = Signal(object)  # from the check's own thread
+    #: How long after sign-in the deferred check starts: the first list is read first.
+    CHECK_DELAY_MS = 1000
 
     def __init__(self, window: MainWindow, db_path: Path, lock: DatabaseLock,
                  assessment: Callable[[], Assessment] | None) -> None:
@@ -91,6 +103,9 @@ class Opening(QObject):
         self.lock = lock
         self.shown: QWidget | None = None
         self.task: BackgroundTask | None = None
+        #: The quick_check running after a sealed start, if any.
+        self.check: BackgroundCheck | None = None
+        self._check_answered.connect(self._checked, Qt.ConnectionType.QueuedConnection)
         # The answer is delivered through plain functions that know whether this object
         # still exists: were the window deleted (not merely closed) before the database
         # opened, what was opened is still closed and the lock let go.
@@ -138,6 +153,7 @@ class Opening(QObject):
         """The app is quitting and its worker thread is done (workers.wait_for_background):
         let an answer that came after the window closed in, so what it opened is closed
         and the lock released before the process ends."""
+        self._cancel_check()
         if self.task is not None and not self.is_settled:
             QCoreApplication.processEvents()
 
@@ -163,7 +179,76 @@ class Opening(QObject):
             log.warning("Cannot use %s: %s", self.db_path, error)
             self._tell(f"The database could not be opened:\n\n{error}")
             return
+        if outcome.check_later:
+            self._check_after_sign_in()
         self.settled.emit()
+
+    # -- the quick_check left for after sign-in -------------------------------------------
+    def _check_after_sign_in(self) -> None:
+        access = self.window.access
+        dialog = access.sign_in_dialog
+        if access.is_open or dialog is None:
+            self._check_soon()
+        else:
+            dialog.signed_in.connect(self._check_soon, Qt.ConnectionType.SingleShotConnection)
+
+    def _check_soon(self) -> None:
+        QTimer.singleShot(self.CHECK_DELAY_MS, self, self._start_check)
+
+    def _start_check(self) -> None:
+        if self.check is not None or self.window.is_closing or self.window.services is None:
+            return
+        # Closing the window cancels it first: the file is then closed (and sealed)
+        # without waiting for the check, and no reader keeps its log open.
+        self.window.installEventFilter(self)
+        self.check = BackgroundCheck(self.db_path, self._check_answered.emit)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._cancel_check()
+        return False
+
+    def _cancel_check(self) -> None:
+        if self.check is not None:
+            self.check.cancel()
+
+    def _checked(self, found: Assessment | None) -> None:
+        self.check = None
+        self.window.removeEventFilter(self)
+        if found is None or self.window.is_closing or self.window.services is None:
+            return  # cancelled, or the file was let go meanwhile: the next start checks
+        if found.usable:
+            self.lock.last_check = found.checked_at  # sealed with it on a clean close
+        else:
+            self._damage_found(found)
+        self.checked.emit(found)
+
+    def _damage_found(self, found: Assessment) -> None:
+        """Stop working on the file: no dialog, timer or view can reach it any more, its
+        connections are closed (the lock is kept for the restore), and the newest good
+        backup is offered as at start-up."""
+        from PySide6.QtWidgets import QDialog
+
+        log.warning("The background check found %s damaged: %s", self.db_path,
+                    "; ".join(found.details[:3]))
+        window, services = self.window, self.window.services
+        self.lock.last_check = None  # never sealed as checked
+        window.data_safety.timer.stop()  # no automatic backup of a damaged file
+        for dialog in window.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.done(QDialog.DialogCode.Rejected)
+        if window.bus is not None:
+            window.bus.detach()
+        window.services = None  # the views, and closing the window, leave the file alone
+        window.access.begin(True)  # records hidden, actions off …
+        window.access.stand_down()  # … and nobody asked to sign in to it
+        services.close()  # lets go of the lock too: taken again at once for the restore
+        try:
+            self.lock.acquire()
+        except StorageError as error:
+            self._tell(f"{found.message()}\n\n{error}")
+            return
+        self._cannot_use(found)
 
     def _failed(self, error: Exception) -> None:
         self.lock.release()
