@@ -10,9 +10,15 @@ there. The app then signs in as a clinician does: `app` types the username and p
 at a brisk TYPING_KEYS_PER_S (the database opens meanwhile, as it does for a real
 clinician) and prints `SIGNIN <ms>`, from the Enter key to the list filled and painted,
 measured here; `app-at-once` gives the password the instant the prompt shows, the worst
-case. `app` then views a few patients and runs a search, as a clinician would in the
+case. Signed in means the patient list AND the due list filled: both are on the first
+screen. `app` then views a few patients and runs a search, as a clinician would in the
 first minute, and prints `RSS <kB>`, the process's peak resident memory, and `HEAVY
-<names>`: which of NOT_AT_START it had imported by READY (`-` for none). `bare` prints
+<names>`: which of NOT_AT_START it had imported by READY (`-` for none). Then, each
+timed here: `AUDIT <ms>`, the audit trail window from the menu's call until it is
+painted with its first rows; `NUMBER <ms>`, the new-patient window until it shows the
+suggested number; and, after a patient is registered (a change, so the app has
+something to back up), `QUIT <ms>`, from closing the main window until it is hidden,
+whatever the app does on closing meanwhile. The runner times the rest of the exit. `bare` prints
 `RSS` and then `ARGON2 <ms>`: one check of the benchmark password against an Argon2id
 hash made with the app's parameters, the part of signing in that is slow on purpose.
 Run with QT_QPA_PLATFORM=offscreen (the runner does).
@@ -23,6 +29,7 @@ kinds pay the same interpreter start-up.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -82,6 +89,62 @@ def list_filled(window) -> bool:
     return window.is_built and window.patients.rowCount() > 0
 
 
+def due_list_filled(window) -> bool:
+    """Whether the due list has been read since sign-in (its count is said once it has)."""
+    return window.is_built and bool(window.course_actions.due_list.count.text())
+
+
+def first_screen_filled(window) -> bool:
+    """The patient list and the due list, both on the screen a clinician signs in to."""
+    return list_filled(window) and due_list_filled(window)
+
+
+def _painted_rows(dialog) -> bool:
+    """Whether any table of `dialog` shows a row (the model has one; painting follows in
+    the same turn of the event loop)."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    return any(view.model() is not None and view.model().rowCount() > 0
+               for view in dialog.findChildren(QAbstractItemView))
+
+
+def _timed_window(app, open_, ready) -> tuple[float, object]:
+    """Seconds from `open_()` (which returns the window opened) until `ready(window)` and
+    the screen is updated; and the window."""
+    start = time.perf_counter()
+    dialog = open_()
+    if not run_loop_until(lambda: dialog.isVisible() and ready(dialog)):
+        raise RuntimeError(f"{type(dialog).__name__} did not show what it should")
+    app.processEvents()  # painted
+    return time.perf_counter() - start, dialog
+
+
+def use_and_quit(app, window) -> None:
+    """The audit trail window, the new-patient window, a change, then quit; prints
+    AUDIT, NUMBER and QUIT (ms), each measured here."""
+    audit_s, audit = _timed_window(app, window.access.open_audit, _painted_rows)
+    print(f"AUDIT {audit_s * 1000:.3f}", flush=True)
+    audit.close()
+    app.processEvents()
+    number_s, editor = _timed_window(app, window.new_patient,
+                                     lambda d: bool(d.number.text()))
+    print(f"NUMBER {number_s * 1000:.3f}", flush=True)
+    editor.reject()
+    app.processEvents()
+    # A change, so closing has something to back up (a registration, as at the desk).
+    from tests.factories import a_patient
+
+    window.services.patients.register(a_patient(
+        number=f"QUIT-{os.getpid()}-{time.time_ns() % 10**9}",
+        full_name="Quit Measure Patient"))
+    app.processEvents()
+    start = time.perf_counter()
+    window.close()
+    if not run_loop_until(lambda: not window.isVisible()):
+        raise RuntimeError("the main window did not close")
+    print(f"QUIT {(time.perf_counter() - start) * 1000:.3f}", flush=True)
+
+
 def sign_in_at_once(window) -> None:
     """Give the answer to the window's sign-in dialog the instant it asks (before the
     database has finished opening, the dialog keeps it and checks it once it has)."""
@@ -127,7 +190,7 @@ def run_app(db: str, typed: bool) -> int:
     app.processEvents()
     print("PROMPT", flush=True)  # the window is up, asking who is there
     entered = type_sign_in(window) if typed else sign_in_at_once(window)
-    if not run_loop_until(lambda: list_filled(window)):
+    if not run_loop_until(lambda: first_screen_filled(window)):
         print(f"not signed in: {window.access.sign_in_dialog.message.text()}",
               file=sys.stderr)
         return 3
@@ -156,7 +219,7 @@ def run_app(db: str, typed: bool) -> int:
         print("documents were not prepared", file=sys.stderr)
         return 3
     print(f"RSS {_peak_rss_kb()}", flush=True)
-    window.close()
+    use_and_quit(app, window)
     return 0
 
 

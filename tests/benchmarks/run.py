@@ -49,6 +49,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.benchmarks.growth import DEFAULT_SIZES, WAIT_GROWTH, Growth, growth_table, sizes_for
+
 ROOT = Path(__file__).resolve().parents[2]
 
 RATE = "sessions/s"
@@ -180,15 +182,15 @@ def drop_database(server_url: str, name: str) -> None:
     _on_server(server_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
-def bench_database_name() -> str:
-    return f"bench_{os.getpid()}"
+def bench_database_name(suffix: str = "") -> str:
+    return f"bench_{os.getpid()}{suffix}"
 
 
 @contextlib.contextmanager
-def bench_database(server_url: str, keep: bool = False) -> Iterator[str]:
+def bench_database(server_url: str, keep: bool = False, suffix: str = "") -> Iterator[str]:
     """A fresh database for the benchmark's clinic on the server of `server_url`,
     dropped afterwards (whatever happened) unless `keep`; yields its URL."""
-    name = bench_database_name()
+    name = bench_database_name(suffix)
     url = create_database(server_url, name)
     try:
         yield url
@@ -261,14 +263,16 @@ class Clinic:
 
 
 def build_clinic(db: Path | str, patients: int, seed: int = 1,
-                 sessions_per_patient: int | None = None) -> tuple[Figure, int, int]:
+                 sessions_per_patient: int | None = None,
+                 baseline: bool = True) -> tuple[Figure, int, int]:
     """Fill a new database at `db` with `patients` demo patients, with
     `sessions_per_patient` sessions each on average (default: the generator's 1–8).
 
     Returns the demo-generation figure (generate and write, through DemoService, against
     a bare SQLAlchemy Core executemany of the very same rows into a fresh database; on a
     server, a fresh database on the same server) and the sessions and zone rows written.
-    """
+    Without `baseline`, the figure's baseline is nan (a clinic of the growth table that
+    gets no ratio table)."""
     from practitioner_app.services.container import open_services
 
     services = open_services(db)
@@ -278,7 +282,9 @@ def build_clinic(db: Path | str, patients: int, seed: int = 1,
         ours_s = time.perf_counter() - start
     finally:
         services.close()
-    if is_server(db):
+    if not baseline:
+        bare_s = float("nan")
+    elif is_server(db):
         bare_s = server_core_bulk_copy(db)
     else:
         copy = db.with_name(f"core-copy-{db.name}")
@@ -590,15 +596,23 @@ class Launch:
     heavy: tuple[str, ...] = ()
 
 
+#: Durations a child measures itself and prints in ms: Enter → list (SIGNIN), one
+#: password check (ARGON2), the audit trail window (AUDIT), the new-patient window
+#: (NUMBER), closing the main window until it is hidden (QUIT).
+CHILD_DURATIONS = ("SIGNIN", "ARGON2", "AUDIT", "NUMBER", "QUIT")
+
+
 def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
     """Start `tests.benchmarks.child` (kind "app", "app-at-once" or "bare") and wait for
-    it to end."""
+    it to end. After QUIT, the seconds from that line to the process's end are the mark
+    EXIT (what the app still did once its window was gone)."""
     args = [sys.executable, "-m", "tests.benchmarks.child", kind]
     if db is not None:
         args.append(str(db))
     marks: dict[str, float] = {}
     rss_kb = None
     heavy: tuple[str, ...] = ()
+    quit_seen = None
     with tempfile.TemporaryFile("w+") as errors:
         start = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -608,21 +622,75 @@ def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
             word, _, value = line.strip().partition(" ")
             if word in ("PROMPT", "READY"):
                 marks.setdefault(word, time.perf_counter() - start)
-            elif word in ("SIGNIN", "ARGON2"):
+            elif word in CHILD_DURATIONS:
                 marks[word] = float(value) / 1000
+                if word == "QUIT":
+                    quit_seen = time.perf_counter()
             elif word == "RSS":
                 rss_kb = int(value)
             elif word == "HEAVY":
                 heavy = tuple(n for n in value.split(",") if n != "-")
-        status = process.wait(timeout=300)
+        status = process.wait(timeout=600)
+        if quit_seen is not None:
+            marks["EXIT"] = time.perf_counter() - quit_seen
         if status != 0 or "READY" not in marks:
             errors.seek(0)
             raise RuntimeError(f"{shlex.join(args)} exited {status}:\n{errors.read()[-4000:]}")
     return Launch(marks, rss_kb / 1024 if rss_kb is not None else None, heavy)
 
 
-def start_up_figures(db: Path | str, workdir: Path,
-                     repeat: int = 5) -> tuple[list[Figure], tuple[str, ...]]:
+@dataclass(frozen=True)
+class StartUps:
+    """The child processes of one clinic, by kind: bare windows, the app with the password
+    typed (`typed`), given at once (`at_once`), and typed after the database file was
+    evicted from the page cache (`cold`); and how many typed launches, each of which
+    changed the clinic, left a backup made on closing (None on a server: no backups)."""
+
+    bare: list[Launch]
+    typed: list[Launch]
+    at_once: list[Launch]
+    cold: list[Launch]
+    backed_up: int | None = None
+
+
+def _newest_backup_mtime(db: Path) -> float:
+    from practitioner_app.paths import backups_dir
+
+    folder = backups_dir(db)
+    times = [p.stat().st_mtime for p in folder.glob("*.sqlite3")] if folder.is_dir() else []
+    return max(times, default=0.0)
+
+
+def start_up_launches(db: Path | str, workdir: Path, repeat: int = 5, at_once: bool = True,
+                      cold: bool = False) -> StartUps:
+    """One discarded launch of each kind first (it compiles the bytecode cache); then the
+    kinds alternate, so a burst of load on the machine hits all. With `cold` (a file
+    only), the database file is evicted from the page cache before each cold launch."""
+    from tests.benchmarks.archive import evict
+
+    env = child_environment(workdir)
+    kinds = ("bare", "app", "app-at-once") if at_once else ("bare", "app")
+    for kind in kinds:
+        launch(kind, None if kind == "bare" else db, env)
+    done = StartUps([], [], [], [], None if is_server(db) else 0)
+    backed_up = 0
+    for _ in range(repeat):
+        done.bare.append(launch("bare", None, env))
+        started = time.time()
+        done.typed.append(launch("app", db, env))
+        if not is_server(db) and _newest_backup_mtime(db) >= started:
+            backed_up += 1
+        if at_once:
+            done.at_once.append(launch("app-at-once", db, env))
+        if cold and not is_server(db):
+            evict(db)
+            done.cold.append(launch("app", db, env))
+    return dataclasses.replace(done, backed_up=None if is_server(db) else backed_up)
+
+
+def start_up_figures(db: Path | str, workdir: Path, repeat: int = 5,
+                     launches: StartUps | None = None
+                     ) -> tuple[list[Figure], tuple[str, ...]]:
     """Cold start and peak memory, each app launch against a bare PySide6 window's.
 
     The app shows its window at once and opens the database on a worker thread while the
@@ -637,16 +705,8 @@ def start_up_figures(db: Path | str, workdir: Path,
     packages of child.NOT_AT_START that any app launch had imported at READY."""
     from tests.benchmarks import child
 
-    env = child_environment(workdir)
-    for kind in ("bare", "app", "app-at-once"):
-        launch(kind, None if kind == "bare" else db, env)
-    bare: list[Launch] = []
-    typed: list[Launch] = []
-    at_once: list[Launch] = []
-    for _ in range(repeat):
-        bare.append(launch("bare", None, env))
-        typed.append(launch("app", db, env))
-        at_once.append(launch("app-at-once", db, env))
+    launches = launches or start_up_launches(db, workdir, repeat)
+    bare, typed, at_once = launches.bare, launches.typed, launches.at_once
     window = "bare PySide6 window"
     bare_ms = _median_ms([b.marks["READY"] for b in bare])
     argon2_ms = _median_ms([b.marks["ARGON2"] for b in bare])
@@ -656,16 +716,16 @@ def start_up_figures(db: Path | str, workdir: Path,
     figures = [
         Figure("Cold start: launch → main window asking for sign-in", prompt_ms, bare_ms,
                "ms", 2.5, target_is_ratio=True, baseline_name=window),
-        Figure(f"Sign-in: Enter → patient list filled (typed at "
+        Figure(f"Sign-in: Enter → patient list and due list filled (typed at "
                f"{child.TYPING_KEYS_PER_S} keys/s)", sign_in_ms, argon2_ms, "ms",
                baseline_name="Argon2id check alone"),
         Figure("Cold start, the clinician's wait: launch → sign-in prompt, plus Enter → "
-               "list filled", prompt_ms + sign_in_ms, bare_ms + argon2_ms, "ms", 2.5,
+               "lists filled", prompt_ms + sign_in_ms, bare_ms + argon2_ms, "ms", 2.5,
                target_is_ratio=True, baseline_name=checked),
         Figure("Cold start as the issue states it: the same wait against the bare window "
                "alone", prompt_ms + sign_in_ms, bare_ms, "ms", 2.5, target_is_ratio=True,
                baseline_name=window),
-        Figure("Cold start, password given the instant the window asks: launch → list "
+        Figure("Cold start, password given the instant the window asks: launch → lists "
                "filled", _median_ms([a.marks["READY"] for a in at_once]),
                bare_ms + argon2_ms, "ms", baseline_name=checked),
         Figure("Peak memory: database open, a dozen patients viewed, documents ready",
@@ -1073,40 +1133,273 @@ def server_notes(facts: dict[str, str]) -> list[str]:
 
 def _run_on(db: Path | str, workdir: Path, options: Options,
             progress: Callable[[str], None]) -> tuple[list[Figure], Clinic, list[str]]:
+    measured = measure(db, workdir, options, progress)
+    return measured.figures, measured.clinic, measured.notes
+
+
+@dataclass
+class Measured:
+    """One clinic's measurements: the ratio table's figures (empty unless asked for),
+    the clinic, notes, and the growth table's values at this size (by GROWTH_ROWS key;
+    None where not measured)."""
+
+    figures: list[Figure]
+    clinic: Clinic
+    notes: list[str]
+    values: dict[str, float | None]
+
+
+def measure(db: Path | str, workdir: Path, options: Options,
+            progress: Callable[[str], None], table: bool = True,
+            growth: bool = False) -> Measured:
+    """Build a clinic of options.patients at `db` and measure it: with `table`, every
+    figure of the ratio table; with `growth`, the growth table's values too (the first
+    start with the file evicted, the audit trail window, the new-patient number, quit,
+    signing, the due list, the command line's processes, a year of backups). The year of
+    backups changes the clinic, so it comes last."""
+    from tests.benchmarks import archive
+    from tests.benchmarks.child import NOT_AT_START
+
+    server = is_server(db)
     progress(f"building {options.patients:,} patients …")
-    figures = []
     demo, _sessions, _zones = build_clinic(db, options.patients, options.seed,
-                                           options.sessions_per_patient)
+                                           options.sessions_per_patient, baseline=table)
     progress(f"the {options.series}-session patient …")
     save, clinic = add_benchmark_patients(db, options.series)
     clinic = dataclasses.replace(clinic, **dict(zip(("patients", "sessions", "zones"),
                                                     count_rows(db), strict=True)))
     progress("start-up and memory, in separate processes …")
-    start_up, heavy = start_up_figures(db, workdir, options.repeat)
+    launches = start_up_launches(db, workdir, options.repeat, at_once=table,
+                                 cold=growth and not server)
+    start_up: list[Figure] = []
+    heavy: tuple[str, ...] = ()
+    if table:
+        start_up, heavy = start_up_figures(db, workdir, options.repeat, launches)
+    else:
+        heavy = tuple(sorted({name for a in launches.typed for name in a.heavy}))
+    values: dict[str, float | None] = {}
+    reports: list[Figure] = []
+    exchange: list[Figure] = []
     with _environment(QT_QPA_PLATFORM="offscreen",
                       PRACTITIONER_APP_CONFIG_DIR=str(workdir / "config")):
         progress("search as you type, opening a patient …")
         with main_window(db) as window:
-            search = search_figures(window, db, search_queries(db, options.queries))
+            queries = search_queries(db, options.queries)
+            if growth:  # the process's first window: one-off costs kept out of the sizes
+                search_figures(window, db, queries[:5])
+                open_patient_figure(window, clinic, 2)
+            search = search_figures(window, db, queries)
             open_patient = open_patient_figure(window, clinic, max(options.repeat, 5))
-            progress("documents, export and import …")
             services = window.services
-            reports = report_figures(services, clinic, options.report_runs)
-            exchange = exchange_figures(services, clinic, options.repeat)
-    figures = [demo, *start_up[:-1], *search, open_patient, save, *reports, start_up[-1],
-               *exchange]
-    from tests.benchmarks.child import NOT_AT_START
-
+            if table:
+                progress("documents, export and import …")
+                reports = report_figures(services, clinic, options.report_runs)
+                exchange = exchange_figures(services, clinic, options.repeat)
+            if growth:
+                progress("signing, the due list …")
+                sign_ms, argon2_ms = archive.sign_figures(services, clinic,
+                                                          max(options.repeat, 3))
+                values.update(sign=sign_ms, sign_beyond=max(sign_ms - argon2_ms, 0.0),
+                              due=archive.due_list_ms(services, max(options.repeat, 5)))
     notes = [f"Imported before the patient list was filled: {', '.join(heavy)} (should be "
              f"none of {', '.join(NOT_AT_START)})." if heavy else
              f"None of {', '.join(NOT_AT_START)} is imported before the patient list is "
              "filled."]
-    return figures, clinic, notes
+    figures = ([demo, *start_up[:-1], *search, open_patient, save, *reports, start_up[-1],
+                *exchange] if table else [])
+    if growth:
+        p95 = next(f for f in search if "p95" in f.name and "panel" not in f.name)
+        values.update(_launch_values(launches), search_p95=p95.ours,
+                      open=open_patient.ours, save=save.ours)
+        progress("the command line's processes …")
+        commands = archive.command_figures(clinic, workdir, options.repeat)
+        values.update(check=commands.check_ms, bare_check=commands.bare_check_ms,
+                      check_ratio=commands.check_ms / commands.bare_check_ms,
+                      check_mb=commands.check_mb, list=commands.list_ms,
+                      report=commands.report_ms)
+        notes.append(f"`check` is set against {commands.bare_name}, of the same database "
+                     "in the same run" + (f" (its peak memory {commands.bare_check_mb:,.0f} MB)"
+                                          if commands.bare_check_mb else "") + ".")
+        if launches.backed_up is not None:
+            notes.append(f"Closing left a backup after {launches.backed_up} of "
+                         f"{len(launches.typed)} launches that registered a patient.")
+        if server:
+            values["backups"] = None
+        else:
+            progress("a year of backups …")
+            year = archive.backup_year(Path(db), workdir, options.patients,
+                                       options.sessions_per_patient, progress)
+            if isinstance(year, str):
+                values["backups"] = None
+                notes.append(f"Backups after a year: {year}.")
+            else:
+                values["backups"] = year.ratio
+                notes.append(
+                    f"Backups after a simulated year: {year.backups} files "
+                    f"({year.made} made, the ladder's survivors), "
+                    f"{year.folder_bytes / 2**20:,.0f} MB beside a "
+                    f"{year.database_bytes / 2**20:,.0f} MB database; the oldest and the "
+                    f"newest verified as a restore verifies them ({year.seconds:.0f} s).")
+    return Measured(figures, clinic, notes, values)
+
+
+def _launch_values(launches: StartUps) -> dict[str, float | None]:
+    """The growth values the child processes measured: medians, ms or MB."""
+    def ms(runs: list[Launch], mark: str) -> float | None:
+        found = [r.marks[mark] for r in runs if mark in r.marks]
+        return _median_ms(found) if found else None
+
+    peaks = [r.peak_mb for r in launches.typed if r.peak_mb is not None]
+    return {
+        "bare_window": ms(launches.bare, "READY"),
+        "prompt": ms(launches.typed, "PROMPT"),
+        "signin": ms(launches.typed, "SIGNIN"),
+        "cold_prompt": ms(launches.cold, "PROMPT"),
+        "cold_signin": ms(launches.cold, "SIGNIN"),
+        "audit": ms(launches.typed, "AUDIT"),
+        "number": ms(launches.typed, "NUMBER"),
+        "quit": ms(launches.typed, "QUIT"),
+        "exit": ms(launches.typed, "EXIT"),
+        "app_mb": statistics.median(peaks) if peaks else None,
+    }
+
+
+#: The growth table's rows: (key in Measured.values, name, unit, growth limit, limit).
+GROWTH_ROWS: tuple[tuple[str, str, str, float | None, float | None], ...] = (
+    ("prompt", "Launch → sign-in prompt", "ms", WAIT_GROWTH, None),
+    ("signin", "Sign-in: Enter → patient list and due list filled", "ms", WAIT_GROWTH, None),
+    ("cold_prompt", "First start, file evicted from the page cache: launch → sign-in prompt",
+     "ms", WAIT_GROWTH, None),
+    ("cold_signin", "First start, file evicted: Enter → patient list and due list filled",
+     "ms", WAIT_GROWTH, None),
+    ("search_p95", "Search as you type, key → list painted, p95", "ms", WAIT_GROWTH, 16.0),
+    ("open", "Open a patient with 50 sessions (click → panel shown)", "ms", WAIT_GROWTH,
+     None),
+    ("save", "Save a full session (SessionService.save)", "ms", WAIT_GROWTH, None),
+    ("sign", "Sign a session (SessionService.sign, its password check included)", "ms",
+     WAIT_GROWTH, None),
+    ("sign_beyond", "Sign a session, beyond its Argon2id password check", "ms", WAIT_GROWTH,
+     None),
+    ("due", "Due list read (courses.due, 7 days)", "ms", WAIT_GROWTH, None),
+    ("number", "New patient window: open → suggested number shown", "ms", WAIT_GROWTH, None),
+    ("audit", "Audit trail window: open → first rows painted", "ms", WAIT_GROWTH, 100.0),
+    ("quit", "Quit after a change: close → main window gone", "ms", WAIT_GROWTH, 1000.0),
+    ("exit", "Quit: window gone → process ended (what closing still does)", "ms", None, None),
+    ("check", "`check`, the whole process", "ms", None, None),
+    ("bare_check", "Bare integrity check of the same database (baseline)", "ms", None, None),
+    ("check_ratio", "`check` / bare integrity check", "×", None, 3.0),
+    ("check_mb", "`check`: peak memory", "MB", WAIT_GROWTH, None),
+    ("list", "`patients list QUERY`, the whole process (password check included)", "ms",
+     WAIT_GROWTH, None),
+    ("report", "`report session ID`, the whole process (password check included)", "ms",
+     WAIT_GROWTH, None),
+    ("app_mb", "App peak memory: a dozen patients viewed, documents ready", "MB", None,
+     None),
+    ("backups", "Backups folder after a simulated year / database size", "×", None, 5.0),
+    ("bare_window", "Bare PySide6 window start (not ours: the machine's noise)", "ms", None,
+     None),
+)
+
+
+@dataclass
+class GrowthRun:
+    """A whole run: the ratio table at the largest size (figures, clinic, notes) and the
+    growth table (rows over sizes, with its notes)."""
+
+    figures: list[Figure]
+    clinic: Clinic
+    notes: list[str]
+    rows: list[Growth]
+    sizes: tuple[int, ...]
+    growth_notes: list[str]
+
+
+def growth_rows(values: dict[int, dict[str, float | None]], server: bool) -> list[Growth]:
+    """The growth table's rows from each size's values; a row measured nowhere is left
+    out, a row left out on purpose says why."""
+    from tests.benchmarks.archive import SERVER_BACKUPS, SERVER_EVICTION
+
+    reasons = {"cold_prompt": SERVER_EVICTION, "cold_signin": SERVER_EVICTION,
+               "backups": SERVER_BACKUPS} if server else {}
+    rows = []
+    for key, name, unit, growth_limit, limit in GROWTH_ROWS:
+        found = {size: v[key] for size, v in values.items() if v.get(key) is not None}
+        if found or key in reasons:
+            rows.append(Growth(name, unit, found, growth_limit, limit, reasons.get(key, "")))
+    return rows
+
+
+def run_growth(workdir: Path, options: Options, sizes: Sequence[int],
+               progress: Callable[[str], None] = lambda _m: None,
+               server: str | None = None, keep: bool = False) -> GrowthRun:
+    """Measure a clinic of each of `sizes` patients (ascending; the last is
+    options.patients), each built afresh with the same seed: the growth values at every
+    size, and the ratio table at the largest. A smaller clinic's folder (or server
+    database) is removed once measured unless `keep`."""
+    values: dict[int, dict[str, float | None]] = {}
+    growth_notes: list[str] = []
+    largest: Measured | None = None
+    facts: dict[str, str] = {}
+    for size in sizes:
+        last = size == sizes[-1]
+        sized = dataclasses.replace(options, patients=size)
+        folder = workdir if last else workdir / f"clinic-{size}"
+        folder.mkdir(exist_ok=True)
+
+        def said(message: str, size: int = size) -> None:
+            progress(f"[{size:,}] {message}")
+
+        if server is None:
+            measured = measure(folder / "clinic.sqlite3", folder, sized, said, table=last,
+                               growth=True)
+        else:
+            suffix = "" if last else f"_{size}"
+            with _environment(XDG_DATA_HOME=str(folder / "data")), \
+                    bench_database(server, keep, suffix) as url:
+                said(f"on the server, in a database of the runner's own "
+                     f"({bench_database_name(suffix)}) …")
+                if last:
+                    facts = server_facts(url)
+                measured = measure(url, folder, sized, said, table=last, growth=True)
+        values[size] = measured.values
+        growth_notes += [f"{size:,} patients: {n}" for n in measured.notes[1:]]
+        if last:
+            largest = measured
+        elif not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    assert largest is not None
+    notes = [largest.notes[0], *(server_notes(facts) if server else [])]
+    return GrowthRun(largest.figures, largest.clinic, notes,
+                     growth_rows(values, server is not None), tuple(sizes), growth_notes)
+
+
+def growth_text(run: GrowthRun) -> str:
+    """The growth table with its explanation and notes, as Markdown."""
+    sizes = run.sizes
+    reasons = [f"{r.name}: {r.note}." for r in run.rows if r.note]
+    lines = [
+        f"Growth: each clinic built afresh by the demo (seed and sessions per patient as "
+        f"above) at {', '.join(f'{s:,}' for s in sizes)} patients, measured the same way "
+        f"at each size (medians; search p95 over the queries). Growth is the value at "
+        f"{sizes[-1]:,} patients over the value at {sizes[0]:,}.",
+        "",
+        growth_table(run.rows, sizes),
+        "",
+        "What the clinician waits for may grow at most "
+        f"{WAIT_GROWTH:g}× (20 %); the bare window's row is not ours: it shows how much "
+        "the machine itself drifted between the sizes. Command-line figures are whole "
+        "processes, from start to exit, peak memory by GNU time.",
+        *reasons,
+        *run.growth_notes,
+    ]
+    return "\n".join(lines)
 
 
 def report_text(figures: Sequence[Figure], clinic: Clinic, options: Options,
-                command: str, seconds: float, notes: Sequence[str] = ()) -> str:
-    """The Markdown written by --out: the table, the scale, the machine, the command."""
+                command: str, seconds: float, notes: Sequence[str] = (),
+                growth: GrowthRun | None = None) -> str:
+    """The Markdown written by --out: the table, the scale, the machine, the command;
+    with `growth`, the growth table after the ratio table."""
     info = machine()
     lines = [
         f"Measured {datetime.now():%Y-%m-%d %H:%M} on "
@@ -1121,12 +1414,23 @@ def report_text(figures: Sequence[Figure], clinic: Clinic, options: Options,
         "ours), so 1.0× is as fast as the baseline. Medians of repeated measurements; "
         "search percentiles over the queries. Qt offscreen.",
         *notes,
+        *(["", growth_text(growth)] if growth is not None else []),
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
         "",
         f"Command: `{command}`",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of patient counts: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes are patient counts of at least 1")
+    return sizes
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1136,7 +1440,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
                     "each beside a baseline measured in the same run. Exits 0 whatever "
                     "the figures; non-zero only if the runner breaks.")
     parser.add_argument("--patients", type=int, default=10_000,
-                        help="demo patients to generate; default 10,000")
+                        help="demo patients to generate; default 10,000. The ratio table "
+                             "is measured at this size, the growth table at each of "
+                             "--sizes below it and at this size")
+    parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES, metavar="N,N,…",
+                        help="clinic sizes of the growth table, each used when below "
+                             "--patients; default "
+                             + ",".join(str(s) for s in DEFAULT_SIZES))
     parser.add_argument("--sessions-per-patient", type=int, default=10, metavar="M",
                         help="their sessions on average (1 to 2M-1 each); default 10, so "
                              "10,000 patients have about 100,000 sessions")
@@ -1189,10 +1499,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = shlex.join([".venv/bin/python", "-m", "tests.benchmarks.run", *shown])
     workdir = Path(tempfile.mkdtemp(prefix="practitioner-bench-"))
     started = time.perf_counter()
+    sizes = sizes_for(args.patients, args.sizes)
     try:
-        figures, clinic, notes = run_all(
-            workdir, options, lambda m: print(m, file=sys.stderr, flush=True),
-            server=args.db, keep=args.keep)
+        result = run_growth(workdir, options, sizes,
+                            lambda m: print(m, file=sys.stderr, flush=True),
+                            server=args.db, keep=args.keep)
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
@@ -1201,8 +1512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                       file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = report_text(figures, clinic, options, command, time.perf_counter() - started,
-                       notes)
+    text = report_text(result.figures, result.clinic, options, command,
+                       time.perf_counter() - started, result.notes, result)
     print(text)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
