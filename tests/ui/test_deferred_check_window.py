@@ -5,12 +5,14 @@ offers the newest good backup, as a damaged file at start-up does."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from practitioner_app.persistence.assessment import State
 from practitioner_app.persistence.file_seal import seal_path, sealed_check, write_seal
 from practitioner_app.services.backup import BackupService
 from practitioner_app.ui import startup
 from practitioner_app.ui.dialogs.recovery_dialog import RestoreDialog
+from practitioner_app.ui.workers import wait_for_background
 from tests.safety_helpers import damage, sha256
 
 pytestmark = pytest.mark.sqlite_only
@@ -19,6 +21,14 @@ pytestmark = pytest.mark.sqlite_only
 @pytest.fixture(autouse=True)
 def _check_at_once(monkeypatch):
     monkeypatch.setattr(startup.Opening, "CHECK_DELAY_MS", 0)
+
+
+def close(window) -> None:
+    """Close the window as the clinician does, and wait until its database is let go
+    (which may happen on the worker thread, after a closing backup)."""
+    window.close()
+    wait_for_background()
+    QCoreApplication.processEvents()
 
 
 def checked(qtbot, window):
@@ -30,7 +40,7 @@ def checked(qtbot, window):
 
 def test_closing_the_window_seals_the_file_and_the_next_start_checks_later(
         qtbot, start_app, db_path):
-    start_app().close()
+    close(start_app())
     sealed_at = sealed_check(db_path)
     assert sealed_at is not None
     window = start_app()  # signed in on a file opened without its quick_check
@@ -38,13 +48,13 @@ def test_closing_the_window_seals_the_file_and_the_next_start_checks_later(
     found = checked(qtbot, window)
     assert found.state is State.OK
     assert window.services is not None and window.centralWidget().isVisible()
-    window.close()
+    close(window)
     assert sealed_check(db_path) == found.checked_at >= sealed_at
 
 
 def test_damage_found_after_sign_in_stops_the_window_and_offers_the_backup(
         qtbot, start_app, db_path):
-    start_app().close()
+    close(start_app())
     backup = BackupService(db_path, db_path.parent / "backups")
     good = backup.back_up()
     backup.close()
