@@ -1,0 +1,144 @@
+"""The records the checks read, in bounded batches, on either backend.
+
+`pages` reads a query a batch at a time by its key (keyset pagination: `key > last
+ORDER BY key LIMIT n`), so the rows held at once are one batch however large the table,
+on a file as on a server (whose client would otherwise receive a whole result at once).
+`signed_sessions` builds each signed session with the app's own mapping
+(`persistence.mapping.session_from_record`) from plain rows, the column values converted
+by the column types the app's tables declare, as SQLAlchemy converts them when the app
+reads a session, without the ORM's per-object bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from types import SimpleNamespace
+
+from sqlalchemy import Float
+
+from ..domain.session import TreatmentSession
+from ..persistence.mapping import session_from_record
+from ..persistence.models import ScreenAnswerRecord, SessionRecord, ZoneRecord
+
+#: Rows per batch: large enough that a query per batch costs little, small enough that
+#: a batch (of the widest rows, sessions) takes a few megabytes.
+BATCH = 1000
+
+#: Session columns a file not yet upgraded may lack (the check runs before the app
+#: upgrades it). 0004 added the digest rule and audit links (all rule-1 signatures
+#: before), 0005 the next appointment time (None, which the digest leaves out), 0006 row
+#: versions (which no digest covers).
+OPTIONAL_SESSION_COLUMNS = frozenset({
+    "digest_rule", "signed_audit_id", "imported_from", "imported_at", "imported_by",
+    "aftercare_next_appointment_time", "version"})
+
+
+def is_server(con) -> bool:
+    return getattr(con, "dialect", "sqlite") == "postgresql"
+
+
+def pages(con, sql: str, params: Sequence = (), *, batch: int = BATCH
+          ) -> Iterator[list[tuple]]:
+    """The rows of `sql` a batch at a time. `sql` selects a unique integer key first and
+    ends with `<key> > ? ORDER BY <key> LIMIT ?`, after any `params` of its own."""
+    last = -1
+    while True:
+        rows = con.execute(sql, (*params, last, batch)).fetchall()
+        if rows:
+            yield rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
+
+
+def table_columns(con, table: str) -> set[str]:
+    if is_server(con):
+        return {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = ?", (table,))}
+    return {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+
+
+def _dialect(con):
+    if is_server(con):
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        return PGDialect_psycopg()
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    return SQLiteDialect_pysqlite()
+
+
+#: The type code the server gives a Float column's values (double precision): SQLAlchemy
+#: asks for it to choose the conversion (none: the driver gives floats).
+_DOUBLE_PRECISION = 701
+
+
+def _processor(type_, dialect):
+    """What SQLAlchemy applies to a value of `type_` read on `dialect` (None: nothing)."""
+    impl = type_.dialect_impl(dialect)
+    coltype = _DOUBLE_PRECISION if dialect.name == "postgresql" and isinstance(
+        impl, Float) else None
+    return impl.result_processor(dialect, coltype)
+
+
+class _Reader:
+    """A table's columns as the app's model declares them: the SELECT list (NULL for a
+    column the database does not have yet and may lack) and each value converted as
+    SQLAlchemy converts it for this backend."""
+
+    def __init__(self, con, table, alias: str, optional: frozenset[str] = frozenset()):
+        dialect = _dialect(con)
+        present = table_columns(con, table.name)
+        self.names = [c.name for c in table.columns]
+        self.select = ", ".join(
+            f"{alias}.{c.name}" if c.name in present or c.name not in optional else "NULL"
+            for c in table.columns)
+        self._convert = [(i, processor) for i, c in enumerate(table.columns)
+                         if (processor := _processor(c.type, dialect)) is not None]
+
+    def record(self, values: Sequence) -> SimpleNamespace:
+        values = list(values)
+        for i, processor in self._convert:
+            if values[i] is not None:
+                values[i] = processor(values[i])
+        return SimpleNamespace(**dict(zip(self.names, values, strict=True)))
+
+
+def signed_sessions(con, progress=None) -> Iterator[tuple[str, TreatmentSession]]:
+    """(patient number, session) for every signed session in id order, as the app reads
+    it (addenda left out: no digest covers them). Reports the last session id read of
+    the highest to `progress`."""
+    sessions = _Reader(con, SessionRecord.__table__, "s", OPTIONAL_SESSION_COLUMNS)
+    zones = _Reader(con, ZoneRecord.__table__, "z")
+    screen = _Reader(con, ScreenAnswerRecord.__table__, "a")
+    if progress is not None:
+        progress.total(con.execute("SELECT max(id) FROM treatment_sessions").fetchone()[0])
+    for batch in pages(con, f"SELECT s.id, p.number, {sessions.select} FROM "
+                            "treatment_sessions s JOIN patients p ON p.id = s.patient_id "
+                            "WHERE s.signed_at IS NOT NULL AND s.id > ? ORDER BY s.id LIMIT ?"):
+        first, last = batch[0][0], batch[-1][0]
+        zones_of = _children(con, zones, "zone_treatments z", first, last)
+        screen_of = _children(con, screen, "screen_answers a", first, last)
+        for row in batch:
+            record = sessions.record(row[2:])
+            record.zones = zones_of.get(row[0], ())
+            record.screen = screen_of.get(row[0], ())
+            record.addenda = ()
+            yield row[1], session_from_record(record)
+        if progress is not None:
+            progress.step(last)
+
+
+def _children(con, reader: _Reader, table: str, first: int, last: int) -> dict[int, list]:
+    """The child rows of the sessions numbered `first` to `last`, by session, in their
+    order within it (the unique (session_id, position) index serves both)."""
+    alias = table.split()[1]
+    found: dict[int, list] = defaultdict(list)
+    for row in con.execute(f"SELECT {reader.select} FROM {table} WHERE {alias}.session_id "
+                           f">= ? AND {alias}.session_id <= ? ORDER BY {alias}.session_id, "
+                           f"{alias}.position", (first, last)):
+        child = reader.record(row)
+        found[child.session_id].append(child)
+    return found
