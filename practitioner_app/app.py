@@ -37,8 +37,15 @@ def configure_logging(db_path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None, exec_: bool = True):
-    """Run the command given in `argv`, or open the windows when there is none."""
+    """Run the command given in `argv`, or open the windows when there is none.
+
+    Returns the exit status once everything is done: a window's closing backup runs
+    after the window is gone, and the event loop (then this function) ends only once it
+    is finished and the database let go (ui/data_safety.py)."""
     args = cli.parse(sys.argv[1:] if argv is None else argv)
+    closing = sys.modules.get("practitioner_app.ui.data_safety")
+    if closing is not None:  # a window of this process closed: its backup lets go first
+        closing.wait_for_closing()
     if args.command is not None:
         return cli.run(args)
     from .domain.location import LocationError

@@ -5,7 +5,10 @@ checked copy's contents into the live database (restore).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 from ..domain.errors import BackupError, StorageError
@@ -23,8 +26,11 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     The copy is written beside `destination` as `<name>.unfinished-XXXXXXXX` (owner-only,
     claimed with a lock while written; see `unfinished_file`), checked with `PRAGMA
     integrity_check`, flushed to disk and only then given its name, so a file with the
-    final name is always a complete, checked backup. What an earlier, killed backup left
-    in that folder is removed first (`clean_leftovers`). An existing `destination` is
+    final name is always a complete, checked backup. Its modification time is set to the
+    file system's time just before the copy began: the copy holds every change whose
+    write left the database's files an earlier time (`BackupService.unbacked_changes`).
+    What an earlier, killed backup left in that folder is removed first
+    (`clean_leftovers`). An existing `destination` is
     never replaced unless `overwrite`. Raises BackupError (the copy fails its check),
     StorageError (disk full, read-only, ...) or FileExistsError.
     """
@@ -33,6 +39,7 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     def copy_and_check(partial: Path) -> None:
         for older in (".part", ".part-journal"):  # what older versions left for this name
             destination.with_name(destination.name + older).unlink(missing_ok=True)
+        began = _began(source, partial)
         _copy(source, partial)
         try:
             with connect(partial, "ro") as con:
@@ -43,8 +50,52 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
             raise BackupError(
                 f"The backup of {source} failed its integrity check ({'; '.join(problems[:3])}),"
                 " so it was not kept. The database itself may be damaged: check it.")
+        os.utime(partial, ns=(began, began))
 
     return place_checked(destination, copy_and_check, overwrite=overwrite, what="the backup")
+
+
+def _last_write(database: Path) -> int:
+    """The latest modification time of `database` and its write-ahead log (0: none)."""
+    times = [0]
+    for path in (database, database.with_name(database.name + "-wal")):
+        with contextlib.suppress(OSError):
+            times.append(path.stat().st_mtime_ns)
+    return max(times)
+
+
+def _began(source: Path, partial: Path) -> int:
+    """The file system's time as the copy of `source` begins, read from the new file
+    `partial`: a commit after this leaves the database's files this time or later; one
+    before, an earlier time. The file system's clock moves in ticks of a few
+    milliseconds, so while `source` was written in the current tick this waits for the
+    next (a backup made just after a save would otherwise look older than the save)."""
+    began = partial.stat().st_mtime_ns
+    for _ in range(100):
+        if began > _last_write(source):
+            break
+        time.sleep(0.002)
+        os.utime(partial)  # now
+        began = partial.stat().st_mtime_ns
+    return began
+
+
+def fold_in_log(database: Path) -> None:
+    """Copy what the write-ahead log of `database` holds into the file itself, without
+    waiting for anyone (a passive checkpoint; a reader in the way leaves the rest for
+    later). Before a backup, so that closing the database afterwards has nothing left to
+    write into the file and the file's time stays older than the backup's. Errors are
+    ignored: it is only an optimisation."""
+    try:
+        con = sqlite3.connect(uri(database, "rw"), uri=True, timeout=0)
+    except sqlite3.Error:
+        return
+    try:
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:
+        pass
+    finally:
+        con.close()
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -8,14 +8,25 @@ only these are ever deleted, by the retention ladder. Files the migrator writes
 (`before-migration-*`), safety copies taken before a restore (`before-restore-*`) and
 damaged files set aside by a restore (`damaged-*`) are never deleted.
 
+The newest automatic backups stay whole SQLite files: the one most likely wanted restores
+fastest, opens in any SQLite tool, and depends on nothing else. An automatic backup made
+more than `WHOLE_FOR` (an hour) before the newest is folded into the store
+(`persistence.backup_store`, `older-backups.store`), which keeps each distinct 16 KiB piece
+of all of them once, compressed: a year of the ladder then costs about one whole copy plus
+the changes, instead of ~30 copies. A stored backup keeps its name; listing, verifying and
+restoring treat it like the file it was (it is written out and checked first).
+
 No Qt here: the windows call these methods from a worker thread, the CLI directly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -25,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..persistence import migrator
+from ..persistence.backup_store import STORE_NAME, BackupStore, StoredBackup
 from ..persistence.safety import (
     UNFINISHED_RESTORE,
     Assessment,
@@ -44,7 +56,10 @@ from ..persistence.safety import (
     private_folder,
     schema_revision,
 )
+from ..persistence.sqlite_backup import fold_in_log
+from ..persistence.assessment import look
 from ..persistence.sqlite_checks import DataVersionWatch, FileReadError, SQLiteError
+from .check_runner import CheckCancelled, CheckProgress
 from .record_checks import (
     audit_chain_problems,
     audit_tie_problems,
@@ -60,6 +75,12 @@ __all__ = [
 
 #: An automatic backup is made at most this often while the database changes.
 AUTO_BACKUP_INTERVAL = timedelta(minutes=30)
+#: Automatic backups made within this time of the newest stay whole files; older ones are
+#: folded into the deduplicated store (a clinician who notices a mistake mostly does so
+#: within the hour, and restores then need nothing but the file).
+WHOLE_FOR = timedelta(hours=1)
+
+log = logging.getLogger(__name__)
 
 _STAMP = "%Y%m%d-%H%M%S-%f"
 _AUTO = re.compile(r"^backup-(\d{8}-\d{6}-\d{6})Z\.sqlite3$")
@@ -115,10 +136,14 @@ class BackupInfo:
     made: datetime  # local time, timezone-aware
     kind: str       # "automatic", "before migration", "before restore" or "copy"
     size: int
+    #: Kept in the backups folder's store (`older-backups.store`) under `path.name`
+    #: rather than as the file `path`, which does not exist then.
+    stored: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.made:%Y-%m-%d %H:%M} — {self.kind} — {self.path.name}"
+        where = f" (in {STORE_NAME})" if self.stored else ""
+        return f"{self.made:%Y-%m-%d %H:%M} — {self.kind} — {self.path.name}{where}"
 
 
 def _utc_name_time(stamp: str) -> datetime:
@@ -147,10 +172,17 @@ def describe_backup(path: Path) -> BackupInfo:
 @dataclass(frozen=True, slots=True)
 class Check:
     """One check of a database: `run` gets a read-only connection and returns the
-    problems it found, in plain words ([] when all is well)."""
+    problems it found, in plain words ([] when all is well). A check that `reports`
+    gets the run's `CheckProgress` too: it says how far it is and stops when the run is
+    cancelled (any other check is stopped between checks, or by interrupting its
+    statement)."""
 
     name: str
-    run: Callable[[Any], list[str]]
+    run: Callable[..., list[str]]
+    reports: bool = False
+
+    def __call__(self, con, progress: CheckProgress) -> tuple[str, ...]:
+        return tuple(self.run(con, progress) if self.reports else self.run(con))
 
 
 def _schema_problems(con) -> list[str]:
@@ -167,9 +199,9 @@ CHECKS: list[Check] = [
     Check("integrity", integrity_problems),
     Check("foreign keys", foreign_key_problems),
     Check("schema version", _schema_problems),
-    Check("audit trail", audit_chain_problems),
-    Check("signed sessions", signed_session_problems),
-    Check("audit ties", audit_tie_problems),
+    Check("audit trail", audit_chain_problems, reports=True),
+    Check("signed sessions", signed_session_problems, reports=True),
+    Check("audit ties", audit_tie_problems, reports=True),
     Check("protective triggers", trigger_problems),
 ]
 
@@ -182,6 +214,8 @@ class CheckResult:
 
 _RESTORE_ADVICE = ("Restore the newest good backup (File ▸ Restore from backup…, or "
                    "'practitioner-app restore FILE').")
+_CANCELLED_ADVICE = ("The check was cancelled before it finished, so it does not say "
+                     "whether the database is sound: run it again to the end.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +224,19 @@ class CheckReport:
     results: tuple[CheckResult, ...]
     #: What to do about the problems found ("" when there are none).
     remedy: str = _RESTORE_ADVICE
+    #: The check that was running when the run was cancelled (None: every check ran),
+    #: and those that did not run after it.
+    cancelled: str | None = None
+    not_run: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not any(r.problems for r in self.results)
+        """Every check ran to the end and found nothing."""
+        return self.cancelled is None and not any(r.problems for r in self.results)
 
     def lines(self) -> list[str]:
-        """One line per check ("integrity: ok"), each problem indented below it."""
+        """One line per check ("integrity: ok"), each problem indented below it; after a
+        cancelled run, the check cancelled and those not run."""
         out = []
         for result in self.results:
             out.append(f"{result.name}: " + (
@@ -204,7 +244,37 @@ class CheckReport:
             out += [f"  {problem}" for problem in result.problems[:50]]
             if len(result.problems) > 50:
                 out.append(f"  … and {len(result.problems) - 50} more")
+        if self.cancelled is not None:
+            out.append(f"{self.cancelled}: cancelled before it finished")
+            out += [f"{name}: not run" for name in self.not_run]
         return out
+
+
+def run_checks(database: Path, con, checks: Iterable[Check], progress: CheckProgress,
+               failures: tuple[type[Exception], ...], *, remedy: str = _RESTORE_ADVICE,
+               after_failure: Callable[[], object] = lambda: None) -> CheckReport:
+    """Each check in turn on `con`, telling `progress` which runs; a check failing with
+    one of `failures` is reported as not run and the next runs (after `after_failure`).
+    When `progress` is cancelled, the report says which check was stopped and which did
+    not run: never that the database is sound."""
+    checks = list(checks)
+    results = []
+    for number, check in enumerate(checks, 1):
+        try:
+            progress.begin(check.name, number, len(checks))
+            problems = check(con, progress)
+            progress.check_cancelled()  # a statement interrupted may look like an answer
+        except CheckCancelled:
+            return CheckReport(database, tuple(results), _CANCELLED_ADVICE, check.name,
+                               tuple(c.name for c in checks[number:]))
+        except failures as error:
+            if progress.cancelled:  # the interrupted statement's own error
+                return CheckReport(database, tuple(results), _CANCELLED_ADVICE, check.name,
+                                   tuple(c.name for c in checks[number:]))
+            after_failure()
+            problems = (f"could not be run: {' '.join(str(error).split())}",)
+        results.append(CheckResult(check.name, problems))
+    return CheckReport(database, tuple(results), remedy)
 
 
 # --- the service -------------------------------------------------------------------------
@@ -246,15 +316,60 @@ class BackupService:
         self._watch = DataVersionWatch(self.db_path)
         self._seen: int | None = None
         self._changed = True  # until watching starts, assume there is something to save
+        self.store = BackupStore(self.backups_dir / STORE_NAME)
+        #: Whether `start_watching` found changes no automatic backup holds (a backup
+        #: cut off by a shutdown, a command's changes, a crash): the window then makes
+        #: one in the background after sign-in.
+        self.unbacked_at_start = False
 
     # -- noticing changes cheaply ---------------------------------------------------------
     def start_watching(self) -> None:
         """From now on, `has_changes()` tells whether anything was committed (by any
         connection or process) since the last automatic backup. Costs one idle read-only
-        connection and one `PRAGMA data_version` per question."""
+        connection and one `PRAGMA data_version` per question.
+
+        Changes from before (see `unbacked_changes`) count as changes: call this as the
+        database opens, before this session writes anything."""
         with self._mutex:
+            # Without any automatic backup yet, closing makes the first one.
+            self.unbacked_at_start = (self.newest_automatic() is not None
+                                      and self.unbacked_changes())
             self._seen = self._data_version()
-            self._changed = False
+            self._changed = self.unbacked_at_start
+
+    def unbacked_changes(self) -> bool:
+        """Whether the database may hold changes that no automatic backup holds: its
+        file, or a write-ahead log with anything in it, has a modification time no older
+        than the time the newest automatic backup's data is as of (a whole backup's file
+        time is set to the moment its copy began; the store keeps it). Two `stat`s and a
+        look at the backups folder's names: the file is never read. Errs on the side of
+        a backup: a checkpoint after the backup also counts as a change."""
+        try:
+            found = self.db_path.stat()
+        except OSError:
+            return False
+        newest = self.newest_automatic()
+        if newest is None:
+            return True
+        changed = found.st_mtime_ns
+        wal = self.db_path.with_name(self.db_path.name + "-wal")
+        with contextlib.suppress(OSError):
+            logged = wal.stat()
+            if logged.st_size:
+                changed = max(changed, logged.st_mtime_ns)
+        try:
+            as_of = self._data_as_of(newest)
+        except OSError:
+            return True
+        return changed >= as_of
+
+    def _data_as_of(self, backup: BackupInfo) -> int:
+        if backup.stored:
+            stored = self.store.get(backup.path.name)
+            if stored is None:
+                raise FileNotFoundError(backup.path)
+            return stored.data_as_of_ns
+        return backup.path.stat().st_mtime_ns
 
     def _data_version(self) -> int | None:
         return self._watch.version()
@@ -301,6 +416,9 @@ class BackupService:
     def _automatic(self) -> Path:
         version = self._data_version()
         made = self._clock().astimezone(UTC)
+        # Closing the database later then has nothing to write into its file, whose
+        # time therefore stays older than this backup's (see `unbacked_changes`).
+        fold_in_log(self.db_path)
         while True:
             target = self.backups_dir / f"backup-{made:{_STAMP}}Z.sqlite3"
             try:
@@ -310,20 +428,51 @@ class BackupService:
                 made += timedelta(microseconds=1)
         self._seen, self._changed = version, False
         self.prune()
+        self.fold_older()
         return target
 
     def prune(self) -> list[Path]:
-        """Apply the retention ladder to the automatic backups; returns those deleted.
-        Never touches any other file."""
+        """Apply the retention ladder to the automatic backups (whole files and those in
+        the store); returns those deleted. Never touches any other file."""
         with self._mutex:
             automatic = [b for b in self.list_backups() if b.kind == "automatic"]
             keep = backups_to_keep((b.made for b in automatic), self.retention)
-            deleted = []
+            deleted, unstore = [], []
             for backup in automatic:
                 if backup.made not in keep:
-                    backup.path.unlink(missing_ok=True)
+                    if backup.stored:
+                        unstore.append(backup.path.name)
+                    else:
+                        backup.path.unlink(missing_ok=True)
                     deleted.append(backup.path)
+            self.store.remove(unstore)
             return deleted
+
+    def fold_older(self) -> list[Path]:
+        """Fold every whole automatic backup made more than `WHOLE_FOR` before the newest
+        into the store, then delete its file; returns those folded. A backup that cannot
+        be stored (disk full, …) stays a whole file, is logged, and is tried again with
+        the next backup."""
+        with self._mutex:
+            automatic = [b for b in self.list_backups() if b.kind == "automatic"]
+            if not automatic:
+                return []
+            newest = automatic[0].made
+            folded = []
+            for backup in automatic[1:]:
+                if backup.stored or newest - backup.made < WHOLE_FOR:
+                    continue
+                try:
+                    as_of = backup.path.stat().st_mtime_ns
+                    self.store.add(backup.path, backup.path.name,
+                                   backup.made.astimezone(UTC).isoformat(), as_of)
+                except (OSError, StorageError) as error:
+                    log.warning("Backup %s not folded into the store: %s",
+                                backup.path.name, error)
+                    break
+                backup.path.unlink(missing_ok=True)
+                folded.append(backup.path)
+            return folded
 
     # -- what there is --------------------------------------------------------------------
     def list_backups(self) -> list[BackupInfo]:
@@ -339,7 +488,56 @@ class BackupService:
                 found.append(describe_backup(path))
             except OSError:  # removed meanwhile
                 continue
+        whole = {b.path.name for b in found}
+        try:
+            stored = self.store.entries()
+        except (sqlite3.Error, OSError) as error:  # a damaged store hides no whole file
+            log.warning("The backup store %s cannot be read: %s", self.store.path, error)
+            stored = []
+        found += [self._stored_info(entry) for entry in stored if entry.name not in whole]
         return sorted(found, key=lambda b: (b.made, b.path.name), reverse=True)
+
+    def _stored_info(self, entry: StoredBackup) -> BackupInfo:
+        return BackupInfo(self.backups_dir / entry.name,
+                          datetime.fromisoformat(entry.made).astimezone(), "automatic",
+                          entry.size, stored=True)
+
+    def locate(self, path: Path) -> BackupInfo | None:
+        """The backup at `path`: a file, or one kept in the store under that name (given
+        as a path in the backups folder or as its bare name); None if neither."""
+        path = Path(path)
+        if path.is_file():
+            return describe_backup(path)
+        if path.parent not in (Path("."), self.backups_dir) and \
+                path.parent.resolve() != self.backups_dir.resolve():
+            return None
+        try:
+            entry = self.store.get(path.name)
+        except (sqlite3.Error, OSError):
+            return None
+        return self._stored_info(entry) if entry is not None else None
+
+    @contextlib.contextmanager
+    def _whole(self, path: Path):
+        """The backup at `path` as a whole file: `path` itself, or written out of the store
+        into an owner-only working folder (removed afterwards) and checked piece by piece.
+        Raises BackupError when there is no such backup or it is damaged."""
+        path = Path(path)
+        if path.is_file():
+            yield path
+            return
+        found = self.locate(path)
+        if found is None:
+            raise BackupError(f"There is no backup file {path}.")
+        private_folder(self.backups_dir)
+        stage = Path(tempfile.mkdtemp(prefix=UNFINISHED_RESTORE, dir=self.backups_dir))
+        claim = claim_folder(stage)
+        try:
+            yield self.store.write_out(found.path.name, stage / found.path.name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+            if claim is not None:
+                os.close(claim)
 
     def newest_automatic(self) -> BackupInfo | None:
         return next((b for b in self.list_backups() if b.kind == "automatic"), None)
@@ -350,7 +548,11 @@ class BackupService:
         raises BackupError saying what is wrong."""
         path = Path(path)
         if not path.is_file():
-            raise BackupError(f"There is no backup file {path}.")
+            with self._whole(path) as whole:
+                try:
+                    return self.verify(whole)
+                except BackupError as error:  # named as the user knows it
+                    raise BackupError(str(error).replace(str(whole), str(path))) from error
         try:
             with connect(path, "ro") as con:
                 problems = integrity_problems(con)
@@ -387,14 +589,28 @@ class BackupService:
         current schema if older (on the copy, so a failed upgrade changes nothing); the
         current database is backed up (`before-restore-*`) or, when it is damaged or not a
         database, moved aside untouched (`damaged-*`); then the copy's contents are written
-        in. Raises BackupError / StorageError, in which case the database is unchanged.
+        in. A backup kept in the store is written out and checked first. Raises
+        BackupError / StorageError, in which case the database is unchanged.
         """
-        source = Path(source).resolve()
+        given = Path(source)
         with self._mutex:
-            if source == self.db_path.resolve():
+            if given.resolve() == self.db_path.resolve():
                 raise BackupError("That is the database itself; choose a backup file.")
-            revision = self.verify(source)
-            made = describe_backup(source).made
+            found = self.locate(given)
+            if found is None:
+                raise BackupError(f"There is no backup file {given}.")
+            source = found.path if found.stored else given.resolve()
+            with self._whole(source) as whole:
+                return self._restore(source, whole, found.made)
+
+    def _restore(self, source: Path, whole: Path, made: datetime) -> RestoreResult:
+        with self._mutex:
+            try:
+                revision = self.verify(whole)
+            except BackupError as error:  # named as the user knows it
+                if whole == source:
+                    raise
+                raise BackupError(str(error).replace(str(whole), str(source))) from error
             current = assess(self.db_path)
             if current.state is State.UNREADABLE:
                 raise StorageError(current.message() + " Nothing was restored.")
@@ -404,7 +620,7 @@ class BackupService:
             stage = Path(tempfile.mkdtemp(prefix=UNFINISHED_RESTORE, dir=self.backups_dir))
             claim = claim_folder(stage)
             try:
-                staged = backup_database(source, stage / "restoring.sqlite3")
+                staged = backup_database(whole, stage / "restoring.sqlite3")
                 migrated_from = None
                 if revision != migrator.HEAD_REVISION:
                     try:
@@ -454,9 +670,13 @@ class BackupService:
         self.close()
 
     # -- checking -------------------------------------------------------------------------
-    def check(self, checks: Iterable[Check] | None = None) -> CheckReport:
-        """Run every check in CHECKS (or `checks`) on the database, read-only."""
-        current = assess(self.db_path)
+    def check(self, checks: Iterable[Check] | None = None,
+              progress: CheckProgress | None = None) -> CheckReport:
+        """Run every check in CHECKS (or `checks`) on the database, read-only, telling
+        `progress` how far they are; cancelling it stops them (the report then says
+        so). The file is only looked at first: its integrity is the first check."""
+        progress = CheckProgress() if progress is None else progress
+        current = look(self.db_path)
         if current.state is State.NEW and not self.db_path.exists():
             return CheckReport(self.db_path, (CheckResult(
                 "database file", (f"there is no database at {self.db_path}",)),),
@@ -468,15 +688,12 @@ class BackupService:
         if current.state is State.NOT_A_DATABASE:
             return CheckReport(self.db_path,
                                (CheckResult("database file", (current.message(),)),))
-        results = []
         with connect(self.db_path, "ro") as con:
-            for check in CHECKS if checks is None else checks:
-                try:
-                    problems = tuple(check.run(con))
-                except SQLiteError as error:
-                    problems = (f"could not be run: {error}",)
-                results.append(CheckResult(check.name, problems))
-        return CheckReport(self.db_path, tuple(results))
+            # SQLite asks this every few thousand steps of a statement: a cancelled run
+            # stops even PRAGMA integrity_check, which no row loop of ours sees.
+            con.set_progress_handler(lambda: progress.cancelled, 10_000)
+            return run_checks(self.db_path, con, CHECKS if checks is None else checks,
+                              progress, (SQLiteError,))
 
     def assess(self) -> Assessment:
         """The cheap start-up look at the database (`PRAGMA quick_check`)."""

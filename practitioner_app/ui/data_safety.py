@@ -1,6 +1,8 @@
 """Nothing lost, from the windows: File ▸ Back up now… / Restore from backup… / Check
 database, Patient ▸ Export patient data…, and the automatic backups (a timer while the app
-runs, and one when the main window closes).
+runs; one when the main window closes, made after the window is gone while the app keeps
+running until it is done; and one after sign-in when the database holds changes no
+automatic backup holds, e.g. because the computer was shut down during the last one).
 
 Everything slow runs off the GUI thread through `workers.run_in_background`. Results and
 failures are told in message boxes opened without blocking (the window context's
@@ -10,6 +12,7 @@ crashes the window.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from functools import partial
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..domain.errors import DomainError
 from ..services.files import private_folder
@@ -31,6 +34,20 @@ if TYPE_CHECKING:  # imported when first used: the window shows sooner
     from .window_context import WindowContext
 
 log = logging.getLogger(__name__)
+
+#: Backups still being made after their window closed, in this process.
+_closing: set[BackgroundTask] = set()
+
+
+def wait_for_closing() -> None:
+    """Block until every backup begun by a window closing in this process is done and
+    its database let go (a window opened again in the same process needs the lock)."""
+    if _closing:
+        from .workers import wait_for_background
+
+        wait_for_background()
+        _closing.clear()
+
 
 #: How often the timer asks whether an automatic backup is due (the service decides:
 #: at most one per AUTO_BACKUP_INTERVAL, and only after changes).
@@ -53,7 +70,9 @@ class DataSafety(QObject):
     Signals (payloads for tests and the status bar): `backed_up(str)` the backup file just
     written; `restored(object)` a RestoreResult; `checked(object)` a CheckReport;
     `exported(list)` the files of a patient data export; `failed(str)` what went wrong;
-    `auto_backup_checked(object)` after each automatic check, the backup made or None.
+    `auto_backup_checked(object)` after each automatic check, the backup made or None;
+    `closed_backup_done(object)` the backup made after the window closed (or None when
+    nothing had changed), once it is finished and the database is let go.
     """
 
     backed_up = Signal(str)
@@ -62,6 +81,7 @@ class DataSafety(QObject):
     exported = Signal(list)
     failed = Signal(str)
     auto_backup_checked = Signal(object)  # the backup the timer's check made, or None
+    closed_backup_done = Signal(object)   # the closing backup (or None), database let go
 
     def __init__(self, window, context: WindowContext, file_menu: QMenu,
                  patient_menu: QMenu) -> None:
@@ -86,11 +106,34 @@ class DataSafety(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(AUTO_BACKUP_CHECK_MS)
         self.timer.timeout.connect(self.auto_backup)
+        self.window = window
+        self.closing_task: BackgroundTask | None = None
 
     def start(self) -> None:
-        """The database is open: watch it for changes and back it up when due."""
-        self.services.backup.start_watching()
+        """The database is open: watch it for changes and back it up when due. Changes
+        that no automatic backup holds yet are backed up in the background once someone
+        has signed in (not before: the start is for the clinician)."""
+        backup = self.services.backup
+        backup.start_watching()
         self.timer.start()
+        if getattr(backup, "unbacked_at_start", False):
+            # After `attach` has asked who is there (it may replace the dialog).
+            self.window.services_attached.connect(
+                self._after_sign_in, Qt.ConnectionType.SingleShotConnection)
+
+    def _after_sign_in(self) -> None:
+        access = self.window.access
+        dialog = access.sign_in_dialog
+        if access.is_open or dialog is None:
+            self.catch_up()
+        else:
+            dialog.signed_in.connect(self.catch_up, Qt.ConnectionType.SingleShotConnection)
+
+    def catch_up(self) -> BackgroundTask | None:
+        """Back up, in the background, the changes found unbacked at start."""
+        if self._closed or self._auto_running or self.services is None:
+            return None
+        return self._auto(self.services.backup.backup_if_changed)
 
     @property
     def services(self):
@@ -186,10 +229,15 @@ class DataSafety(QObject):
         """The timer's slot: back up off the GUI thread if one is due (see BackupService)."""
         if self._closed or self._auto_running:
             return None
+        return self._auto(self.services.backup.backup_if_due)
+
+    def _auto(self, backup) -> BackgroundTask:
         self._auto_running = True
 
         def done(written: Path | None) -> None:
             self._auto_running = False
+            if self._closed:  # the window is gone (maybe deleted): nobody to tell
+                return
             if written is not None:
                 self._told_auto_failure = None
                 self.context.show_status(
@@ -201,6 +249,8 @@ class DataSafety(QObject):
             self._auto_running = False
             text = _describe(error)
             log.warning("Automatic backup failed: %s", text)
+            if self._closed:
+                return
             self.context.show_status(f"Automatic backup failed: {text}")
             self.failed.emit(text)
             if text != self._told_auto_failure:  # tell once, not every few minutes
@@ -208,25 +258,57 @@ class DataSafety(QObject):
                 self.tell("Automatic backup failed", text, QMessageBox.Icon.Warning)
             self.auto_backup_checked.emit(None)
 
-        self.task = run_in_background(self.services.backup.backup_if_due, done, failed)
+        self.task = run_in_background(backup, done, failed)
         return self.task
 
-    def window_closed(self) -> None:
-        """The main window closed: back up if anything changed, then close the database
-        (which releases its lock, so another copy of the app may open it)."""
+    def window_closed(self) -> BackgroundTask | None:
+        """The main window closed (and is gone at once): back up if anything changed, then
+        close the database, which releases its lock, so another copy of the app may open
+        it; both on the worker thread. The app keeps running, without a window, until
+        they are done (quitting on the last window closed waits for them), then quits.
+        A failure is said in a message box of its own."""
         if self._closed:
-            return
+            return None
         self._closed = True
         self.timer.stop()
-        if self.services is None:  # closed before the database was open: nothing to do
-            return
-        try:
-            self.services.backup.backup_if_changed()
-        except Exception as error:  # the window is going: log it and say so, never crash
+        services = self.services
+        if services is None:  # closed before the database was open: nothing to do
+            return None
+        app = QApplication.instance()
+        quit_when_closed = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+
+        def back_up_and_let_go() -> Path | None:
+            try:
+                return services.backup.backup_if_changed()
+            finally:  # the lock goes only after the backup (a next start waits for it)
+                services.close()
+
+        def finish() -> None:
+            app.setQuitOnLastWindowClosed(quit_when_closed)
+            if quit_when_closed and not any(
+                    w.isVisible() for w in QApplication.topLevelWidgets()):
+                app.quit()  # nothing if the event loop is not running (tests)
+
+        def tell_done(written: Path | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the window may be deleted by now
+                self.closed_backup_done.emit(written)
+
+        def done(written: Path | None) -> None:
+            tell_done(written)
+            finish()
+
+        def failed(error: Exception) -> None:
             log.warning("Backup on closing failed: %s", _describe(error))
             self.warn_on_close(_describe(error))
-        finally:
-            self.services.close()
+            tell_done(None)
+            finish()
+
+        self.closing_task = task = run_in_background(back_up_and_let_go, done, failed)
+        _closing.add(task)
+        task.finished.connect(lambda _result: _closing.discard(task))
+        task.failed.connect(lambda _error: _closing.discard(task))
+        return task
 
     def warn_on_close(self, text: str) -> None:
         """Blocking on purpose: the window is closing, and the user must see this."""

@@ -140,7 +140,9 @@ def test_closing_the_window_backs_up_and_lets_go_of_the_database(qtbot, start_ap
     window = start_app()
     window.services.patients.register(a_patient(number="P000321"))
     backups = window.services.backup.backups_dir
-    window.close()
+    # The window is gone at once; the backup follows (tests/ui/test_quit_backup.py).
+    with qtbot.waitSignal(window.data_safety.closed_backup_done, timeout=20_000):
+        window.close()
     made = sorted(backups.glob("backup-*.sqlite3"))
     assert len(made) == 1 and counts(made[-1])["patients"] == 1
     with DatabaseLock(db_path):  # released: another copy may open it now

@@ -1,0 +1,97 @@
+"""Quitting is instant: the main window is gone at once, the backup of the day's changes is
+made after it (the app keeps running, holding the database, until it is done), and a
+backup cut off by a shutdown is made at the next start, after sign-in."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from practitioner_app.services.backup import BackupService, DatabaseInUse, DatabaseLock
+from practitioner_app.services.container import open_services
+from tests.factories import a_patient
+from tests.safety_helpers import counts, integrity
+
+# About the file's own backups, lock and file times.
+pytestmark = pytest.mark.sqlite_only
+
+
+def backups_in(db_path: Path) -> list[Path]:
+    return sorted((db_path.parent / "backups").glob("backup-*.sqlite3"))
+
+
+def test_quitting_hides_the_window_before_the_backup_is_made(qtbot, start_app, db_path):
+    window = start_app()
+    window.services.patients.register(a_patient(number="P000777"))
+    backup = window.services.backup
+    # A backup that takes as long as the test says: as a large clinic's would.
+    release, started = threading.Event(), threading.Event()
+    slow = backup.backup_if_changed
+
+    def held_backup():
+        started.set()
+        assert release.wait(20)
+        return slow()
+
+    backup.backup_if_changed = held_backup
+    safety = window.data_safety
+
+    window.close()
+
+    assert not window.isVisible()  # gone, while the backup has not even begun
+    assert started.wait(20)
+    assert backups_in(db_path) == []
+    with pytest.raises(DatabaseInUse):  # held until the backup is made
+        DatabaseLock(db_path).acquire()
+    with qtbot.waitSignal(safety.closed_backup_done, timeout=20_000) as done:
+        release.set()
+    written = Path(done.args[0])
+    assert written in backups_in(db_path)
+    assert integrity(written) == ["ok"] and counts(written)["patients"] == 1
+    service = BackupService(db_path, db_path.parent / "backups")
+    try:
+        assert service.verify(written)
+    finally:
+        service.close()
+    with DatabaseLock(db_path):  # let go once the backup is made
+        pass
+
+
+def test_a_backup_cut_off_at_closing_is_made_after_the_next_sign_in(qtbot, start_app, db_path):
+    window = start_app()
+    with qtbot.waitSignal(window.data_safety.closed_backup_done, timeout=20_000):
+        window.close()
+    assert len(backups_in(db_path)) == 1
+    # The next session's change, then the computer shuts down before its backup: no
+    # window closes, no backup is made (a command's change would look the same).
+    services = open_services(db_path)
+    services.patients.register(a_patient(number="P000888"))
+    services.close()
+
+    again = start_app(signed_in=False)
+    assert again.services.backup.unbacked_at_start
+    assert backups_in(db_path) == [*backups_in(db_path)[:1]]  # nothing before sign-in
+    dialog = again.access.sign_in_dialog
+    dialog.username.setText("jroe")
+    dialog.password.setText("correct horse battery")
+    with qtbot.waitSignal(again.data_safety.backed_up, timeout=20_000) as made:
+        assert dialog.attempt()
+    assert counts(Path(made.args[0]))["patients"] == 1
+    assert len(backups_in(db_path)) == 2
+
+
+def test_after_a_clean_close_the_next_start_makes_no_backup(qtbot, start_app, db_path):
+    window = start_app()
+    window.services.patients.register(a_patient(number="P000999"))
+    with qtbot.waitSignal(window.data_safety.closed_backup_done, timeout=20_000):
+        window.close()
+    made = backups_in(db_path)
+    assert len(made) == 1 and counts(made[0])["patients"] == 1
+
+    again = start_app()
+    assert not again.services.backup.unbacked_at_start
+    # The file's own time stays older than the backup's: the next start reads no file.
+    assert os.stat(db_path).st_mtime_ns < os.stat(made[0]).st_mtime_ns
