@@ -339,7 +339,16 @@ class AuditRecord(Base):
     prev_hash: Mapped[str]
     hash: Mapped[str]
 
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # The trail is listed newest first by the time recorded, then by number, a page
+        # at a time (persistence/audit_pages.py): each index serves one filter with or
+        # without a date range, in that order, so no page sorts or reads the whole trail.
+        Index("ix_audit_log_at", "at", "id"),
+        Index("ix_audit_log_patient_at", "patient_id", "at", "id"),
+        Index("ix_audit_log_username_at", "username", "at", "id"),
+        Index("ix_audit_log_action_at", "action", "at", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class ZoneGuidanceRecord(Base):

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from ..domain.accounts import User
 from ..domain.audit import GENESIS, AuditEntry, canonical_details, entry_hash
+from ..domain.audit_listing import PAGE_SIZE, AuditCursor, AuditFilter, AuditRow
 from ..domain.course import COUNTED_STATUSES, Course, CourseStatus, DueRow, RecallRow, lot_key
 from ..domain.enums import SessionStatus
 from ..domain.screening import ContraindicationRule
 from ..domain.signing import Addendum, Consent, Signature
+from . import audit_pages
 from .audit_lock import hold_audit_chain
 from .models import (
     AddendumRecord,
@@ -213,6 +215,23 @@ class AuditRepository:
         seq = self._s.execute(text(
             "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")).scalar()
         return int(seq or 0)
+
+    def page(self, wanted: AuditFilter, *, actions: tuple[str, ...] | None = None,
+             contains: str | None = None, after: AuditCursor | None = None,
+             limit: int = PAGE_SIZE) -> list[AuditRow]:
+        """One page of the trail, newest first, after `after` (audit_pages.page_rows)."""
+        return audit_pages.page_rows(self._s, wanted, actions, contains, after, limit)
+
+    def chain_slice(self, after_id: int, up_to: int, limit: int) -> list[AuditEntry]:
+        """Entries numbered (after_id, up_to], oldest first, at most `limit`."""
+        return audit_pages.chain_slice(self._s, after_id, up_to, limit)
+
+    def entry(self, entry_id: int) -> AuditEntry | None:
+        return audit_pages.entry(self._s, entry_id)
+
+    def newest_id(self) -> int:
+        """The highest number the trail holds (0 while it is empty)."""
+        return audit_pages.newest_id(self._s)
 
     def all(self) -> list[AuditEntry]:
         rows = self._s.scalars(select(AuditRecord).order_by(AuditRecord.id))

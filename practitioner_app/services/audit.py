@@ -8,18 +8,34 @@ added (persistence/audit_lock.py), so they always leave one unbroken chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 
-from ..domain.audit import Action, Anchor, AuditAnchor, AuditEntry, anchor_problem, first_break
+from ..domain.audit import Action, Anchor, AuditAnchor, AuditEntry, anchor_problem
+from ..domain.audit_listing import PAGE_SIZE, AuditCursor, AuditFilter, AuditPage, AuditRow
+from ..domain.audit_text import all_labels, label
+from ..domain.audit_walk import ChainWalk
 from ..domain.clinic import ClinicProfile
+from ..domain.errors import DomainError
 from ..domain.location import Location
+from .audit_verification import SLICE, ChainState, CheckpointFile, verify_in_steps
 from .base import Service
 from .files import StorageError, write_file
 
 #: The program's name in the check command an anchor sheet prints.
 PROGRAM = "practitioner-app"
+
+#: Text the stored details of every entry under these labels hold (a top-level key of
+#: the canonical JSON, as `audit_text.label` reads it), so the database narrows a
+#: listing by such a label itself; `label` still decides each entry.
+_LABEL_TEXT = {
+    "Course saved": '"course":',
+    "Clinic details changed": '"settings":',
+    "Idle lock changed": '"field":"idle_minutes"',
+    "Lot recall": '"purpose":"lot recall"',
+}
 
 
 class AuditService(Service):
@@ -64,16 +80,80 @@ class AuditService(Service):
     def verify(self, expect: Anchor | None = None) -> tuple[int, str | None]:
         """(entries checked, None) when the chain holds (and still holds the entry
         `expect` anchors, when given), else the first thing that does not, described for
-        a person. Reads only: checking the trail never adds to it."""
+        a person. Every entry is verified, a slice at a time (memory stays flat whatever
+        the size of the trail). Reads only: checking the trail never adds to it."""
         with self._uow() as uow:
             # The counter first: an entry appended between the two reads then only adds
             # to the entries read, instead of looking like one removed from the end.
             last = uow.audit.last_issued_id()
-            entries = uow.audit.all()
-        problem = first_break(entries, last)
+            newest = uow.audit.newest_id()
+        walk, anchored = ChainWalk(), None
+        while walk.problem is None and walk.point.entry_id < newest:
+            with self._uow() as uow:
+                entries = uow.audit.chain_slice(walk.point.entry_id, newest, SLICE)
+            if not entries:
+                break
+            walk.feed(entries)
+            if expect is not None and anchored is None:
+                anchored = next((e for e in entries if e.hash == expect.hash
+                                 and expect.entry_id in (None, e.id)), None)
+        problem = walk.finish(max(last, newest))
         if problem is None and expect is not None:
-            problem = anchor_problem(entries, expect)
-        return len(entries), problem
+            problem = anchor_problem(self._anchor_context(expect, anchored, newest), expect)
+        return walk.checked, problem
+
+    def _anchor_context(self, expect: Anchor, anchored: AuditEntry | None,
+                        newest: int) -> list[AuditEntry]:
+        """What `anchor_problem` needs to judge `expect` without the whole trail: the
+        entry found with the anchored hash, else the entry with the anchored number, else
+        the newest entry (to tell a trail cut short from an entry missing)."""
+        if anchored is not None:
+            return [anchored]
+        if expect.entry_id is None:
+            return []
+        with self._uow() as uow:
+            found = uow.audit.entry(expect.entry_id) or (
+                uow.audit.entry(newest) if newest else None)
+        return [found] if found else []
+
+    def verify_in_steps(self, location: Location,
+                        progress: Callable[[ChainState], None] = lambda _s: None,
+                        cancelled: Callable[[], bool] = lambda: False) -> ChainState:
+        """Verify the chain from the last entry this computer verified (its checkpoint,
+        if that entry still has the hash it had) to the newest, a slice at a time: safe to
+        run on a worker thread; `progress` hears each step there. See
+        audit_verification.py for where the checkpoint lives and why. Reads only."""
+        return verify_in_steps(self._uow, CheckpointFile(location), self._clock,
+                               progress, cancelled)
+
+    def page(self, wanted: AuditFilter = AuditFilter(), after: AuditCursor | None = None,
+             limit: int = PAGE_SIZE) -> AuditPage:
+        """Up to `limit` entries matching `wanted`, newest first (by time recorded, then
+        number), recorded before `after` (administrators only). Reads only what the page
+        shows, through the filter's index; `AuditPage.after` continues where it ends."""
+        self._require_admin()
+        actions = contains = None
+        if wanted.label:
+            try:
+                actions = all_labels()[wanted.label]
+            except KeyError:
+                raise DomainError(f"No audit entry is labelled {wanted.label!r}.") from None
+            contains = _LABEL_TEXT.get(wanted.label)
+        rows: list[AuditRow] = []
+        with self._uow() as uow:
+            while True:
+                asked = limit - len(rows)
+                read = uow.audit.page(wanted, actions=actions, contains=contains,
+                                      after=after, limit=asked)
+                if read:
+                    after = AuditCursor(read[-1].entry.at, read[-1].entry.id)
+                # An action may carry several labels: keep the one asked for.
+                rows += [r for r in read if not wanted.label
+                         or label(r.entry.action, r.entry.details) == wanted.label]
+                if len(read) < asked:
+                    return AuditPage(tuple(rows), None)
+                if len(rows) >= limit:
+                    return AuditPage(tuple(rows), after)
 
     def head(self) -> AuditEntry | None:
         """The newest entry (None while the trail is empty). Written down elsewhere, its

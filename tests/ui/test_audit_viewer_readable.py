@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from practitioner_app.domain.audit import Action
 from practitioner_app.domain.audit_text import ACTION_LABELS, label, readable
@@ -24,9 +24,9 @@ from .helpers import click, type_text
 
 def _rows(viewer) -> list[tuple[str, str, str, str]]:
     """(user, action, patient no., details) of each row shown."""
-    t = viewer.table
-    return [(t.item(r, 2).text(), t.item(r, 3).text(), t.item(r, 4).text(), t.item(r, 6).text())
-            for r in range(t.rowCount())]
+    m = viewer.model
+    return [(m.text(r, 2), m.text(r, 3), m.text(r, 4), m.text(r, 6))
+            for r in range(m.rowCount())]
 
 
 def _choose(combo, text: str) -> None:
@@ -88,9 +88,10 @@ def test_the_viewer_names_course_events_and_refused_signatures(qtbot, window):
     assert changed[3] == "allergies: Penicillin → Lidocaine"
     [refused] = [r for r in rows if r[1] == "Signature refused"]
     assert refused[3].startswith("reason: ")
-    row = [viewer.table.item(r, 3).text() for r in range(viewer.table.rowCount())].index(
-        "Patient details changed")
-    assert '"old":"Penicillin"' in viewer.table.item(row, 6).toolTip()  # as stored
+    m = viewer.model
+    row = [m.text(r, 3) for r in range(m.rowCount())].index("Patient details changed")
+    tooltip = m.data(m.index(row, 6), Qt.ItemDataRole.ToolTipRole)
+    assert '"old":"Penicillin"' in tooltip  # as stored
 
 
 def test_the_viewer_filters_by_action_practitioner_patient_and_date(qtbot, window):
