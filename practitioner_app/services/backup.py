@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from ..persistence import migrator
+from ..persistence.assessment import look
 from ..persistence.backup_store import STORE_NAME, BackupStore, StoredBackup
 from ..persistence.safety import (
     UNFINISHED_RESTORE,
@@ -57,7 +57,6 @@ from ..persistence.safety import (
     schema_revision,
 )
 from ..persistence.sqlite_backup import fold_in_log
-from ..persistence.assessment import look
 from ..persistence.sqlite_checks import DataVersionWatch, FileReadError, SQLiteError
 from .check_runner import CheckCancelled, CheckProgress
 from .record_checks import (
