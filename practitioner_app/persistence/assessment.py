@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .file_seal import now, sealed_check
+from .file_seal import mark_damaged, now, sealed_check
 from .sqlite_checks import connect, integrity_problems, schema_revision
 
 
@@ -225,6 +225,8 @@ class BackgroundCheck:
                 found = Assessment(self._path, State.DAMAGED, (str(error),))
             else:  # busy, unreadable for a moment: no verdict, the next start checks
                 found = None
+        if found is not None and found.state is State.DAMAGED:
+            mark_damaged(self._path)
         self._on_done(None if self._cancelled.is_set() else found)
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -4,7 +4,8 @@ by the system when the holder dies; the file names the holder (pid, host, start)
 the message the second copy shows.
 
 The holder seals the file as it lets go (file_seal.py) when `last_check` is set: the
-opener sets it once the file passed its start-up check.
+opener sets it once the file passed its start-up check. A command that only reads holds
+a `SealWhenDone` instead, which seals again a file it found sealed.
 """
 
 from __future__ import annotations
@@ -208,6 +209,33 @@ class DatabaseLock:
 
     def __exit__(self, *_exc) -> None:
         self.release()
+
+
+class SealWhenDone:
+    """What a command that reads without the lock holds instead: the file was sealed
+    when it began (`checked_at`, from the seal). Its sign-in and audit entries change the
+    file, through the app; so as it lets go (`release`), it seals the file again, if no
+    copy of the app holds it then (the lock is taken for that moment only) and nothing
+    it read was damaged. Without this, a scheduled or scripted command would cost the
+    next start its quick_check."""
+
+    held = False
+
+    def __init__(self, database: Path, checked_at: str) -> None:
+        self.database = Path(database)
+        self._checked_at: str | None = checked_at
+
+    def release(self) -> None:
+        checked_at, self._checked_at = self._checked_at, None
+        if checked_at is None:
+            return
+        lock = DatabaseLock(self.database)
+        try:
+            lock.acquire()
+        except Exception:  # held by a window or a writing command, or a read-only folder
+            return
+        lock.last_check = checked_at
+        lock.release()
 
 
 def _write_holder(fd: int, me: LockHolder) -> None:

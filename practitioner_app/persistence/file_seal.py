@@ -34,6 +34,17 @@ _HEADER_BYTES = 100
 _FORMAT = 1
 
 
+#: Files SQLite reported damaged to this process: never sealed again by it.
+_damaged: set[Path] = set()
+
+
+def mark_damaged(database: Path) -> None:
+    """SQLite found `database` damaged: drop its seal, and never seal it in this
+    process (the next start checks it in full and says so)."""
+    _damaged.add(Path(database).resolve())
+    break_seal(database)
+
+
 def seal_path(database: Path) -> Path:
     return Path(database).with_name(Path(database).name + SEAL_SUFFIX)
 
@@ -110,6 +121,8 @@ def write_seal(database: Path, checked_at: str) -> bool:
     Call only while holding the file's lock, after every connection of this process to
     it was closed. False (and no seal) when the file is not closed cleanly (a log or
     journal is left) or the seal cannot be written; a start then checks in full."""
+    if Path(database).resolve() in _damaged:
+        return False
     identity = FileIdentity.of(database)
     if identity is None:
         return False

@@ -88,7 +88,7 @@ class FileStorage:
         if needs_migration(self.path):
             migrate(self.path, backups_dir)
         engine = make_engine(self.path)
-        _check_cells(engine)
+        _watch_pages(engine, self.path)
         translate_errors(engine)  # disk full, read-only, … as StorageError
         return engine
 
@@ -149,18 +149,31 @@ class ServerStorage:
         return engine
 
 
-def _check_cells(engine) -> None:
+def _watch_pages(engine, path: Path) -> None:
     """`PRAGMA cell_size_check` on every connection: SQLite then checks each b-tree
     page's cells as the page is read from the disk (a few per cent of a read's cost), so
     a damaged page a query or a write reaches is an error, not wrong data or a write
-    built on it. This is what lets a sealed file skip its quick_check before sign-in."""
+    built on it. This is what lets a sealed file skip its quick_check before sign-in.
+    A file SQLite reports damaged is never sealed by this process (file_seal.py)."""
+    import sqlite3
+
     from sqlalchemy import event
+
+    from .file_seal import mark_damaged
 
     @event.listens_for(engine, "connect")
     def _cell_size_check(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA cell_size_check=ON")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _damage_seen(context) -> None:  # before translate_errors, which raises
+        error = context.original_exception
+        if isinstance(error, sqlite3.DatabaseError) and (
+                (getattr(error, "sqlite_errorname", "") or "").startswith(
+                    ("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in str(error)):
+            mark_damaged(path)
 
 
 Storage = FileStorage | ServerStorage

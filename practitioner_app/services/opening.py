@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from ..domain.errors import DatabaseDamaged, ServerRefused, ServerUnavailable, StorageError
 from ..domain.location import Location, parse_location
 from ..persistence.assessment import Assessment, BackgroundCheck, State
-from ..persistence.file_lock import DatabaseLock
+from ..persistence.file_lock import DatabaseLock, SealWhenDone
 from ..persistence.file_seal import break_seal, sealed_check
 from ..persistence.storage import SharedServer, storage_for
 
@@ -190,6 +190,9 @@ def open_database(location: Location | Path | str, *, lock=None,
         # seals it again (DatabaseLock.release), carrying the last passed check.
         break_seal(location.path)
         lock.last_check = found.checked_at if found is not None else None
+    elif lock is None and not location.is_server and (sealed_at := sealed_check(
+            location.path)) is not None:
+        lock = SealWhenDone(location.path, sealed_at)  # released by services.close()
     try:
         services = open_services(location, backups_dir or backups_dir_for(location),
                                  lock=lock, **({} if clock is None else {"clock": clock}))

@@ -246,8 +246,32 @@ def test_a_listing_reads_what_it_lists_even_if_elsewhere_is_damaged(sealed, caps
     assert status == 1 and "is damaged" in err
 
 
-def test_a_damaged_page_a_reader_reads_is_one_clear_line(sealed, capsys):
+def test_a_damaged_page_a_reader_reads_is_one_clear_line_and_unseals(sealed, capsys):
     damage(sealed, "patients")
+    seal_as_is(sealed)
     status, _, err = cli(capsys, sealed, "patients", "list")
     assert status == 1
     assert f"The database {sealed} is damaged" in err and "Traceback" not in err
+    assert sealed_check(sealed) is None  # the next start checks it in full
+
+
+def test_a_reader_that_signs_in_seals_the_file_again(sealed, capsys, monkeypatch):
+    """Its sign-in is written to the file; a scheduled command must not cost the next
+    start its quick_check."""
+    outcome = open_for_writing(sealed)
+    outcome.services.accounts.create_first_admin("jroe", "Dr Jane Roe", "Nurse", "", PASSWORD)
+    outcome.services.close()
+    before = seal_path(sealed).read_text()
+    monkeypatch.setenv("PRACTITIONER_APP_PASSWORD", PASSWORD)
+    status, out, _ = cli(capsys, sealed, "--user", "jroe", "patients", "list")
+    assert status == 0 and "P000101" in out
+    assert seal_path(sealed).read_text() != before  # the sign-in changed the file …
+    assert sealed_check(sealed) is not None  # … and the seal follows it
+    with traced(monkeypatch) as statements:
+        outcome = open_for_writing(sealed)
+    assert isinstance(outcome, Opened) and outcome.check_later
+    assert checks_in(statements) == []
+    outcome.services.close()
+
+
+PASSWORD = "correct horse battery"
