@@ -224,9 +224,38 @@ def _add_check(commands) -> None:
 
 
 def _check(services, args) -> int:
-    report = services.backup.check()
+    """The checks' lines on stdout, as always. On a terminal, stderr shows which check
+    runs and how far it is (one line, rewritten); Ctrl+C stops the check (even SQLite's
+    integrity check, mid-statement) and exits 130 saying it was cancelled."""
+    import signal
+    import sys
+    import threading
+
+    from ..services.check_runner import CheckProgress
+
+    terminal = sys.stderr.isatty()
+
+    def show(status) -> None:
+        sys.stderr.write(f"\r{status.text()}\x1b[K")
+        sys.stderr.flush()
+
+    progress = CheckProgress(show if terminal else None, interval=0.2)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = (signal.signal(signal.SIGINT, lambda _signal, _frame: progress.cancel())
+                if main_thread else None)
+    try:
+        report = services.backup.check(progress=progress)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+        if terminal:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
     for line in report.lines():
         print(line)
+    if report.cancelled is not None:
+        return _fail(128 + signal.SIGINT, f"check cancelled (Ctrl+C) during "
+                                          f"'{report.cancelled}': {report.remedy}")
     if report.ok:
         print(f"No problems found in {report.database}.")
         return EXIT_OK

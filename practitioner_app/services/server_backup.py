@@ -29,7 +29,8 @@ from ..persistence.server_tools import (
     server_check_connection,
     verify_dump,
 )
-from .backup import BackupInfo, Check, CheckReport, CheckResult, RestoreResult
+from .backup import BackupInfo, Check, CheckReport, RestoreResult, run_checks
+from .check_runner import CheckProgress
 from .record_checks import (
     audit_chain_problems,
     audit_tie_problems,
@@ -75,9 +76,9 @@ def _foreign_key_problems(con: ServerCheckConnection) -> list[str]:
 SERVER_CHECKS: list[Check] = [
     Check("schema version", _schema_problems),
     Check("foreign keys", _foreign_key_problems),
-    Check("audit trail", audit_chain_problems),
-    Check("signed sessions", signed_session_problems),
-    Check("audit ties", audit_tie_problems),
+    Check("audit trail", audit_chain_problems, reports=True),
+    Check("signed sessions", signed_session_problems, reports=True),
+    Check("audit ties", audit_tie_problems, reports=True),
     Check("protective triggers", trigger_problems),
 ]
 
@@ -180,19 +181,25 @@ class ServerBackupService:
             return RestoreResult(source, made, None, None)
 
     # -- checking -------------------------------------------------------------------------
-    def check(self, checks: Iterable[Check] | None = None) -> CheckReport:
-        results = []
+    def check(self, checks: Iterable[Check] | None = None,
+              progress: CheckProgress | None = None) -> CheckReport:
+        """Run every check in SERVER_CHECKS (or `checks`) in a read-only transaction,
+        telling `progress` how far they are; cancelling it stops them (the server is
+        asked to cancel the statement running) and the report says so."""
+        progress = CheckProgress() if progress is None else progress
         with server_check_connection(self.location.url) as con:
-            for check in SERVER_CHECKS if checks is None else checks:
-                try:
-                    problems = tuple(check.run(con))
-                except Exception as error:  # one failing check must not hide the others
-                    con._raw.rollback()
-                    problems = (f"could not be run: {' '.join(str(error).split())}",)
-                results.append(CheckResult(check.name, problems))
-        return CheckReport(Path(self.location.shown), tuple(results),
-                           "Restore the newest good backup into a new, empty server "
-                           "database (practitioner-app --db URL restore FILE).")
+            stop = progress.on_cancel(con._raw.cancel)
+            try:
+                # One failing check must not hide the others: its transaction is rolled
+                # back and the next check runs.
+                return run_checks(
+                    Path(self.location.shown), con,
+                    SERVER_CHECKS if checks is None else checks, progress, (Exception,),
+                    remedy="Restore the newest good backup into a new, empty server "
+                           "database (practitioner-app --db URL restore FILE).",
+                    after_failure=con._raw.rollback)
+            finally:
+                stop()
 
     def assess(self) -> Assessment:
         return Assessment(Path(self.location.shown), State.OK)

@@ -351,17 +351,35 @@ class DataSafety(QObject):
 
     # -- checking ---------------------------------------------------------------------------
     def check_database(self) -> BackgroundTask:
+        """Run every check on the worker thread, in a window that says which check runs
+        and how far it is, with Cancel (`check_window`); then tell what was found."""
+        from .check_progress import CheckProgressDialog
+
+        self.check_window = window = CheckProgressDialog(self.context.widget)
+        self.context.set_active(window)
+
         def done(report: CheckReport) -> None:
+            window.finish()
             self.checked.emit(report)
-            if report.ok:
+            if report.cancelled is not None:
+                self.tell("Database check cancelled",
+                          "\n".join(report.lines()) + f"\n\n{report.remedy}",
+                          QMessageBox.Icon.Warning)
+            elif report.ok:
                 self.tell("Database check", "No problems found.\n\n" + "\n".join(report.lines()))
             else:
                 self.tell("Database check: problems found",
                           "\n".join(report.lines()) + f"\n\n{report.remedy}",
                           QMessageBox.Icon.Warning)
 
-        return self._run(self.services.backup.check, done, "Database not checked",
-                         "Checking the clinic database…")
+        def failed(error: Exception) -> None:
+            window.finish()
+            self._fail("Database not checked", error)
+
+        window.show()
+        self.task = run_in_background(
+            partial(self.services.backup.check, progress=window.progress), done, failed)
+        return self.task
 
     # -- a patient's data -------------------------------------------------------------------
     def export_patient_data(self) -> QFileDialog | None:
