@@ -1168,7 +1168,7 @@ def measure(db: Path | str, workdir: Path, options: Options,
     server = is_server(db)
     progress(f"building {options.patients:,} patients …")
     demo, _sessions, _zones = build_clinic(db, options.patients, options.seed,
-                                           options.sessions_per_patient, baseline=table)
+                                           options.sessions_per_patient, table)
     progress(f"the {options.series}-session patient …")
     save, clinic = add_benchmark_patients(db, options.series)
     clinic = dataclasses.replace(clinic, **dict(zip(("patients", "sessions", "zones"),
