@@ -292,23 +292,34 @@ class BackupYear:
     database_bytes: int
     backups: int
     made: int
-    verified: int
+    #: Of the oldest and newest backups kept: how many were restored into a new database
+    #: and passed every check, and how many were tried.
+    restored_ok: int
+    restored: int
     seconds: float
+    #: Who ran the year: the backup store's own simulation, or this module's.
+    by: str
 
     @property
     def ratio(self) -> float:
         return self.folder_bytes / max(self.database_bytes, 1)
 
 
+#: Restoring and checking the oldest kept backup too is skipped once the newest took this.
+RESTORE_BUDGET_S = 60.0
+
+
 def backup_year(db: Path, workdir: Path, patients: int, sessions_per_patient: int | None,
                 progress=lambda _m: None) -> BackupYear | str:
-    """The backups folder after a year of the retention ladder: the backups the ladder
-    keeps at the end of a year of automatic backups (year_of_backup_times) are made in
-    order by BackupService with its clock at each one's time, each after a day's worth
-    of the clinic's changes (a demo run of patients/3650 patients with their whole
-    histories: the ten-year archive's daily share). The oldest and the newest are then
-    verified as a restore verifies them. Returns the figures, or why it was not run
-    (not enough disk)."""
+    """The backups folder after a year of the retention ladder: of a year of automatic
+    backups (every half hour of the clinic's working days), those the ladder keeps at
+    the end are made in order by BackupService with its clock at each one's time, each
+    after a day's worth of the clinic's changes (a demo run of patients/3650 patients
+    with their whole histories: the ten-year archive's daily share). The backup store's
+    own simulation (services/backup_year.py) runs it where there is one. The newest
+    kept backup, and the oldest unless that took over RESTORE_BUDGET_S, are then
+    restored into a new database and checked, as `restore` and `check` would. Returns
+    the figures, or why it was not run (not enough disk)."""
     from practitioner_app.services.backup import (
         AUTO_BACKUP_INTERVAL,
         BackupService,
@@ -318,39 +329,75 @@ def backup_year(db: Path, workdir: Path, patients: int, sessions_per_patient: in
 
     started = time.perf_counter()
     end = datetime.now().astimezone().replace(microsecond=0)
-    survivors = sorted(backups_to_keep(year_of_backup_times(end, AUTO_BACKUP_INTERVAL)))
+    times = year_of_backup_times(end, AUTO_BACKUP_INTERVAL)
+    survivors = sorted(backups_to_keep(times))
     size = database_bytes(db)
     free = shutil.disk_usage(workdir).free
     if free < 1.3 * size * len(survivors):
         return (f"not run: {len(survivors)} backups of a {size / 2**20:,.0f} MB database "
                 f"would need more than the {free / 2**30:,.1f} GiB free")
     folder = workdir / "year-of-backups"
-    folder.mkdir()
-    moment = {"now": survivors[0]}
-    backups = BackupService(db, folder, clock=lambda: moment["now"])
     daily_patients = max(1, round(patients / 3650))
     services = open_services(db)
+    made = [0]
+
+    def a_days_work(_since: datetime | None = None, until: datetime | None = None) -> None:
+        made[0] += 1
+        progress(f"  backup {made[0]} of {len(survivors)}"
+                 + (f" ({until:%Y-%m-%d %H:%M})" if until else "") + " …")
+        services.demo.generate(daily_patients, 10_000 + made[0], sessions_per_patient)
+
     try:
         services.accounts.sign_in(child.USERNAME, child.PASSWORD)  # the demo is an admin's
-        for n, at in enumerate(survivors):
-            progress(f"  backup {n + 1} of {len(survivors)} ({at:%Y-%m-%d %H:%M}) …")
-            services.demo.generate(daily_patients, 10_000 + n, sessions_per_patient)
-            moment["now"] = at
-            backups.back_up()
+        try:
+            from practitioner_app.services.backup_year import simulate_ladder
+        except ImportError:  # a backup store without its own simulation
+            simulate_ladder = None
+        if simulate_ladder is not None:
+            by = "the backup store's simulate_ladder"
+            ladder = simulate_ladder(db, folder, times, a_days_work)
+            backups = ladder.service
+        else:
+            by = "the runner (BackupService with its clock set)"
+            moment = {"now": survivors[0]}
+            backups = BackupService(db, folder, clock=lambda: moment["now"])
+            for at in survivors:
+                a_days_work(None, at)
+                moment["now"] = at
+                backups.back_up()
     finally:
         services.close()
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    verified = 0
-    kept = sorted(b.path for b in backups.list_backups())
-    for path in {kept[0], kept[-1]} if kept else ():
-        backups.verify(path)
-        verified += 1
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    kept = sorted((b for b in backups.list_backups() if b.kind == "automatic"),
+                  key=lambda b: b.made)
+    restored = restored_ok = 0
+    for backup in ([kept[-1], kept[0]] if len(kept) > 1 else kept):  # newest first
+        began = time.perf_counter()
+        restored += 1
+        restored_ok += restores_and_checks(backup.path, workdir / "restored")
+        if time.perf_counter() - began > RESTORE_BUDGET_S:
+            break
     result = BackupYear(sum(p.stat().st_size for p in files), database_bytes(db),
-                        len(files), len(survivors), verified,
-                        time.perf_counter() - started)
+                        len(kept), made[0], restored_ok, restored,
+                        time.perf_counter() - started, by)
     backups.close()
     shutil.rmtree(folder, ignore_errors=True)
     return result
+
+
+def restores_and_checks(backup: Path, scratch: Path) -> bool:
+    """Whether `backup` restores into a new database that passes every check."""
+    from practitioner_app.services.backup import BackupService
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    restored = BackupService(scratch / "restored.sqlite3", scratch / "backups")
+    try:
+        restored.restore(backup)
+        return restored.check().ok
+    finally:
+        restored.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def database_bytes(db: Path) -> int:

@@ -1240,11 +1240,12 @@ def measure(db: Path | str, workdir: Path, options: Options,
             else:
                 values["backups"] = year.ratio
                 notes.append(
-                    f"Backups after a simulated year: {year.backups} files "
-                    f"({year.made} made, the ladder's survivors), "
-                    f"{year.folder_bytes / 2**20:,.0f} MB beside a "
-                    f"{year.database_bytes / 2**20:,.0f} MB database; the oldest and the "
-                    f"newest verified as a restore verifies them ({year.seconds:.0f} s).")
+                    f"Backups after a simulated year (run by {year.by}): {year.backups} "
+                    f"backups kept of {year.made} made (the ladder's survivors), "
+                    f"{year.folder_bytes / 2**20:,.0f} MB in the folder beside a "
+                    f"{year.database_bytes / 2**20:,.0f} MB database; of the newest and "
+                    f"the oldest, {year.restored_ok} of {year.restored} restored into a new "
+                    f"database and passed every check ({year.seconds:.0f} s in all).")
     return Measured(figures, clinic, notes, values)
 
 

@@ -103,6 +103,9 @@ def test_every_growth_figure_is_measured_on_tiny_clinics(tmp_path, qapp):
                  "Backups folder"):
         assert any(word in name for name in by_name), word
     assert any("Closing left a backup after 1 of 1" in n for n in result.growth_notes)
+    # Every kept backup counted, and the newest and oldest restored and checked.
+    assert any("2 of 2 restored into a new database and passed every check" in n
+               for n in result.growth_notes), result.growth_notes
     text = run.report_text(result.figures, result.clinic, options, "cmd", 1.0,
                            result.notes, result)
     assert run.table(result.figures) in text
