@@ -25,8 +25,9 @@ from .common import (
 def _add_demo(commands) -> None:
     demo = _subparser(
         commands, "demo", "add synthetic demo patients and sessions",
-        "Add synthetic patients, each with 1-8 treatment sessions 4-6 weeks apart (or M "
-        "on average with --sessions-per-patient M), for "
+        "Add synthetic patients, registered over the past ten years, each with 1-8 "
+        "treatment sessions (or M on average with --sessions-per-patient M): a planned "
+        "course 4-6 weeks apart, then maintenance visits months apart; for "
         "demonstrations, training and load tests: a believable clinic. Names come in "
         "many scripts (accented Latin, Greek, Cyrillic, Chinese, Japanese, Korean, "
         "Arabic) and rarely repeat; every device type and facial zone is used, with "
@@ -34,8 +35,9 @@ def _add_demo(commands) -> None:
         "the current consent text (most a photo consent too) and courses (the latest "
         "open while they still come, so the due list fills); past sessions are signed by "
         "their practitioner, a few with an addendum, a few left as drafts or awaiting "
-        "signature; a few patients are archived. Every record gets the audit entries the "
-        "app writes. A database without clinic details gets a demo letterhead; one with "
+        "signature; a few patients are archived. Every record gets the audit entries "
+        "ten years of use write (sign-ins, saves, signatures, printed documents...). A "
+        "database without clinic details gets a demo letterhead; one with "
         "accounts gets an account for each demo practitioner (the password is printed). "
         "Patient numbers continue after the highest existing P-number, so nothing is "
         "overwritten, and everything is written in one transaction. The same seed on the "

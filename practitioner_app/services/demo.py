@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import contextlib
 import dataclasses
 import functools
 import heapq
@@ -866,6 +865,8 @@ _BATCH = 1000
 _AUDIT_BATCH = 20_000
 #: Events per pickled chunk of a run: what the merge holds per run at a time.
 _CHUNK = 500
+#: Runs kept in their own files before they are merged into one.
+_MAX_RUNS = 64
 _TABLES = (PatientRecord, SessionRecord, ZoneRecord, ScreenAnswerRecord, CourseRecord,
            ConsentRecord, AddendumRecord)
 #: Where each Signature field is stored (as SigningRepository.sign stores it; None: not
@@ -904,8 +905,8 @@ def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime, first_events
     counts = dict.fromkeys(("signed", "open_courses", "archived"), 0)
     rng = random.Random(f"demo events {seed}")  # the events' own, records unchanged
     records = iter(records)
-    with contextlib.ExitStack() as stack:
-        runs = [iter(sorted(first_events, key=_AT))]
+    with _Runs() as runs:
+        runs.add(sorted(first_events, key=_AT))
         while batch := list(itertools.islice(records, _BATCH)):
             rows: dict[type, list[dict]] = {t: [] for t in _TABLES}
             events: list[tuple] = []
@@ -917,9 +918,9 @@ def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime, first_events
                     _insert_many(db, table.__table__, rows[table])
             del rows, batch
             events.sort(key=_AT)  # stable: a record's events keep their order
-            runs.append(_spill(stack.enter_context(tempfile.TemporaryFile()), events))
+            runs.add(events)
             del events
-        _append_audit(uow, heapq.merge(*runs, key=_AT))
+        _append_audit(uow, runs.merged())
     written = {t: next_ids[t] - first_ids[t] for t in _TABLES}
     return DemoResult(
         written[PatientRecord], written[SessionRecord], written[ZoneRecord], "", "", 0.0,
@@ -931,13 +932,44 @@ def _bulk_insert(uow, records: Iterator[DemoRecord], now: datetime, first_events
 _AT = operator.itemgetter(0)
 
 
-def _spill(file, events: list[tuple]) -> Iterator[tuple]:
-    """Write `events` to `file` in pickled chunks; returns an iterator reading them back
-    a chunk at a time."""
-    for start in range(0, len(events), _CHUNK):
-        pickle.dump(events[start:start + _CHUNK], file, protocol=pickle.HIGHEST_PROTOCOL)
+class _Runs:
+    """Sorted runs of events, each in its own temporary file (deleted when closed), and
+    their merge in time order. Past _MAX_RUNS files the runs so far are merged into one,
+    so a run of a million patients stays within the open-file limit."""
 
-    def read() -> Iterator[tuple]:
+    def __init__(self) -> None:
+        self._files: list = []
+
+    def __enter__(self) -> _Runs:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for file in self._files:
+            file.close()
+
+    def add(self, events) -> None:
+        """Spill `events` (sorted by time; a list or an iterator) in pickled chunks."""
+        if len(self._files) >= _MAX_RUNS:
+            earlier = self._files
+            self._files = [self._spill(self.merged())]
+            for file in earlier:
+                file.close()
+        self._files.append(self._spill(events))
+
+    def merged(self) -> Iterator[tuple]:
+        """Every event spilled so far, oldest first (ties in the order spilled)."""
+        return heapq.merge(*(self._read(f) for f in self._files), key=_AT)
+
+    @staticmethod
+    def _spill(events) -> object:
+        file = tempfile.TemporaryFile()
+        events = iter(events)
+        while chunk := list(itertools.islice(events, _CHUNK)):
+            pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
+        return file
+
+    @staticmethod
+    def _read(file) -> Iterator[tuple]:
         file.seek(0)
         while True:
             try:
@@ -945,8 +977,6 @@ def _spill(file, events: list[tuple]) -> Iterator[tuple]:
             except EOFError:
                 return
             yield from chunk
-
-    return read()
 
 
 def _signature_row(session_id: int, signature: Signature, version: int) -> dict:

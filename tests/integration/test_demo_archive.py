@@ -108,3 +108,23 @@ def test_the_administrator_opened_the_clinic_and_is_signed_in(services, archive)
     assert services.accounts.sign_in(ADMIN[0], ADMIN[3]).is_admin
     assert {p.username for p in PRACTITIONERS} <= {u.username
                                                    for u in services.accounts.users()}
+
+
+def test_more_batches_than_files_kept_open_still_make_one_chain_in_time_order(
+        services, database, monkeypatch):
+    """A large run spills more sorted runs than it keeps files open; merged early, they
+    still make one chain, oldest first, with every tie in place."""
+    from practitioner_app.services import demo
+
+    monkeypatch.setattr(demo, "_BATCH", 4)  # 10 runs of events
+    monkeypatch.setattr(demo, "_MAX_RUNS", 3)  # merged into one every third
+    monkeypatch.setattr(demo, "_CHUNK", 7)
+    services.demo.generate(40, seed=8, administrator=ADMIN)
+    assert services.audit.verify()[1] is None
+    times = [at if isinstance(at, datetime) else datetime.fromisoformat(at)
+             for (at,) in query(database, "SELECT at FROM audit_log ORDER BY id")]
+    assert times == sorted(times)
+    signed = query(database, "SELECT count(*) FROM treatment_sessions s JOIN audit_log a "
+                             "ON a.id = s.signed_audit_id AND a.session_id = s.id")[0][0]
+    assert signed == query(database, "SELECT count(*) FROM treatment_sessions "
+                                     "WHERE signed_at IS NOT NULL")[0][0] > 0
