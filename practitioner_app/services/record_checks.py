@@ -38,7 +38,7 @@ from .record_stream import is_server as _is_server
 from .record_stream import pages, signed_sessions, table_columns
 
 #: Audit entries per batch: small rows, read in larger batches than records.
-_AUDIT_BATCH = 5000
+AUDIT_BATCH = 1000
 
 
 def _when(value) -> datetime:
@@ -71,7 +71,7 @@ def audit_chain_problems(con: CheckConnection,
 def _audit_entries(con: CheckConnection, progress: CheckProgress) -> Iterator[AuditEntry]:
     for batch in pages(con, "SELECT id, at, username, action, patient_id, session_id, "
                             "details, prev_hash, hash FROM audit_log WHERE id > ? "
-                            "ORDER BY id LIMIT ?", batch=_AUDIT_BATCH):
+                            "ORDER BY id LIMIT ?", batch=AUDIT_BATCH):
         for r in batch:
             yield AuditEntry(r[0], _when(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8])
         progress.step(batch[-1][0])
@@ -413,9 +413,10 @@ def _sorted_stream(con, sql: str, params=()) -> Iterator[tuple]:
         return
     offset = 0
     while True:
-        rows = con.execute(f"{sql} LIMIT ? OFFSET ?", (*params, 5000, offset)).fetchall()
+        rows = con.execute(f"{sql} LIMIT ? OFFSET ?", (*params, AUDIT_BATCH, offset)
+                           ).fetchall()
         yield from rows
-        if len(rows) < 5000:
+        if len(rows) < AUDIT_BATCH:
             return
         offset += len(rows)
 

@@ -22,8 +22,9 @@ from ..persistence.mapping import session_from_record
 from ..persistence.models import ScreenAnswerRecord, SessionRecord, ZoneRecord
 
 #: Rows per batch: large enough that a query per batch costs little, small enough that
-#: a batch (of the widest rows, sessions) takes a few megabytes.
-BATCH = 1000
+#: a batch of the widest rows (sessions, each with its zones and a dozen screen answers)
+#: takes about three megabytes.
+BATCH = 200
 
 #: Session columns a file not yet upgraded may lack (the check runs before the app
 #: upgrades it). 0004 added the digest rule and audit links (all rule-1 signatures
@@ -38,10 +39,12 @@ def is_server(con) -> bool:
     return getattr(con, "dialect", "sqlite") == "postgresql"
 
 
-def pages(con, sql: str, params: Sequence = (), *, batch: int = BATCH
+def pages(con, sql: str, params: Sequence = (), *, batch: int | None = None
           ) -> Iterator[list[tuple]]:
-    """The rows of `sql` a batch at a time. `sql` selects a unique integer key first and
-    ends with `<key> > ? ORDER BY <key> LIMIT ?`, after any `params` of its own."""
+    """The rows of `sql` `batch` (default BATCH) at a time. `sql` selects a unique integer
+    key first and ends with `<key> > ? ORDER BY <key> LIMIT ?`, after any `params` of
+    its own."""
+    batch = BATCH if batch is None else batch
     last = -1
     while True:
         rows = con.execute(sql, (*params, last, batch)).fetchall()
