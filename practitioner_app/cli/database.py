@@ -77,7 +77,9 @@ def _add_backup(commands) -> None:
         "and check the copy with PRAGMA integrity_check. Without -o the copy goes into the "
         "backups folder beside the database, named backup-<UTC time>.sqlite3, and the "
         "retention ladder is applied to the automatic backups there (the last 10, one a "
-        "day for 7 days, one a week for 4 weeks, one a month for 12 months). The app "
+        "day for 7 days, one a week for 4 weeks, one a month for 12 months); those more "
+        "than an hour older than the newest are folded into older-backups.store in the "
+        "same folder, which keeps what they share once, compressed. The app "
         "also backs up by itself: when it closes and every 30 minutes while records "
         "change. Every backup is recorded in the audit trail before it is written: with "
         "-o (every record leaves the app) under --user, which a database with accounts "
@@ -86,12 +88,17 @@ def _add_backup(commands) -> None:
         "example:\n  practitioner-app --user jroe backup -o /media/usb/clinic-2026-11-24.sqlite3")
     backup.add_argument("-o", "--output", metavar="FILE",
                         help="write the backup to FILE, which must not exist yet")
+    backup.add_argument("--list", action="store_true",
+                        help="list the backups in the backups folder (newest first) instead; "
+                             "any of them can be given to 'restore'")
     backup.set_defaults(handler=_backup, opens_services=False)
 
 
 def _backup(services, args) -> int:
     from ..services.backup import State
 
+    if args.list:
+        return _list_backups(services.backup)
     found = services.assess()
     if found.state is State.NEW:
         return _fail(EXIT_NOT_FOUND, f"there is no database at {found.path} to back up")
@@ -126,6 +133,21 @@ def _backup(services, args) -> int:
                else "integrity check: ok")
     print(f"Backed up {services.location.shown} to {written} "
           f"({written.stat().st_size:,} bytes); {checked}.")
+    return EXIT_OK
+
+
+def _list_backups(backup) -> int:
+    """One line per backup: when, what kind, its size and the name to restore it by.
+    Reads names and the store's list only, never a backup itself."""
+    found = backup.list_backups()
+    if not found:
+        print(f"There are no backups in {backup.backups_dir}.")
+        return EXIT_OK
+    for each in found:
+        where = "  (in older-backups.store)" if getattr(each, "stored", False) else ""
+        print(f"{each.made:%Y-%m-%d %H:%M}  {each.kind:<16} {each.size:>15,} bytes  "
+              f"{each.path}{where}")
+    print(f"{len(found)} backup(s) in {backup.backups_dir}.")
     return EXIT_OK
 
 
@@ -164,7 +186,9 @@ def _add_restore(commands) -> None:
         "backups/before-restore-<UTC time>.sqlite3 before it is replaced; when it is "
         "damaged or not a database it is moved to backups/damaged-<UTC time>.sqlite3 "
         "untouched instead. Refused while the app has the database open. List the "
-        "backups with 'ls' in the backups folder beside the database.\n\n"
+        "backups with 'practitioner-app backup --list'; one kept in older-backups.store "
+        "is given by the path or name shown there and is written out and checked "
+        "first.\n\n"
         "example:\n  practitioner-app restore backups/backup-20261124-093000-000000Z.sqlite3")
     restore.add_argument("file", metavar="FILE", help="the backup to restore")
     restore.set_defaults(handler=_restore, opens_services=False, writes=True)
@@ -172,7 +196,7 @@ def _add_restore(commands) -> None:
 
 def _restore(services, args) -> int:
     source = Path(args.file)
-    if not source.is_file():
+    if services.backup.locate(source) is None:
         return _fail(EXIT_NOT_FOUND, f"no file {source}")
     refused = (None if services.location.is_server  # only into an empty database
                else _restore_permission(services.database_path, args))

@@ -502,19 +502,27 @@ class BackupService:
                           entry.size, stored=True)
 
     def locate(self, path: Path) -> BackupInfo | None:
-        """The backup at `path`: a file, or one kept in the store under that name (given
-        as a path in the backups folder or as its bare name); None if neither."""
+        """The backup at `path`: a file, or one kept under that name in the store of the
+        folder `path` names (a copy of the backups folder on a USB disk works too) or,
+        for a bare name, of this database's backups folder; None if neither."""
         path = Path(path)
         if path.is_file():
             return describe_backup(path)
-        if path.parent not in (Path("."), self.backups_dir) and \
-                path.parent.resolve() != self.backups_dir.resolve():
-            return None
+        store = self._store_for(path)
         try:
-            entry = self.store.get(path.name)
+            entry = store.get(path.name)
         except (sqlite3.Error, OSError):
             return None
-        return self._stored_info(entry) if entry is not None else None
+        if entry is None:
+            return None
+        found = self._stored_info(entry)
+        return found if store is self.store else BackupInfo(
+            path, found.made, found.kind, found.size, stored=True)
+
+    def _store_for(self, path: Path) -> BackupStore:
+        if path.parent == Path(".") or path.parent.resolve() == self.backups_dir.resolve():
+            return self.store
+        return BackupStore(path.parent / STORE_NAME)
 
     @contextlib.contextmanager
     def _whole(self, path: Path):
@@ -532,7 +540,7 @@ class BackupService:
         stage = Path(tempfile.mkdtemp(prefix=UNFINISHED_RESTORE, dir=self.backups_dir))
         claim = claim_folder(stage)
         try:
-            yield self.store.write_out(found.path.name, stage / found.path.name)
+            yield self._store_for(path).write_out(found.path.name, stage / found.path.name)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
             if claim is not None:

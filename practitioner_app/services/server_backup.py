@@ -5,7 +5,15 @@ gets its name, in this workstation's backups folder for that database or where `
 says. The app never replaces the server administrator's own backups (a scheduled
 `pg_dump`, or PostgreSQL's base backups with WAL archiving; see the README): a
 workstation closing makes no automatic backup of a server database, since any number of
-workstations close many times a day and the server's backup is the clinic's.
+workstations close many times a day and the server's backup is the clinic's. Quitting
+therefore never waits for one, and there is no change "without a backup" for a start to
+catch up on.
+
+`backup` without `-o` (what a scheduled task runs) writes `backup-<UTC time>.dump` into the
+folder and then applies the retention ladder (`Retention`) to those dumps, so a scheduled
+backup does not fill the disk. A dump is compressed already (zlib, custom format) and
+several times smaller than the database on the server, so the ladder's ~30 dumps stay
+below five times the database's size without folding them into a store.
 
 Same interface as `BackupService`, so the windows and the command line need not know.
 """
@@ -29,7 +37,15 @@ from ..persistence.server_tools import (
     server_check_connection,
     verify_dump,
 )
-from .backup import BackupInfo, Check, CheckReport, RestoreResult, run_checks
+from .backup import (
+    BackupInfo,
+    Check,
+    CheckReport,
+    RestoreResult,
+    Retention,
+    backups_to_keep,
+    run_checks,
+)
 from .check_runner import CheckProgress
 from .record_checks import (
     audit_chain_problems,
@@ -86,13 +102,18 @@ SERVER_CHECKS: list[Check] = [
 class ServerBackupService:
     """`BackupService`'s interface for a server database."""
 
+    #: Nothing is ever found unbacked at start: the server's backups are its own.
+    unbacked_at_start = False
+
     def __init__(self, location: Location, backups_dir: Path, *,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 retention: Retention = Retention()) -> None:
         self.location = location
         self.db_path = None
         self.backups_dir = Path(backups_dir)
         self._clock = clock
         self._mutex = threading.RLock()
+        self.retention = retention
 
     # -- automatic backups are the server administrator's ----------------------------------
     def start_watching(self) -> None:
@@ -108,7 +129,17 @@ class ServerBackupService:
         return None
 
     def prune(self) -> list[Path]:
-        return []
+        """Apply the retention ladder to the dumps `back_up` wrote into the folder
+        (`backup-<UTC time>.dump`); returns those deleted. Never touches other files."""
+        with self._mutex:
+            automatic = [b for b in self.list_backups() if _AUTO.match(b.path.name)]
+            keep = backups_to_keep((b.made for b in automatic), self.retention)
+            deleted = []
+            for backup in automatic:
+                if backup.made not in keep:
+                    backup.path.unlink(missing_ok=True)
+                    deleted.append(backup.path)
+            return deleted
 
     # -- making backups -------------------------------------------------------------------
     def back_up(self, target: Path | None = None) -> Path:
@@ -121,9 +152,12 @@ class ServerBackupService:
             while True:
                 name = f"backup-{made:{_STAMP}}Z{DUMP_SUFFIX}"
                 try:
-                    return dump_database(self.location.url, self.backups_dir / name)
+                    written = dump_database(self.location.url, self.backups_dir / name)
+                    break
                 except FileExistsError:
                     made += timedelta(microseconds=1)
+            self.prune()
+            return written
 
     def list_backups(self) -> list[BackupInfo]:
         if not self.backups_dir.is_dir():
@@ -137,6 +171,15 @@ class ServerBackupService:
 
     def newest_automatic(self) -> BackupInfo | None:
         return None
+
+    def locate(self, path: Path) -> BackupInfo | None:
+        """The dump at `path`, or None when there is no such file."""
+        path = Path(path)
+        if not path.is_file():
+            return None
+        found = next((b for b in self.list_backups() if b.path == path), None)
+        return found or BackupInfo(path, datetime.fromtimestamp(
+            path.stat().st_mtime).astimezone(), "copy", path.stat().st_size)
 
     def verify(self, path: Path) -> str:
         """Check that `path` is a whole pg_dump file of one of our databases; returns
