@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, MetaData, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..domain.course import CourseStatus
@@ -81,6 +81,8 @@ class PatientRecord(Base):
         # The default list hides archived patients: this index serves that filter and the
         # name order together, without a lookup per matching patient.
         Index("ix_patients_archived_search", "archived_at", "search_key"),
+        # The number suggestion seeks the longest numbers, highest first, here.
+        Index("ix_patients_number_length", func.length(text("number")), "number"),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,6 +17,7 @@ from ..domain.guidance import ZoneGuidance
 from ..domain.ids import PatientId, SessionId
 from ..domain.patient import Patient, PatientRow, search_key
 from ..domain.session import SessionRow, TreatmentSession
+from . import search_index
 from .mapping import patient_from_record, patient_to_record, session_from_record, session_to_record
 from .models import (
     ClinicSettingRecord,
@@ -27,6 +28,8 @@ from .models import (
 )
 
 _IN_CHUNK = 10_000
+#: How many of the longest P-numbers the number suggestion compares.
+_NUMBERS_COMPARED = 50
 
 
 class VersionConflict(Exception):
@@ -58,6 +61,83 @@ def _is_number_taken(error: IntegrityError) -> bool:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+#: The patient search index's table, to join (search_index.py).
+_SEARCH_INDEX = table(search_index.TABLE, column("rowid"))
+#: `_SearchPlanner.narrowing`'s answer when some word is in no patient's key.
+_NOBODY = ""
+#: A word found in more than this share of all patients is not narrowed by the index:
+#: looking each candidate up and sorting them by name then costs more than reading the
+#: name index in order (the two cost the same near 9,500 of 50,000 patients).
+_WALK_ABOVE_SHARE = 1 / 5
+
+
+class _SearchPlanner:
+    """Chooses how a search on a file reads: narrowed by the trigram index, or the name
+    index read in order. Asks the index's term list (fts5vocab) how many patients hold
+    each piece of each word; a count never falls short of the patients that match."""
+
+    def __init__(self, session: Session) -> None:
+        self._raw = session.connection().connection.driver_connection
+        highest = self._raw.execute("SELECT max(id) FROM patients").fetchone()[0] or 0
+        self._dense = max(1, int(highest * _WALK_ABOVE_SHARE))
+
+    def narrowing(self, words: list[str]) -> str | None:
+        """The FTS5 query whose matches include every patient matching all `words`;
+        _NOBODY when some word is in no key; None when the name index should be read in
+        order instead (every word common, or a word the index cannot take)."""
+        best: tuple[int, str] | None = None
+        long_words = []
+        for word in map(search_index.as_indexed, words):
+            if "\x00" in word:  # FTS5 reads a query only up to a NUL
+                return None
+            if len(word) >= 3:
+                phrase = search_index.phrase(word)
+                long_words.append(phrase)
+                count = self._long_word_count(word)
+            else:
+                pieces, count = self._pieces_beginning(word)
+                phrase = "(" + " OR ".join(map(search_index.phrase, pieces)) + ")"
+            if count == 0:
+                return _NOBODY
+            if best is None or count < best[0]:
+                best = (count, phrase)
+        if best is None or best[0] > self._dense:
+            return None
+        parts = long_words if best[1] in long_words else [*long_words, best[1]]
+        return " AND ".join(parts)
+
+    def _count(self, piece: str) -> int:
+        row = self._raw.execute(f"SELECT doc FROM {search_index.TERMS} WHERE term = ?",
+                                (piece,)).fetchone()
+        return 0 if row is None else row[0]
+
+    def _long_word_count(self, word: str) -> int:
+        """At least the number of patients holding `word` (3+ characters): the least
+        count of its first, middle and last pieces (each count reads that piece's list
+        in the index, so not every piece is asked)."""
+        pieces = search_index.trigrams(word)
+        asked = {pieces[0], pieces[len(pieces) // 2], pieces[-1]}
+        return min(self._count(piece) for piece in asked)
+
+    def _pieces_beginning(self, word: str) -> tuple[list[str], int]:
+        """The pieces that begin with `word` (1 or 2 characters) and their summed
+        counts, at least the number of patients holding `word` (each key is followed by
+        padding, so every place the word occurs begins a piece); the listing stops once
+        the sum is past the point where the name index is read instead."""
+        pieces, count = [], 0
+        rows = self._raw.execute(
+            f"SELECT term, doc FROM {search_index.TERMS} WHERE term >= ?", (word,))
+        try:
+            for term, docs in rows:
+                if not term.startswith(word) or count > self._dense:
+                    break
+                pieces.append(term)
+                count += docs
+        finally:
+            rows.close()
+        return pieces, count
 
 
 class PatientRepository:
@@ -111,21 +191,39 @@ class PatientRepository:
     def search_ids(self, query: str, limit: int | None = None,
                    include_archived: bool = False) -> list[PatientId]:
         """Ids of patients whose name or number contains every word of `query`,
-        in folded-name order; archived patients only when asked for. An index on the
-        folded key serves the ordering.
+        in folded-name order; archived patients only when asked for.
 
-        Runs on every key press of the search and returns every match (10,000 ids for an
-        empty query), so it selects the table's columns, not the mapped class's: rows
-        skip the ORM's loading machinery (10 ms instead of 15 for 10,000 ids)."""
+        What matches is always decided by `LIKE '%word%'` on the folded key. On a file the
+        trigram index (search_index.py) first narrows the patients to those that can
+        match, when a word is rare enough; else the folded-name index is read in order,
+        which costs about as much as handing back the many matches does. On a server the
+        pg_trgm index (migration 0007) serves the same LIKE.
+
+        Runs on every key press and returns every match (50,000 ids for an empty query),
+        so ids are taken from the driver's rows without SQLAlchemy's per-row objects
+        (11 ms instead of 50 for 50,000 ids)."""
         patients = PatientRecord.__table__.c
+        words = list(dict.fromkeys(search_key(query).split()))
         stmt = select(patients.id).order_by(patients.search_key, patients.id)
         if not include_archived:
             stmt = stmt.where(patients.archived_at.is_(None))
-        for word in search_key(query).split():
+        for word in words:
             stmt = stmt.where(patients.search_key.like(f"%{_like_escape(word)}%", escape="\\"))
         if limit is not None:
             stmt = stmt.limit(limit)
-        return self._s.execute(stmt).scalars().all()  # PatientId is an int at run time
+        if words and self._s.get_bind().dialect.name == "sqlite":
+            match = _SearchPlanner(self._s).narrowing(words)
+            if match == _NOBODY:
+                return []
+            if match is not None:
+                stmt = stmt.join_from(_SEARCH_INDEX, PatientRecord.__table__,
+                                      _SEARCH_INDEX.c.rowid == patients.id).where(
+                    text(f"{search_index.TABLE} MATCH :match").bindparams(match=match))
+        result = self._s.execute(stmt)
+        try:  # the driver's own rows: no Row object per id
+            return [row[0] for row in result.cursor.fetchall()]  # PatientId is an int
+        finally:
+            result.close()
 
     def rows(self, ids: list[PatientId]) -> list[PatientRow]:
         """List rows for `ids`, in the order given; unknown ids are skipped."""
@@ -146,12 +244,23 @@ class PatientRepository:
         return [found[i] for i in ids if i in found]
 
     def next_number(self) -> str:
-        """A free patient number of the form P000123, one above the highest such number."""
-        numbers = self._s.scalars(
-            select(PatientRecord.number).where(PatientRecord.number.like("P%"))
-            .order_by(func.length(PatientRecord.number).desc(), PatientRecord.number.desc())
-            .limit(50))
-        highest = max((int(n[1:]) for n in numbers if n[1:].isdigit()), default=0)
+        """A free patient number of the form P000123, one above the highest such number
+        among the 50 longest numbers starting with P (longest first, then highest).
+
+        Sought through the (length(number), number) index one length at a time, longest
+        first: a few rows read whatever the number of patients, where ordering by
+        length read and sorted every number (19 ms at 50,000 patients)."""
+        number = PatientRecord.number
+        length = func.length(number)
+        p_numbers = (number >= "P", number < "Q", number.like("P%"))
+        found: list[str] = []
+        longest = self._s.scalar(select(func.max(length)))
+        while longest is not None and len(found) < _NUMBERS_COMPARED:
+            found += self._s.scalars(
+                select(number).where(length == longest, *p_numbers)
+                .order_by(number.desc()).limit(_NUMBERS_COMPARED - len(found)))
+            longest = self._s.scalar(select(func.max(length)).where(length < longest))
+        highest = max((int(n[1:]) for n in found if n[1:].isdigit()), default=0)
         return f"P{highest + 1:06d}"
 
     def count(self) -> int:

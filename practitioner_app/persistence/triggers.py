@@ -10,8 +10,11 @@ and creates the current set afterwards. Batch migrations copy, drop and rename t
 and SQLite refuses to rename a table that another table's trigger names; a recreated
 table would also silently lose its own triggers.
 
-PostgreSQL has the same triggers, written in PL/pgSQL (its trigger conditions cannot
-look up the session, so two small functions do), plus one refusing TRUNCATE of the
+On a file the set also holds the triggers that keep the patient search's index in step
+with `patients` (search_index.py); the server's search index needs none.
+
+PostgreSQL has the same protective triggers, written in PL/pgSQL (its trigger conditions
+cannot look up the session, so two small functions do), plus one refusing TRUNCATE of the
 append-only tables. There a trigger is compared by what it does (table, events,
 function, arguments, enabled) and each function by its body, since the server prints a
 trigger's definition in its own words.
@@ -22,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
+
+from . import search_index
 
 _CHANGED = "a signed session cannot be changed; add an addendum"
 
@@ -54,6 +59,7 @@ TRIGGERS: tuple[tuple[str, str], ...] = (
         for table in ("addenda", "consents", "audit_log")
         for event in ("UPDATE", "DELETE")
     ),
+    *search_index.TRIGGERS,
 )
 TRIGGER_NAMES = tuple(name for name, _sql in TRIGGERS)
 
@@ -262,4 +268,6 @@ def restore(connection: Connection) -> list[tuple[str, str]]:
     for name, _state in found:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         connection.exec_driver_sql(wanted[name])
+    if any(name in search_index.TRIGGER_NAMES for name, _state in found):
+        search_index.rebuild(connection)  # patients written meanwhile were not indexed
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import warnings
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SAWarning
 
 from practitioner_app.domain.guidance import DEFAULT_ZONE_GUIDANCE
 from practitioner_app.domain.screening import DEFAULT_RULES
@@ -26,7 +28,14 @@ pytestmark = pytest.mark.sqlite_only
 
 TABLES = {"alembic_version", "clinic_settings", "patients", "treatment_sessions",
           "zone_guidance", "zone_treatments", "screen_answers", "addenda", "consents",
-          "contraindication_rules", "users", "audit_log", "sqlite_sequence", "courses"}
+          "contraindication_rules", "users", "audit_log", "sqlite_sequence", "courses",
+          # The patient search's trigram index and its term list (search_index.py); the
+          # FTS5 table keeps its data in the four tables named after it.
+          "patient_search", "patient_search_data", "patient_search_idx",
+          "patient_search_content", "patient_search_docsize", "patient_search_config",
+          "patient_search_terms"}
+#: Tables no model describes: the search index is a virtual table (and its own tables).
+UNMODELLED = {t for t in TABLES if t.startswith("patient_search")}
 
 
 @pytest.fixture
@@ -63,7 +72,7 @@ def test_every_protective_trigger_exists_at_head(tmp_path):
     path = tmp_path / "triggers.sqlite3"
     Database(path).close()
     names = {r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='trigger'")}
-    assert names == set(TRIGGER_NAMES) and len(names) == 14
+    assert names == set(TRIGGER_NAMES) and len(names) == 17
 
 
 def test_models_and_migrations_do_not_drift(tmp_path):
@@ -71,8 +80,17 @@ def test_models_and_migrations_do_not_drift(tmp_path):
     Database(path).close()
     engine = make_engine(path)
     try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+        with engine.connect() as connection, warnings.catch_warnings():
+            # SQLAlchemy cannot read back an index on an expression (the number
+            # suggestion's on length(number)) and says so; Alembic then skips it.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of "
+                                    "expression-based index", SAWarning)
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified "
+                                    "expression-based index", UserWarning)
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True,
+                "include_name": lambda name, kind, _parent: not (
+                    kind == "table" and name in UNMODELLED)})
             differences = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -98,6 +116,8 @@ def test_migrating_a_database_at_head_changes_nothing(populated, tmp_path):
 REAL_HEAD = migrator.HEAD_REVISION
 MIGRATION_0002 = f'''
 """Test-only: copy-and-drop every table with children, as a real batch migration would."""
+import warnings
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -107,9 +127,13 @@ branch_labels = depends_on = None
 
 
 def upgrade():
-    for table in ("patients", "treatment_sessions"):
-        with op.batch_alter_table(table, recreate="always") as batch:
-            batch.add_column(sa.Column("test_extra", sa.String(), nullable=True))
+    # A copy cannot read back an index on an expression, so it must create it again.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+        for table in ("patients", "treatment_sessions"):
+            with op.batch_alter_table(table, recreate="always") as batch:
+                batch.add_column(sa.Column("test_extra", sa.String(), nullable=True))
+    op.execute("CREATE INDEX ix_patients_number_length ON patients (length(number), number)")
 '''
 
 
@@ -133,7 +157,7 @@ def test_a_table_copying_migration_keeps_every_child_row(populated, tmp_path, mo
     assert "test_extra" in {r[1] for r in query(populated, "PRAGMA table_info(patients)")}
     assert backup is not None and counts(backup) == before  # taken before the upgrade
     triggers = query(populated, "SELECT count(*) FROM sqlite_master WHERE type='trigger'")
-    assert triggers == [(14,)]  # lifted for the table copies, then re-created
+    assert triggers == [(17,)]  # lifted for the table copies, then re-created
 
 
 def test_a_damaged_reference_stops_the_migration(populated, tmp_path, monkeypatch):

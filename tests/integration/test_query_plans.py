@@ -65,7 +65,9 @@ def clinic(services):
     return services, patient, saved
 
 
-@pytest.mark.parametrize("query", ["", "nowak", "p0000", "lukasz smi", "zzq"])
+# Words held by many patients (every number holds "p0000" here); rarer words go through
+# the trigram index first (tests/integration/test_search_index.py).
+@pytest.mark.parametrize("query", ["", "p0000"])
 def test_patient_search_reads_the_name_index_in_order(clinic, query):
     services, _patient, _saved = clinic
     for sql, plan in plans(services, lambda: services.patients.search(query)):

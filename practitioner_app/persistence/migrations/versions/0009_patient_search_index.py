@@ -1,13 +1,25 @@
 """Patient search, the patient number suggestion and the due list read indexes.
 
-(Filled in by the change that indexes patient search.)
+- Patient search on a file: an FTS5 table with the trigram tokenizer holds every
+  patient's folded key (ASCII letters lowered, two spaces after), filled here from the
+  patients already recorded; triggers keep it in step from now on (triggers.py creates
+  them after the migrations). `patient_search_terms` lists its pieces with their counts.
+  A server has its pg_trgm index since 0007.
+- The number suggestion seeks the longest numbers through an index on
+  (length(number), number) instead of reading and sorting every number.
+
+Nothing here copies a table: the new tables and indexes are created beside the old ones,
+so the foreign keys of existing rows are never touched.
 
 Revision ID: 0009_patient_search_index
 Revises: 0008_audit_indexes
 Create Date: 2026-12-03 16:00:00
 """
 
+import string
 from collections.abc import Sequence
+
+from alembic import op
 
 revision: str = '0009_patient_search_index'
 down_revision: str | None = '0008_audit_indexes'
@@ -15,9 +27,31 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _indexed_text(key: str) -> str:
+    # As search_index.indexed_text_sql at this revision (a migration keeps its own copy).
+    for upper in string.ascii_uppercase:
+        key = f"replace({key}, '{upper}', '{upper.lower()}')"
+    return f"{key} || '  '"
+
+
 def upgrade() -> None:
-    pass
+    bind = op.get_bind()
+    op.execute("CREATE INDEX ix_patients_number_length ON patients (length(number), number)")
+    if bind.dialect.name != "sqlite":
+        return
+    op.execute("CREATE VIRTUAL TABLE patient_search USING fts5(search_key, "
+               "tokenize = 'trigram case_sensitive 1')")
+    op.execute("CREATE VIRTUAL TABLE patient_search_terms USING fts5vocab(patient_search, row)")
+    op.execute("INSERT INTO patient_search(rowid, search_key) "
+               f"SELECT id, {_indexed_text('search_key')} FROM patients")
 
 
 def downgrade() -> None:
-    pass
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for name in ("patient_search_after_insert", "patient_search_after_update",
+                     "patient_search_after_delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS patient_search_terms")
+        op.execute("DROP TABLE IF EXISTS patient_search")
+    op.execute("DROP INDEX IF EXISTS ix_patients_number_length")
