@@ -385,7 +385,7 @@ def _legacy_signatures(con) -> Iterator[tuple]:
         con, "SELECT s.patient_id, s.id, p.number, s.session_date, s.created_at, s.digest "
              "FROM treatment_sessions s JOIN patients p ON p.id = s.patient_id WHERE "
              "s.signed_at IS NOT NULL AND s.signed_audit_id IS NULL AND "
-             "COALESCE(s.digest_rule, 1) = 1 AND s.imported_at IS NULL "
+             "COALESCE(NULLIF(s.digest_rule, 0), 1) = 1 AND s.imported_at IS NULL "
              "ORDER BY s.patient_id, s.id")
 
 
