@@ -18,7 +18,7 @@ from ..domain.audit_listing import PAGE_SIZE, AuditCursor, AuditFilter, AuditPag
 from ..domain.audit_text import all_labels, label
 from ..domain.audit_walk import ChainWalk
 from ..domain.clinic import ClinicProfile
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotFound
 from ..domain.location import Location
 from .audit_verification import SLICE, ChainState, CheckpointFile, verify_in_steps
 from .base import Service
@@ -125,6 +125,15 @@ class AuditService(Service):
         audit_verification.py for where the checkpoint lives and why. Reads only."""
         return verify_in_steps(self._uow, CheckpointFile(location), self._clock,
                                progress, cancelled)
+
+    def cursor_before(self, entry_id: int) -> AuditCursor:
+        """Where a listing of the entries older than entry `entry_id` starts. Raises
+        NotFound when the trail holds no such entry."""
+        with self._uow() as uow:
+            found = uow.audit.entry(entry_id)
+        if found is None:
+            raise NotFound(f"The audit trail holds no entry {entry_id}.")
+        return AuditCursor(found.at, found.id)
 
     def page(self, wanted: AuditFilter = AuditFilter(), after: AuditCursor | None = None,
              limit: int = PAGE_SIZE) -> AuditPage:
