@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from .private_files import write_file
 
 SEAL_SUFFIX = ".seal"
 _HEADER_BYTES = 100
@@ -126,6 +125,8 @@ def write_seal(database: Path, checked_at: str) -> bool:
     identity = FileIdentity.of(database)
     if identity is None:
         return False
+    from .private_files import write_file  # here: the start only reads seals
+
     record = {"format": _FORMAT, "app": __version__, "checked_at": checked_at,
               **asdict(identity)}
     try:
