@@ -23,12 +23,16 @@ import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import __version__
 
 SEAL_SUFFIX = ".seal"
+#: A seal whose check is older than this is not trusted: the check after sign-in is
+#: cancelled when the window closes first, and a file whose checks never finish (short
+#: sessions on a busy computer) is then checked before sign-in again, once.
+MAX_CHECK_AGE = timedelta(days=30)
 _HEADER_BYTES = 100
 _FORMAT = 1
 
@@ -144,14 +148,15 @@ def break_seal(database: Path) -> None:
 
 def sealed_check(database: Path) -> str | None:
     """When quick_check last passed on `database`, if the file is byte for byte as this
-    version of the app sealed it (no leftovers, same identity); else None."""
+    version of the app sealed it (no leftovers, same identity) and that was less than
+    MAX_CHECK_AGE ago; else None."""
     try:
         record = json.loads(seal_path(database).read_text("utf-8"))
         if record.get("format") != _FORMAT or record.get("app") != __version__:
             return None
         sealed = FileIdentity(**{name: record[name] for name in _NAMES})
         checked_at = record["checked_at"]
-        if not isinstance(checked_at, str):
+        if datetime.now(UTC) - datetime.fromisoformat(checked_at) > MAX_CHECK_AGE:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from practitioner_app.persistence.file_seal import seal_path, sealed_check, writ
 from practitioner_app.services.opening import Opened, Unusable, lock_for, open_database
 from tests.cli_helpers import cli
 from tests.factories import a_full_session, a_patient
-from tests.safety_helpers import damage, sha256
+from tests.safety_helpers import checkpoint, damage, sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ("quick_check", "integrity_check")
@@ -70,7 +71,7 @@ def sealed(db_path) -> Path:
 def seal_as_is(db: Path) -> None:
     """Seal the file as it now is, as if the app had left it so: silent damage of the
     disk changes no time or size, which writing the damage here did."""
-    assert write_seal(db, "2026-11-24T10:30:00+00:00")
+    assert write_seal(db, datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 pytestmark = pytest.mark.sqlite_only
@@ -202,6 +203,17 @@ def test_a_newer_app_checks_a_file_another_version_sealed(sealed, monkeypatch):
     with traced(monkeypatch) as statements:
         found = assess_at_start(sealed)
     assert not found.sealed and any("quick_check" in s for s in statements)
+
+
+def test_a_seal_whose_check_is_a_month_old_is_checked_first(sealed, monkeypatch):
+    """The check after sign-in never finished for a month (closed too soon each time)."""
+    assert write_seal(sealed, (datetime.now(UTC) - timedelta(days=31)).isoformat())
+    with traced(monkeypatch) as statements:
+        found = assess_at_start(sealed)
+    assert not found.sealed and any("quick_check" in s for s in statements)
+    checkpoint(sealed)  # the look's read-only connection left an empty log behind
+    assert write_seal(sealed, (datetime.now(UTC) - timedelta(days=29)).isoformat())
+    assert assess_at_start(sealed).sealed
 
 
 # --- silent damage: found by the check after sign-in -------------------------------------

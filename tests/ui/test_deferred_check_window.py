@@ -4,6 +4,8 @@ offers the newest good backup, as a damaged file at start-up does."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from PySide6.QtCore import QCoreApplication
 
@@ -60,7 +62,7 @@ def test_damage_found_after_sign_in_stops_the_window_and_offers_the_backup(
     backup.close()
     damage(db_path, "ix_treatment_sessions_serum_lot")  # read by a lot recall only
     # As if the disk had decayed under a sealed file: nothing about it changed.
-    assert write_seal(db_path, "2026-11-24T10:30:00+00:00")
+    assert write_seal(db_path, datetime.now(UTC).isoformat(timespec="seconds"))
     backups = sorted((db_path.parent / "backups").iterdir())
     window = start_app()
     # Opened and signed in: the start did not check the whole file (quick_check finds
