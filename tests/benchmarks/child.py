@@ -2,6 +2,7 @@
 
     python -m tests.benchmarks.child app DB         the app on DB, the password typed
     python -m tests.benchmarks.child app-at-once DB the app on DB, the password given at once
+    python -m tests.benchmarks.child app-due DB     the due list read again after a change
     python -m tests.benchmarks.child bare           a bare PySide6 window (the baseline)
 
 Each prints `READY` as soon as its window is shown; for the app that is signed in with
@@ -16,8 +17,8 @@ first minute, and prints `RSS <kB>`, the process's peak resident memory, and `HE
 <names>`: which of NOT_AT_START it had imported by READY (`-` for none). Then, each
 timed here: `AUDIT <ms>`, the audit trail window from the menu's call until it is
 painted with its first rows; `NUMBER <ms>`, the new-patient window until it shows the
-suggested number; and, after a patient is registered (a change, so the app has
-something to back up), `QUIT <ms>`, from closing the main window until it is hidden,
+suggested number; and, after a setting is changed (so the app has something to back
+up), `QUIT <ms>`, from closing the main window until it is hidden,
 whatever the app does on closing meanwhile. The runner times the rest of the exit. `bare` prints
 `RSS` and then `ARGON2 <ms>`: one check of the benchmark password against an Argon2id
 hash made with the app's parameters, the part of signing in that is slow on purpose.
@@ -29,7 +30,6 @@ kinds pay the same interpreter start-up.
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
 import time
@@ -131,12 +131,12 @@ def use_and_quit(app, window) -> None:
     print(f"NUMBER {number_s * 1000:.3f}", flush=True)
     editor.reject()
     app.processEvents()
-    # A change, so closing has something to back up (a registration, as at the desk).
-    from tests.factories import a_patient
-
-    window.services.patients.register(a_patient(
-        number=f"QUIT-{os.getpid()}-{time.time_ns() % 10**9}",
-        full_name="Quit Measure Patient"))
+    # A change, so closing has something to back up: the idle lock's minutes, a setting
+    # no list shows (a patient's change would have the due list read again, timed on
+    # its own by `app-due`, which can take far longer than quitting).
+    security = window.services.security
+    minutes = security.idle_minutes()
+    security.set_idle_minutes(minutes + 1 if minutes < 30 else minutes - 1)
     app.processEvents()
     start = time.perf_counter()
     window.close()
@@ -223,6 +223,31 @@ def run_app(db: str, typed: bool) -> int:
     return 0
 
 
+def run_due_refresh(db: str) -> int:
+    """Signed in (the password given at once), the first screen filled: the due list
+    told that a patient changed, as after any save, until it is read again and painted.
+    Prints `DUE <rows>` and then `DUEREFRESH <ms>`."""
+    from practitioner_app.app import main
+    from practitioner_app.domain.changes import Changes
+
+    window = main(["--db", db], exec_=False)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    sign_in_at_once(window)
+    if not run_loop_until(lambda: first_screen_filled(window)):
+        return 3
+    app.processEvents()
+    due = window.course_actions.due_list
+    print(f"DUE {due.table.rowCount()}", flush=True)
+    start = time.perf_counter()
+    due.apply(Changes.of(patients=(due.rows[0].patient_id if due.rows else 1,)))
+    app.processEvents()
+    print(f"DUEREFRESH {(time.perf_counter() - start) * 1000:.3f}", flush=True)
+    window.close()
+    return 0
+
+
 def run_bare() -> int:
     from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -247,6 +272,8 @@ def run_bare() -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] in (["app"], ["app-at-once"]) and len(sys.argv) == 3:
         sys.exit(run_app(sys.argv[2], typed=sys.argv[1] == "app"))
+    if sys.argv[1:2] == ["app-due"] and len(sys.argv) == 3:
+        sys.exit(run_due_refresh(sys.argv[2]))
     if sys.argv[1:] == ["bare"]:
         sys.exit(run_bare())
     print(__doc__, file=sys.stderr)

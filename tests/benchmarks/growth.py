@@ -25,7 +25,7 @@ def sizes_for(patients: int, sizes: Sequence[int] = DEFAULT_SIZES) -> tuple[int,
 @dataclass
 class Growth:
     """One row: `values` maps a clinic's size (patients) to the value measured there, in
-    `unit` ("ms", "MB" or "×"); a size where it could not be measured is missing (the
+    `unit` ("ms", "MB", "×" or "rows"); a size where it could not be measured is missing (the
     reason is in `note`). `growth_limit`: the largest size's value over the smallest's may
     be at most this; `limit`: every value at most this (in `unit`)."""
 
@@ -35,6 +35,8 @@ class Growth:
     growth_limit: float | None = WAIT_GROWTH
     limit: float | None = None
     note: str = ""
+    #: Sizes whose value is only a lower bound (the measurement was stopped there).
+    at_least: frozenset[int] = frozenset()
 
     def growth(self, sizes: Sequence[int]) -> float | None:
         """Value at the largest size over the smallest's, or None with one size (or a
@@ -48,7 +50,8 @@ class Growth:
         be judged (no limit, and a growth limit with a single size)."""
         verdicts = []
         growth = self.growth(sizes)
-        if self.growth_limit is not None and growth is not None:
+        if self.growth_limit is not None and growth is not None and \
+                sizes[0] not in self.at_least:
             verdicts.append(growth <= self.growth_limit)
         if self.limit is not None and self.values:
             verdicts.append(all(v <= self.limit for v in self.values.values()))
@@ -68,6 +71,8 @@ def amount(value: float, unit: str) -> str:
         return f"{value:,.1f}×" if value < 100 else f"{value:,.0f}×"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "rows":
+        return f"{value:,.0f}"
     return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
 
 
@@ -80,10 +85,15 @@ def growth_table(rows: Sequence[Growth], sizes: Sequence[int]) -> str:
     lines = ["| figure | " + " | ".join(heads) + f" | {growth_head} | target | met? |",
              "|---|" + "---:|" * len(sizes) + "---:|---|---|"]
     for row in rows:
-        cells = [amount(row.values[s], row.unit) if s in row.values else "—" for s in sizes]
+        cells = [("> " if s in row.at_least else "") + amount(row.values[s], row.unit)
+                 if s in row.values else "—" for s in sizes]
         growth = row.growth(sizes)
         met = {None: "—", True: "yes", False: "**no**"}[row.met(sizes)]
-        lines.append(f"| {row.name} | " + " | ".join(cells)
-                     + f" | {'—' if growth is None else f'{growth:.2f}×'} | "
+        shown = "—" if growth is None else f"{growth:.2f}×"
+        if growth is not None and row.at_least & {sizes[0], sizes[-1]}:
+            shown = "—"  # a lower bound over a value, or over another bound, says nothing
+            if sizes[-1] in row.at_least and sizes[0] not in row.at_least:
+                shown = f"> {growth:.2f}×"
+        lines.append(f"| {row.name} | " + " | ".join(cells) + f" | {shown} | "
                      f"{row.target_text()} | {met} |")
     return "\n".join(lines)

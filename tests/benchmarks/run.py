@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -603,14 +604,18 @@ class Launch:
 
 #: Durations a child measures itself and prints in ms: Enter → list (SIGNIN), one
 #: password check (ARGON2), the audit trail window (AUDIT), the new-patient window
-#: (NUMBER), closing the main window until it is hidden (QUIT).
-CHILD_DURATIONS = ("SIGNIN", "ARGON2", "AUDIT", "NUMBER", "QUIT")
+#: (NUMBER), closing the main window until it is hidden (QUIT), the due list read again
+#: after a change (DUEREFRESH).
+CHILD_DURATIONS = ("SIGNIN", "ARGON2", "AUDIT", "NUMBER", "QUIT", "DUEREFRESH")
 
 
-def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
-    """Start `tests.benchmarks.child` (kind "app", "app-at-once" or "bare") and wait for
-    it to end. After QUIT, the seconds from that line to the process's end are the mark
-    EXIT (what the app still did once its window was gone)."""
+def launch(kind: str, db: Path | str | None, env: dict[str, str],
+           stop_after_s: float | None = None) -> Launch:
+    """Start `tests.benchmarks.child` (kind "app", "app-at-once", "app-due" or "bare")
+    and wait for it to end. After QUIT, the seconds from that line to the process's end
+    are the mark EXIT (what the app still did once its window was gone). With
+    `stop_after_s`, the process is killed after that long and the launch has the mark
+    STOPPED (its seconds) with whatever marks came before."""
     args = [sys.executable, "-m", "tests.benchmarks.child", kind]
     if db is not None:
         args.append(str(db))
@@ -622,6 +627,15 @@ def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
         start = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=errors, text=True)
+        stopped = threading.Event()
+
+        def stop() -> None:
+            stopped.set()
+            process.kill()
+
+        stopper = threading.Timer(stop_after_s or 0, stop)
+        if stop_after_s is not None:
+            stopper.start()
         assert process.stdout is not None
         for line in process.stdout:
             word, _, value = line.strip().partition(" ")
@@ -635,10 +649,16 @@ def launch(kind: str, db: Path | str | None, env: dict[str, str]) -> Launch:
                 rss_kb = int(value)
             elif word == "HEAVY":
                 heavy = tuple(n for n in value.split(",") if n != "-")
+            elif word == "DUE":
+                marks[word] = float(value)  # rows, not seconds
         status = process.wait(timeout=600)
+        stopper.cancel()
         if quit_seen is not None:
             marks["EXIT"] = time.perf_counter() - quit_seen
-        if status != 0 or "READY" not in marks:
+        if stopped.is_set():
+            marks["STOPPED"] = stop_after_s
+            return Launch(marks, None, heavy)
+        if status != 0 or ("READY" not in marks and kind != "app-due"):
             errors.seek(0)
             raise RuntimeError(f"{shlex.join(args)} exited {status}:\n{errors.read()[-4000:]}")
     return Launch(marks, rss_kb / 1024 if rss_kb is not None else None, heavy)
@@ -1152,6 +1172,8 @@ class Measured:
     clinic: Clinic
     notes: list[str]
     values: dict[str, float | None]
+    #: Keys of `values` that are lower bounds: the measurement was stopped.
+    stopped: frozenset[str] = frozenset()
 
 
 def measure(db: Path | str, workdir: Path, options: Options,
@@ -1183,6 +1205,15 @@ def measure(db: Path | str, workdir: Path, options: Options,
     else:
         heavy = tuple(sorted({name for a in launches.typed for name in a.heavy}))
     values: dict[str, float | None] = {}
+    stopped: set[str] = set()  # values that are only lower bounds
+    if growth:
+        progress("the due list read again after a change, in a separate process …")
+        due = launch("app-due", db, child_environment(workdir), DUE_REFRESH_STOP_S)
+        values["due_refresh"] = (due.marks["STOPPED"] if "STOPPED" in due.marks
+                                 else due.marks["DUEREFRESH"]) * 1000
+        if "STOPPED" in due.marks:
+            stopped.add("due_refresh")
+        values["due_rows"] = due.marks.get("DUE")
     reports: list[Figure] = []
     exchange: list[Figure] = []
     with _environment(QT_QPA_PLATFORM="offscreen",
@@ -1227,7 +1258,7 @@ def measure(db: Path | str, workdir: Path, options: Options,
                                           if commands.bare_check_mb else "") + ".")
         if launches.backed_up is not None:
             notes.append(f"Closing left a backup after {launches.backed_up} of "
-                         f"{len(launches.typed)} launches that registered a patient.")
+                         f"{len(launches.typed)} launches that changed a setting.")
         if server:
             values["backups"] = None
         else:
@@ -1246,7 +1277,12 @@ def measure(db: Path | str, workdir: Path, options: Options,
                     f"{year.database_bytes / 2**20:,.0f} MB database; of the newest and "
                     f"the oldest, {year.restored_ok} of {year.restored} restored into a new "
                     f"database and passed every check ({year.seconds:.0f} s in all).")
-    return Measured(figures, clinic, notes, values)
+    return Measured(figures, clinic, notes, values, frozenset(stopped))
+
+
+#: The due list read again after a change is given this long before its process is
+#: stopped (the value is then a lower bound).
+DUE_REFRESH_STOP_S = 90.0
 
 
 def _launch_values(launches: StartUps) -> dict[str, float | None]:
@@ -1287,6 +1323,10 @@ GROWTH_ROWS: tuple[tuple[str, str, str, float | None, float | None], ...] = (
     ("sign_beyond", "Sign a session, beyond its Argon2id password check", "ms", WAIT_GROWTH,
      None),
     ("due", "Due list read (courses.due, 7 days)", "ms", WAIT_GROWTH, None),
+    ("due_rows", "Due list: patients due within 7 days or overdue (not a time)", "rows",
+     None, None),
+    ("due_refresh", "Due list shown, a patient changed: read again and painted", "ms",
+     WAIT_GROWTH, None),
     ("number", "New patient window: open → suggested number shown", "ms", WAIT_GROWTH, None),
     ("audit", "Audit trail window: open → first rows painted", "ms", WAIT_GROWTH, 100.0),
     ("quit", "Quit after a change: close → main window gone", "ms", WAIT_GROWTH, 1000.0),
@@ -1320,9 +1360,12 @@ class GrowthRun:
     growth_notes: list[str]
 
 
-def growth_rows(values: dict[int, dict[str, float | None]], server: bool) -> list[Growth]:
+def growth_rows(values: dict[int, dict[str, float | None]], server: bool,
+                stopped: dict[int, frozenset[str]] | None = None) -> list[Growth]:
     """The growth table's rows from each size's values; a row measured nowhere is left
-    out, a row left out on purpose says why."""
+    out, a row left out on purpose says why. `stopped`: by size, the keys whose values
+    are only lower bounds."""
+    stopped = stopped or {}
     from tests.benchmarks.archive import SERVER_BACKUPS, SERVER_EVICTION
 
     reasons = {"cold_prompt": SERVER_EVICTION, "cold_signin": SERVER_EVICTION,
@@ -1331,7 +1374,12 @@ def growth_rows(values: dict[int, dict[str, float | None]], server: bool) -> lis
     for key, name, unit, growth_limit, limit in GROWTH_ROWS:
         found = {size: v[key] for size, v in values.items() if v.get(key) is not None}
         if found or key in reasons:
-            rows.append(Growth(name, unit, found, growth_limit, limit, reasons.get(key, "")))
+            bounds = frozenset(size for size in found if key in stopped.get(size, ()))
+            note = reasons.get(key, "")
+            if bounds:
+                note = (f"stopped after {DUE_REFRESH_STOP_S:.0f} s at "
+                        f"{', '.join(f'{b:,}' for b in sorted(bounds))} patients")
+            rows.append(Growth(name, unit, found, growth_limit, limit, note, bounds))
     return rows
 
 
@@ -1343,6 +1391,7 @@ def run_growth(workdir: Path, options: Options, sizes: Sequence[int],
     size, and the ratio table at the largest. A smaller clinic's folder (or server
     database) is removed once measured unless `keep`."""
     values: dict[int, dict[str, float | None]] = {}
+    stopped: dict[int, frozenset[str]] = {}
     growth_notes: list[str] = []
     largest: Measured | None = None
     facts: dict[str, str] = {}
@@ -1368,6 +1417,7 @@ def run_growth(workdir: Path, options: Options, sizes: Sequence[int],
                     facts = server_facts(url)
                 measured = measure(url, folder, sized, said, table=last, growth=True)
         values[size] = measured.values
+        stopped[size] = measured.stopped
         growth_notes += [f"{size:,} patients: {n}" for n in measured.notes[1:]]
         if last:
             largest = measured
@@ -1376,7 +1426,8 @@ def run_growth(workdir: Path, options: Options, sizes: Sequence[int],
     assert largest is not None
     notes = [largest.notes[0], *(server_notes(facts) if server else [])]
     return GrowthRun(largest.figures, largest.clinic, notes,
-                     growth_rows(values, server is not None), tuple(sizes), growth_notes)
+                     growth_rows(values, server is not None, stopped), tuple(sizes),
+                     growth_notes)
 
 
 def growth_text(run: GrowthRun) -> str:

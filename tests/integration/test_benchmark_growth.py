@@ -45,6 +45,18 @@ def test_a_row_is_judged_on_its_growth_and_on_its_limit():
     assert lines[4].startswith("| cold | — | — | — |")
 
 
+def test_a_stopped_measurement_is_shown_as_a_lower_bound():
+    sizes = (1_000, 10_000)
+    row = Growth("due list again", "ms", {1_000: 5_000.0, 10_000: 90_000.0},
+                 at_least=frozenset({10_000}))
+    line = growth_table([row], sizes).splitlines()[2]
+    assert line == "| due list again | 5,000 ms | > 90,000 ms | > 18.00× | growth ≤ 1.2× | **no** |"
+    both = Growth("x", "ms", {1_000: 90_000.0, 10_000: 90_000.0},
+                  at_least=frozenset(sizes))
+    assert both.met(sizes) is None  # two bounds: nothing known of the growth
+    assert growth_table([both], sizes).splitlines()[2].endswith("| — | growth ≤ 1.2× | — |")
+
+
 def test_a_year_of_the_ladder_keeps_a_few_dozen_backups():
     end = datetime(2026, 12, 3, 16, 0).astimezone()
     made = archive.year_of_backup_times(end, AUTO_BACKUP_INTERVAL)
