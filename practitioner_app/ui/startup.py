@@ -25,6 +25,7 @@ written) and offers the newest good backup as at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -201,7 +202,14 @@ class Opening(QObject):
         # Closing the window cancels it first: the file is then closed (and sealed)
         # without waiting for the check, and no reader keeps its log open.
         self.window.installEventFilter(self)
-        self.check = BackgroundCheck(self.db_path, self._check_answered.emit)
+        alive, answered = self._alive, self._check_answered
+
+        def answer(found: Assessment | None) -> None:  # on the check's thread
+            if alive:
+                with contextlib.suppress(RuntimeError):  # the window went meanwhile
+                    answered.emit(found)
+
+        self.check = BackgroundCheck(self.db_path, answer)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
         if watched is self.window and event.type() == QEvent.Type.Close:
