@@ -40,8 +40,13 @@ class ChainVerifier(QObject):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_progress = 0.0
+        #: Set by whoever decided to start it (the window, once shown).
+        self.started = False
 
     def start(self) -> None:
+        self.started = True
+        if self._stop.is_set():  # closed before it began
+            return
         self._thread = threading.Thread(target=self._run, name="audit chain verification",
                                         daemon=True)
         self._thread.start()

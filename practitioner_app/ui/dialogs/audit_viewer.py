@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -112,7 +112,14 @@ class AuditViewerDialog(QDialog):
         if app is not None:  # quitting with the window open stops the walk within a slice
             app.aboutToQuit.connect(self._stop_verifying)
         self.chain.setText("Verifying the audit chain in the background…")
-        self.verifier.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self.verifier.started:
+            # Once the window is up: the walk's first reads would otherwise compete
+            # with the first page for the interpreter while the window opens.
+            self.verifier.started = True
+            QTimer.singleShot(0, self.verifier.start)
 
     # -- the list ------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -223,8 +230,9 @@ def _verdict_text(state: ChainState) -> str:
     elif state.newest == 0:
         text = "The audit trail is empty."
     elif state.earlier is not None and state.earlier_at is not None:
-        added = (f"the {state.done:,} entries added since were verified now"
-                 if state.done else "no entry was added since")
+        added = ("no entry was added since" if not state.done
+                 else "the entry added since was verified now" if state.done == 1
+                 else f"the {state.done:,} entries added since were verified now")
         text = (f"The audit chain holds up to entry {state.holds_to:,}, the newest: {added}; "
                 f"entries up to {state.earlier.entry_id:,} were verified on this computer "
                 f"on {state.earlier_at:%Y-%m-%d %H:%M}, and entry "

@@ -34,15 +34,17 @@ class AuditTableModel(ColumnsModel):
         super().__init__(parent)
         self._read = read_page
         self._filter = AuditFilter()
-        self._rows: list[tuple[str, ...]] = []
-        self._raw: list[str] = []  # each entry as stored and hashed (the tooltip)
+        self._rows: list[AuditRow] = []
+        # What each row shows, worked out the first time the view paints it (reading
+        # the details as words costs more than reading the row).
+        self._shown: dict[int, tuple[str, ...]] = {}
         self._after: AuditCursor | None = None
         self._more = False
 
     def set_filter(self, wanted: AuditFilter) -> None:
         """List the entries matching `wanted` from the newest (the first page only)."""
         self.beginResetModel()
-        self._filter, self._rows, self._raw = wanted, [], []
+        self._filter, self._rows, self._shown = wanted, [], {}
         self._after, self._more = None, True
         page = self._page()
         if page is not None:
@@ -54,7 +56,7 @@ class AuditTableModel(ColumnsModel):
     def clear(self) -> None:
         """List nothing (until the next `set_filter`)."""
         self.beginResetModel()
-        self._rows, self._raw, self._after, self._more = [], [], None, False
+        self._rows, self._shown, self._after, self._more = [], {}, None, False
         self.endResetModel()
 
     def has_more(self) -> bool:
@@ -87,14 +89,18 @@ class AuditTableModel(ColumnsModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._rows[index.row()][index.column()]
+            return self.text(index.row(), index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == DETAILS:
-            return self._raw[index.row()]  # as stored and hashed, full digests included
+            e = self._rows[index.row()].entry  # as stored and hashed, full digests included
+            return f"{e.action}: {e.details}"
         return None
 
     def text(self, row: int, column: int) -> str:
         """What row `row` shows in `column`."""
-        return self._rows[row][column]
+        shown = self._shown.get(row)
+        if shown is None:
+            shown = self._shown[row] = _shown(self._rows[row])
+        return shown[column]
 
     def _page(self) -> AuditPage | None:
         try:
@@ -105,13 +111,12 @@ class AuditTableModel(ColumnsModel):
             return None
 
     def _take(self, page: AuditPage) -> None:
-        self._rows += [_shown(r) for r in page.rows]
-        self._raw += [f"{r.entry.action}: {r.entry.details}" for r in page.rows]
+        self._rows += page.rows
         self._after, self._more = page.after, page.after is not None
 
 
 def _shown(row: AuditRow) -> tuple[str, ...]:
     e = row.entry
-    return (str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username,
+    return (str(e.id), e.at.isoformat(" ", "seconds"), e.username,
             label(e.action, e.details), row.patient_number or "",
             str(e.session_id or ""), readable(e.details))
