@@ -235,10 +235,17 @@ class CourseRecord(Base):
     stopped_reason: Mapped[str]
     #: Raised by one on every update (see the module's notes).
     version: Mapped[int] = mapped_column(server_default="0")
+    #: When the next session is due while the course is open and sessions remain (else
+    #: None). Kept by triggers (course_due.py), never written by the app.
+    due_on: Mapped[date | None]
 
     __mapper_args__ = {"version_id_col": version}
 
-    __table_args__ = (UniqueConstraint("patient_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "number"),
+        # The due list: soonest first, only as far as it shows.
+        Index("ix_courses_due_on", "due_on"),
+    )
 
 
 class ScreenAnswerRecord(Base):

@@ -10,8 +10,9 @@ and creates the current set afterwards. Batch migrations copy, drop and rename t
 and SQLite refuses to rename a table that another table's trigger names; a recreated
 table would also silently lose its own triggers.
 
-On a file the set also holds the triggers that keep the patient search's index in step
-with `patients` (search_index.py); the server's search index needs none.
+The set also holds triggers that keep derived data in step, checked and put back alike:
+on a file, the patient search's index (search_index.py; the server's pg_trgm index needs
+none); on both backends, each course's due day (course_due.py).
 
 PostgreSQL has the same protective triggers, written in PL/pgSQL (its trigger conditions
 cannot look up the session, so two small functions do), plus one refusing TRUNCATE of the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from . import search_index
+from . import course_due, search_index
 
 _CHANGED = "a signed session cannot be changed; add an addendum"
 
@@ -60,6 +61,7 @@ TRIGGERS: tuple[tuple[str, str], ...] = (
         for event in ("UPDATE", "DELETE")
     ),
     *search_index.TRIGGERS,
+    *course_due.TRIGGERS,
 )
 TRIGGER_NAMES = tuple(name for name, _sql in TRIGGERS)
 
@@ -96,6 +98,7 @@ END
 SERVER_FUNCTIONS: dict[str, str] = {
     "practitioner_refuse": _REFUSE_BODY,
     "practitioner_refuse_in_signed": _REFUSE_IN_SIGNED_BODY,
+    **course_due.SERVER_FUNCTIONS,
 }
 
 
@@ -108,12 +111,13 @@ class ServerTrigger:
     message: str
     when: str = ""
     per_row: bool = True
+    timing: str = "BEFORE"
 
     def create_sql(self) -> str:
         level = "FOR EACH ROW" if self.per_row else "FOR EACH STATEMENT"
         when = f" WHEN ({self.when})" if self.when else ""
         message = self.message.replace("'", "''")
-        return (f"CREATE TRIGGER {self.name} BEFORE {' OR '.join(self.events)} "
+        return (f"CREATE TRIGGER {self.name} {self.timing} {' OR '.join(self.events)} "
                 f"ON {self.table} {level}{when} EXECUTE FUNCTION {self.function}('{message}')")
 
 
@@ -133,6 +137,10 @@ SERVER_TRIGGERS: tuple[ServerTrigger, ...] = (
                     f"{table} entries are never changed or deleted", per_row=False)
       for table in ("treatment_sessions", "zone_treatments", "screen_answers", "addenda",
                     "consents", "audit_log")),
+    ServerTrigger("course_due", "courses", ("INSERT", "UPDATE"), "practitioner_course_due",
+                  ""),
+    ServerTrigger("session_course_due", "treatment_sessions", ("INSERT", "UPDATE", "DELETE"),
+                  "practitioner_session_course_due", "", timing="AFTER"),
 )
 #: The tables whose rows are only ever added: the app's role loses UPDATE, DELETE and
 #: TRUNCATE on them, where the server allows (a superuser keeps every right).
@@ -158,7 +166,8 @@ _TYPE_BITS = {"ROW": 1, "BEFORE": 2, "INSERT": 4, "DELETE": 8, "UPDATE": 16, "TR
 
 
 def _expected_server_row(trigger: ServerTrigger) -> tuple:
-    bits = _TYPE_BITS["BEFORE"] | (_TYPE_BITS["ROW"] if trigger.per_row else 0)
+    bits = ((_TYPE_BITS["BEFORE"] if trigger.timing == "BEFORE" else 0)
+            | (_TYPE_BITS["ROW"] if trigger.per_row else 0))
     for event in trigger.events:
         bits |= _TYPE_BITS[event]
     return (trigger.table, bits, trigger.function, trigger.message + "\\000", "O",
@@ -261,6 +270,7 @@ def restore(connection: Connection) -> list[tuple[str, str]]:
         if found:
             drop_all(connection)
             create_all(connection)
+            connection.exec_driver_sql(course_due.RECOMPUTE_SERVER)  # written meanwhile
         return found
     present = dict(connection.exec_driver_sql(PRESENT_SQL).fetchall())
     found = differences(present)
@@ -268,6 +278,9 @@ def restore(connection: Connection) -> list[tuple[str, str]]:
     for name, _state in found:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         connection.exec_driver_sql(wanted[name])
+    # What was written while a trigger was missing was not kept in step.
     if any(name in search_index.TRIGGER_NAMES for name, _state in found):
-        search_index.rebuild(connection)  # patients written meanwhile were not indexed
+        search_index.rebuild(connection)
+    if any(name in course_due.TRIGGER_NAMES for name, _state in found):
+        connection.exec_driver_sql(course_due.RECOMPUTE_SQLITE)
     return found

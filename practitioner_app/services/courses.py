@@ -180,13 +180,15 @@ class CourseService(Service):
             earlier = [sid for sid, day in dates if before is None or day < before]
             return uow.sessions.get(earlier[-1]) if earlier else None
 
-    def due(self, within_days: int) -> list[DueRow]:
-        """Open courses whose next session is due within `within_days`, or overdue."""
+    def due(self, within_days: int, limit: int | None = None) -> list[DueRow]:
+        """Open courses whose next session is due within `within_days`, or overdue,
+        soonest first; with `limit`, only that many (what a list shows first), read
+        through an index whatever the number of open courses."""
         if not 0 <= within_days <= 365:
             raise ValidationError([Problem("within_days", "Due within must be 0–365 days; "
                                                           f"got {within_days}.")])
         with self._uow() as uow:
-            return uow.courses.due(self._today() + timedelta(days=within_days))
+            return uow.courses.due(self._today() + timedelta(days=within_days), limit)
 
     def recall(self, lot: str, product: str | None = None) -> list[RecallRow]:
         """Every session that used `lot` (as serum, numbing agent or cartridge), with the

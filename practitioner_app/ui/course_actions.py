@@ -29,7 +29,8 @@ class CourseActions:
     def __init__(self, window, context: WindowContext, patient_menu: QMenu,
                  clinic_menu: QMenu) -> None:
         self.context = context
-        self.due_list = DueList(lambda within_days: context.services.courses.due(within_days))
+        self.due_list = DueList(
+            lambda within_days, limit: context.services.courses.due(within_days, limit))
         self.due_list.patient_opened.connect(
             lambda pid: context.select_patient(PatientId(pid)))
         self.dock = QDockWidget("Due and overdue", window)

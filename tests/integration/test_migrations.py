@@ -72,7 +72,7 @@ def test_every_protective_trigger_exists_at_head(tmp_path):
     path = tmp_path / "triggers.sqlite3"
     Database(path).close()
     names = {r[0] for r in query(path, "SELECT name FROM sqlite_master WHERE type='trigger'")}
-    assert names == set(TRIGGER_NAMES) and len(names) == 17
+    assert names == set(TRIGGER_NAMES) and len(names) == 22
 
 
 def test_models_and_migrations_do_not_drift(tmp_path):
@@ -157,7 +157,7 @@ def test_a_table_copying_migration_keeps_every_child_row(populated, tmp_path, mo
     assert "test_extra" in {r[1] for r in query(populated, "PRAGMA table_info(patients)")}
     assert backup is not None and counts(backup) == before  # taken before the upgrade
     triggers = query(populated, "SELECT count(*) FROM sqlite_master WHERE type='trigger'")
-    assert triggers == [(17,)]  # lifted for the table copies, then re-created
+    assert triggers == [(22,)]  # lifted for the table copies, then re-created
 
 
 def test_a_damaged_reference_stops_the_migration(populated, tmp_path, monkeypatch):

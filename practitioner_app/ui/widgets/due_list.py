@@ -13,6 +13,9 @@ from ...domain.course import DueRow
 from .tables import read_only_table, row_height
 
 COLUMNS = ("Due", "Patient no.", "Name", "Phone", "Course", "Done", "Last session")
+#: Rows the list reads and shows, soonest first: a glance at who comes next, not every
+#: open course of a ten-year archive (50,000 rows took seconds to read and fill).
+SHOWN = 200
 
 
 class DueList(QWidget):
@@ -22,7 +25,7 @@ class DueList(QWidget):
 
     def __init__(self, fetch, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._fetch = fetch  # within_days -> list[DueRow]
+        self._fetch = fetch  # (within_days, limit) -> list[DueRow], soonest first
         self.within = QSpinBox()
         self.within.setRange(0, 365)
         self.within.setValue(7)
@@ -46,6 +49,8 @@ class DueList(QWidget):
         layout.addLayout(choice)
         layout.addWidget(self.table, 1)
         self.rows: list[DueRow] = []
+        #: Whether more are due than the list shows.
+        self.more = False
 
     def height_for_rows(self, rows: int) -> int:
         """The height that shows the table's heading and `rows` rows."""
@@ -56,7 +61,8 @@ class DueList(QWidget):
 
     def refresh(self, today: date | None = None) -> None:
         today = today or date.today()
-        self.rows = self._fetch(self.within.value())
+        rows = self._fetch(self.within.value(), SHOWN + 1)
+        self.rows, self.more = rows[:SHOWN], len(rows) > SHOWN
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
@@ -72,7 +78,11 @@ class DueList(QWidget):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
-        self.count.setText(f"{len(self.rows):,} patient{'' if len(self.rows) == 1 else 's'}")
+        n = len(self.rows)
+        self.count.setText(f"{n:,}+ patients" if self.more
+                           else f"{n:,} patient{'' if n == 1 else 's'}")
+        self.count.setToolTip(f"The {n:,} soonest are shown; more are due or overdue."
+                              if self.more else "")
 
     def apply(self, changes: Changes) -> bool:
         """Read the list again if `changes` touch any patient (a session given, a course

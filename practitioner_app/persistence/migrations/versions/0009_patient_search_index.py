@@ -8,6 +8,10 @@
 - The number suggestion seeks the longest numbers through an index on
   (length(number), number) instead of reading and sorting every number.
 
+- The due list reads `courses.due_on`, the day each open course's next session is due,
+  through an index, soonest first: added and computed here for every course; triggers
+  keep it from now on (created after the migrations, like the search index's).
+
 Nothing here copies a table: the new tables and indexes are created beside the old ones,
 so the foreign keys of existing rows are never touched.
 
@@ -19,6 +23,7 @@ Create Date: 2026-12-03 16:00:00
 import string
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009_patient_search_index'
@@ -34,9 +39,28 @@ def _indexed_text(key: str) -> str:
     return f"{key} || '  '"
 
 
+# As course_due.RECOMPUTE_* at this revision: each course's due day from its sessions.
+_DUE_SQLITE = (
+    "UPDATE courses SET due_on = (SELECT CASE WHEN courses.status = 'open' "
+    "AND count(s.id) < courses.planned_sessions THEN date(max(s.session_date), "
+    "printf('%+d days', courses.min_interval_days)) END FROM treatment_sessions AS s "
+    "WHERE s.patient_id = courses.patient_id AND s.course_number = courses.number "
+    "AND s.status IN ('completed', 'signed'))")
+_DUE_SERVER = (
+    "UPDATE courses AS c SET due_on = CASE WHEN c.status = 'open' THEN ("
+    "SELECT CASE WHEN count(s.id) < c.planned_sessions "
+    "THEN max(s.session_date) + c.min_interval_days END "
+    "FROM treatment_sessions AS s WHERE s.patient_id = c.patient_id "
+    "AND s.course_number = c.number AND s.status IN ('completed', 'signed')) END")
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     op.execute("CREATE INDEX ix_patients_number_length ON patients (length(number), number)")
+    # A nullable column is added in place (no table copy on SQLite either).
+    op.add_column("courses", sa.Column("due_on", sa.Date(), nullable=True))
+    op.execute(_DUE_SQLITE if bind.dialect.name == "sqlite" else _DUE_SERVER)
+    op.create_index("ix_courses_due_on", "courses", ["due_on"])
     if bind.dialect.name != "sqlite":
         return
     op.execute("CREATE VIRTUAL TABLE patient_search USING fts5(search_key, "
@@ -50,8 +74,13 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         for name in ("patient_search_after_insert", "patient_search_after_update",
-                     "patient_search_after_delete"):
+                     "patient_search_after_delete", "course_due_after_session_insert",
+                     "course_due_after_session_update", "course_due_after_session_delete",
+                     "course_due_after_course_insert", "course_due_after_course_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS patient_search_terms")
         op.execute("DROP TABLE IF EXISTS patient_search")
     op.execute("DROP INDEX IF EXISTS ix_patients_number_length")
+    op.drop_index("ix_courses_due_on", "courses")
+    with op.batch_alter_table("courses") as batch:
+        batch.drop_column("due_on")
