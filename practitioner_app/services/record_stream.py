@@ -11,9 +11,9 @@ reads a session, without the ORM's per-object bookkeeping.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterator, Sequence
-from types import SimpleNamespace
+from functools import lru_cache
 
 from sqlalchemy import Float
 
@@ -73,25 +73,33 @@ def _dialect(con):
     return SQLiteDialect_pysqlite()
 
 
+#: Converted values remembered per column (bounded: memory does not grow with the clinic).
+_REMEMBERED = 1024
+
 #: The type code the server gives a Float column's values (double precision): SQLAlchemy
 #: asks for it to choose the conversion (none: the driver gives floats).
 _DOUBLE_PRECISION = 701
 
 
 def _processor(type_, dialect):
-    """What SQLAlchemy applies to a value of `type_` read on `dialect` (None: nothing)."""
+    """What SQLAlchemy applies to a value of `type_` read on `dialect` (None: nothing).
+    Its answers are remembered for the values met most recently: a column holds few
+    distinct values (an enum's, a day's, a time of day's), and every one converts to an
+    immutable value, so the same object serves each time."""
     impl = type_.dialect_impl(dialect)
     coltype = _DOUBLE_PRECISION if dialect.name == "postgresql" and isinstance(
         impl, Float) else None
-    return impl.result_processor(dialect, coltype)
+    processor = impl.result_processor(dialect, coltype)
+    return None if processor is None else lru_cache(maxsize=_REMEMBERED)(processor)
 
 
 class _Reader:
     """A table's columns as the app's model declares them: the SELECT list (NULL for a
-    column the database does not have yet and may lack) and each value converted as
-    SQLAlchemy converts it for this backend."""
+    column the database does not have yet and may lack), and each row as a record read
+    by attribute, its values converted as SQLAlchemy converts them for this backend."""
 
-    def __init__(self, con, table, alias: str, optional: frozenset[str] = frozenset()):
+    def __init__(self, con, table, alias: str, optional: frozenset[str] = frozenset(),
+                 children: tuple[str, ...] = ()):
         dialect = _dialect(con)
         present = table_columns(con, table.name)
         self.names = [c.name for c in table.columns]
@@ -100,20 +108,25 @@ class _Reader:
             for c in table.columns)
         self._convert = [(i, processor) for i, c in enumerate(table.columns)
                          if (processor := _processor(c.type, dialect)) is not None]
+        # A row read by attribute, as the mapping reads a model's row (a named tuple is
+        # made in one call), with the children a session carries.
+        self._row = namedtuple(f"{table.name}_row", [*self.names, *children])
 
-    def record(self, values: Sequence) -> SimpleNamespace:
+    def record(self, values: Sequence, *children) -> tuple:
         values = list(values)
         for i, processor in self._convert:
             if values[i] is not None:
                 values[i] = processor(values[i])
-        return SimpleNamespace(**dict(zip(self.names, values, strict=True)))
+        values += children
+        return self._row._make(values)
 
 
 def signed_sessions(con, progress=None) -> Iterator[tuple[str, TreatmentSession]]:
     """(patient number, session) for every signed session in id order, as the app reads
     it (addenda left out: no digest covers them). Reports the last session id read of
     the highest to `progress`."""
-    sessions = _Reader(con, SessionRecord.__table__, "s", OPTIONAL_SESSION_COLUMNS)
+    sessions = _Reader(con, SessionRecord.__table__, "s", OPTIONAL_SESSION_COLUMNS,
+                       ("zones", "screen", "addenda"))
     zones = _Reader(con, ZoneRecord.__table__, "z")
     screen = _Reader(con, ScreenAnswerRecord.__table__, "a")
     if progress is not None:
@@ -125,10 +138,8 @@ def signed_sessions(con, progress=None) -> Iterator[tuple[str, TreatmentSession]
         zones_of = _children(con, zones, "zone_treatments z", first, last)
         screen_of = _children(con, screen, "screen_answers a", first, last)
         for row in batch:
-            record = sessions.record(row[2:])
-            record.zones = zones_of.get(row[0], ())
-            record.screen = screen_of.get(row[0], ())
-            record.addenda = ()
+            record = sessions.record(row[2:], zones_of.get(row[0], ()),
+                                     screen_of.get(row[0], ()), ())
             yield row[1], session_from_record(record)
         if progress is not None:
             progress.step(last)
