@@ -219,7 +219,8 @@ _CANCELLED_ADVICE = ("The check was cancelled before it finished, so it does not
 
 @dataclass(frozen=True, slots=True)
 class CheckReport:
-    database: Path
+    #: The file checked, or a server database as shown to people (never its password).
+    database: Path | str
     results: tuple[CheckResult, ...]
     #: What to do about the problems found ("" when there are none).
     remedy: str = _RESTORE_ADVICE
@@ -249,7 +250,7 @@ class CheckReport:
         return out
 
 
-def run_checks(database: Path, con, checks: Iterable[Check], progress: CheckProgress,
+def run_checks(database: Path | str, con, checks: Iterable[Check], progress: CheckProgress,
                failures: tuple[type[Exception], ...], *, remedy: str = _RESTORE_ADVICE,
                after_failure: Callable[[], object] = lambda: None) -> CheckReport:
     """Each check in turn on `con`, telling `progress` which runs; a check failing with

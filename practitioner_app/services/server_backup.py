@@ -236,7 +236,7 @@ class ServerBackupService:
                 # One failing check must not hide the others: its transaction is rolled
                 # back and the next check runs.
                 return run_checks(
-                    Path(self.location.shown), con,
+                    self.location.shown, con,
                     SERVER_CHECKS if checks is None else checks, progress, (Exception,),
                     remedy="Restore the newest good backup into a new, empty server "
                            "database (practitioner-app --db URL restore FILE).",
