@@ -65,8 +65,6 @@ def _like_escape(text: str) -> str:
 
 #: The patient search index's table, to join (search_index.py).
 _SEARCH_INDEX = table(search_index.TABLE, column("rowid"))
-#: `_SearchPlanner.narrowing`'s answer when some word is in no patient's key.
-_NOBODY = ""
 #: A word found in more than this share of all patients is not narrowed by the index:
 #: looking each candidate up and sorting them by name then costs more than reading the
 #: name index in order (the two cost the same near 9,500 of 50,000 patients).
@@ -84,9 +82,10 @@ class _SearchPlanner:
         self._dense = max(1, int(highest * _WALK_ABOVE_SHARE))
 
     def narrowing(self, words: list[str]) -> str | None:
-        """The FTS5 query whose matches include every patient matching all `words`;
-        _NOBODY when some word is in no key; None when the name index should be read in
-        order instead (every word common, or a word the index cannot take)."""
+        """The FTS5 query whose matches include every patient matching all `words`
+        (a word in no key: that word alone, which the index answers with nobody); None
+        when the name index should be read in order instead (every word common, or a
+        word the index cannot take)."""
         best: tuple[int, str] | None = None
         long_words = []
         for word in map(search_index.as_indexed, words):
@@ -99,8 +98,8 @@ class _SearchPlanner:
             else:
                 pieces, count = self._pieces_beginning(word)
                 phrase = "(" + " OR ".join(map(search_index.phrase, pieces)) + ")"
-            if count == 0:
-                return _NOBODY
+            if count == 0:  # a short word begins no piece: its phrase has no piece either
+                return search_index.phrase(word)
             if best is None or count < best[0]:
                 best = (count, phrase)
         if best is None or best[0] > self._dense:
@@ -213,8 +212,6 @@ class PatientRepository:
             stmt = stmt.limit(limit)
         if words and self._s.get_bind().dialect.name == "sqlite":
             match = _SearchPlanner(self._s).narrowing(words)
-            if match == _NOBODY:
-                return []
             if match is not None:
                 stmt = stmt.join_from(_SEARCH_INDEX, PatientRecord.__table__,
                                       _SEARCH_INDEX.c.rowid == patients.id).where(
