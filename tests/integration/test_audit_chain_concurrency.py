@@ -111,7 +111,8 @@ def test_an_entry_appended_while_verify_reads_is_not_taken_for_a_removal(service
     finally:
         event.remove(services._database.engine, "after_cursor_execute", append_between_reads)
         other.close()
-    assert len(reads) == 2 and problem is None
+    # The counter, then the newest entry and the chain a slice at a time.
+    assert len(reads) >= 3 and problem is None
 
 
 def test_an_entry_appended_while_check_reads_is_not_taken_for_a_removal(services, recorded,
