@@ -7,7 +7,10 @@ Each takes the read-only connection the check runner opened (sqlite3, or a serve
 database's `ServerCheckConnection`, which reads the same with `?` placeholders) and returns
 its problems in plain words ([] when all is well), naming the patient and session
 concerned. SQLite hands times back as ISO text, PostgreSQL as values: `_when` and `_day`
-read both.
+read both. The chain, the digests and the ties read the records a batch at a time
+(`record_stream.pages`): memory stays the same whatever the size of the clinic. They
+take the run's `CheckProgress` too (optional): they say how far they are and stop,
+raising CheckCancelled, once it is cancelled.
 
 Ties: a signature, addendum or consent names the audit entry that recorded it, whose
 details hold its digest or content hash (the chain protects them). Rows written before
