@@ -10,7 +10,7 @@ says "cancelled") arrives.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from ..services.check_runner import CheckProgress, CheckStatus
 
@@ -36,6 +36,8 @@ class CheckProgressDialog(QProgressDialog):
         self.progress = CheckProgress(self.reported.emit)
         self.canceled.disconnect()  # QProgressDialog would hide itself at once
         self.canceled.connect(self.cancel_check)
+        # Quitting waits for the worker thread: a check still running stops at once.
+        QApplication.instance().aboutToQuit.connect(self.progress.cancel)
         #: The status shown.
         self.status: CheckStatus | None = None
 
@@ -59,5 +61,6 @@ class CheckProgressDialog(QProgressDialog):
 
     def finish(self) -> None:
         self.progress.cancel()  # nothing left to stop; no status shown after this
+        QApplication.instance().aboutToQuit.disconnect(self.progress.cancel)
         self.close()
         self.deleteLater()
