@@ -851,21 +851,46 @@ def _type_character(widget, ch: str) -> None:
                            Qt.KeyboardModifier.NoModifier)
 
 
-def search_statement(services, query: str) -> tuple[str, tuple]:
-    """The SQL (and parameters) the patient search sends for `query`: on a server, as
-    psycopg is given them (named parameters)."""
+def search_statement(services, query: str) -> tuple[str, object] | None:
+    """The patient search's main statement for `query` (SQL and parameters, on a server as
+    psycopg is given them), or None when the search answered without one (on a file, a
+    word found in no name is answered from the trigram index's term list)."""
+    statements = _sent_statements(services, lambda: services.patients.search(query))
+    return next((s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0]),
+                None)
+
+
+def search_statements(services, query: str) -> list[tuple[str, object]]:
+    """Every statement the patient search sends for `query`, in order, to replay as the
+    baseline: on a file, as SQLite ran them (sqlite3's trace, values written in, so the
+    trigram index's lookups made on the driver's own connection count too); on a server,
+    as psycopg is given them."""
     if services.on_server:
         return _sent_statements(services, lambda: services.patients.search(query))
-    from tests.sql_capture import sent_sql
+    from sqlalchemy import event
 
-    with sent_sql(services) as statements:
+    engine = services._database.engine
+    traced: list[str] = []
+    connections = []
+
+    def trace(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(traced.append)
+        connections.append(dbapi_connection)
+
+    event.listen(engine, "checkout", trace)
+    try:
         services.patients.search(query)
-    return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])
+    finally:
+        event.remove(engine, "checkout", trace)
+        for connection in connections:
+            connection.set_trace_callback(None)
+    return [(sql, ()) for sql in traced
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
-def _sent_statements(services, action: Callable[[], object]) -> tuple[str, object]:
-    """The search statement `action` sends, with its parameters exactly as the driver is
-    given them (psycopg takes a mapping for SQLAlchemy's named parameters)."""
+def _sent_statements(services, action: Callable[[], object]) -> list[tuple[str, object]]:
+    """The statements `action` sends through SQLAlchemy, with their parameters exactly as
+    the driver is given them (psycopg takes a mapping for named parameters)."""
     from sqlalchemy import event
 
     engine = services._database.engine
@@ -879,7 +904,7 @@ def _sent_statements(services, action: Callable[[], object]) -> tuple[str, objec
         action()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    return next(s for s in statements if "search_key" in s[0] and "ORDER BY" in s[0])
+    return statements
 
 
 def search_figures(window, db: Path | str, queries: Sequence[str]) -> list[Figure]:
@@ -891,7 +916,10 @@ def search_figures(window, db: Path | str, queries: Sequence[str]) -> list[Figur
 
     The panel follows the list once typing pauses (ui/main_window.py); when the key
     changed the first match, the time to show it is measured too, from the pause to the
-    panel painted. Baseline: that patient's row and session rows read with sqlite3."""
+    panel painted. Baseline: that patient's row and session rows read with sqlite3.
+
+    The search's baseline replays every statement the search sent (search_statements):
+    on a file, the trigram index's lookups as well as the main statement."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
@@ -921,8 +949,8 @@ def search_figures(window, db: Path | str, queries: Sequence[str]) -> list[Figur
                     con.execute("SELECT * FROM patients WHERE id = ?", (i,)).fetchall(),
                     con.execute("SELECT * FROM treatment_sessions WHERE patient_id = ? "
                                 "ORDER BY session_date DESC", (i,)).fetchall())))
-            sql, params = search_statement(window.services, query)
-            bare.append(_timed(lambda s=sql, p=params: send(s, p).fetchall()))
+            sent = search_statements(window.services, query)
+            bare.append(_timed(lambda sent=sent: [send(s, p).fetchall() for s, p in sent]))
     finally:
         con.close()
     field.clear()

@@ -13,6 +13,7 @@ import pytest
 from practitioner_app.services.backup import AUTO_BACKUP_INTERVAL, backups_to_keep
 from tests.benchmarks import archive, run
 from tests.benchmarks.growth import Growth, growth_table, sizes_for
+from tests.factories import a_patient
 
 
 def test_the_sizes_are_those_below_the_patients_given_then_that_size():
@@ -23,6 +24,16 @@ def test_the_sizes_are_those_below_the_patients_given_then_that_size():
     assert run.parse(["--patients", "20000", "--sizes", "500,5_000"]).sizes == (500, 5000)
     with pytest.raises(SystemExit):
         run.parse(["--sizes", "ten"])
+
+
+def test_the_search_baseline_replays_every_statement_the_search_sends(services):
+    services.patients.register(a_patient(number="P000777", full_name="Łukasz Nowak"))
+    sent = run.search_statements(services, "Łukasz")
+    replayed = " ".join(f"{sql} {params}" for sql, params in sent)
+    assert "FROM patients" in replayed and "%lukasz%" in replayed
+    assert run.search_statement(services, "Łukasz") is not None
+    if not services.on_server:  # the trigram index's own lookups are part of the search
+        assert "patient_search_terms" in replayed
 
 
 def test_a_row_is_judged_on_its_growth_and_on_its_limit():
