@@ -1351,7 +1351,7 @@ GROWTH_ROWS: tuple[tuple[str, str, str, float | None, float | None], ...] = (
     ("sign_beyond", "Sign a session, beyond its Argon2id password check", "ms", WAIT_GROWTH,
      None),
     ("due", "Due list read (courses.due, 7 days)", "ms", WAIT_GROWTH, None),
-    ("due_rows", "Due list: patients due within 7 days or overdue (not a time)", "rows",
+    ("due_rows", "Due list: rows shown after sign-in (not a time)", "rows",
      None, None),
     ("due_refresh", "Due list shown, a patient changed: read again and painted", "ms",
      WAIT_GROWTH, None),
