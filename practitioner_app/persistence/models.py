@@ -188,6 +188,10 @@ class SessionRecord(Base):
 
     __table_args__ = (
         Index("ix_treatment_sessions_patient_date", "patient_id", "session_date"),
+        # A course's given sessions, counted and dated from the index alone (the due list,
+        # the triggers that keep each course's due day): no session row is read.
+        Index("ix_treatment_sessions_course", "patient_id", "course_number", "status",
+              "session_date"),
         # Lot recall: each lot column indexed, so an OR over the three uses all three.
         Index("ix_treatment_sessions_serum_lot", "serum_lot"),
         Index("ix_treatment_sessions_numbing_lot", "numbing_lot"),

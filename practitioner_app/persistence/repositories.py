@@ -66,9 +66,10 @@ def _like_escape(text: str) -> str:
 #: The patient search index's table, to join (search_index.py).
 _SEARCH_INDEX = table(search_index.TABLE, column("rowid"))
 #: A word found in more than this share of all patients is not narrowed by the index:
-#: looking each candidate up and sorting them by name then costs more than reading the
-#: name index in order (the two cost the same near 9,500 of 50,000 patients).
-_WALK_ABOVE_SHARE = 1 / 5
+#: looking each candidate up and sorting them by name then costs about as much as
+#: reading the name index in order (measured: the same near 9,500 of 50,000 patients;
+#: 0.5 ms against 3.2 for 443), and the ordered read never sorts.
+_WALK_ABOVE_SHARE = 1 / 8
 
 
 class _SearchPlanner:

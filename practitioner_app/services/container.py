@@ -84,7 +84,7 @@ class Services:
         with self._database.unit_of_work() as uow:
             uow.users.record("")
         self.security.idle_minutes()
-        self.courses.due(0)  # the SQL is the same whatever the window
+        self.courses.due(0, 1)  # the due list's SQL, whatever the window and the limit
         ids = self.patients.search("")
         if ids:
             self.patients.rows(ids[:1])

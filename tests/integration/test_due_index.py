@@ -135,13 +135,16 @@ def test_the_due_list_seeks_the_due_index_and_stops_at_the_rows_shown(services, 
         SEARCH courses USING INDEX ix_courses_due_on (due_on<?)
         SEARCH patients USING INTEGER PRIMARY KEY (rowid=?)
         CORRELATED SCALAR SUBQUERY 1
-        SEARCH treatment_sessions USING INDEX ix_treatment_sessions_patient_date (patient_id=?)
+        SEARCH treatment_sessions USING COVERING INDEX ix_treatment_sessions_course
+            (patient_id=? AND course_number=? AND status=?)
         CORRELATED SCALAR SUBQUERY 2
-        SEARCH treatment_sessions USING INDEX ix_treatment_sessions_patient_date (patient_id=?)
+        SEARCH treatment_sessions USING COVERING INDEX ix_treatment_sessions_course
+            (patient_id=? AND course_number=? AND status=?)
         USE TEMP B-TREE FOR RIGHT PART OF ORDER BY
 
     Courses come in due order from the index (only patients due the same day are put in
-    name order), so reading stops at the limit; the server's plan reads the same index."""
+    name order), so reading stops at the limit, and each course's sessions are counted
+    from an index, no session row read; the server's plan reads the same index."""
     for n in range(3):
         patient = services.patients.register(a_patient(number=f"P{n + 1:06d}"))
         services.courses.save(patient.id, _course())
@@ -158,6 +161,9 @@ def test_the_due_list_seeks_the_due_index_and_stops_at_the_rows_shown(services, 
     assert not any(re.match(r"SCAN (courses|patients|treatment_sessions)\b", line)
                    for line in plan), plan
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # never sorts every due course
+    assert plan.count("SEARCH treatment_sessions USING COVERING INDEX "
+                      "ix_treatment_sessions_course (patient_id=? AND course_number=? AND "
+                      "status=?)") == 2, plan
 
 
 @pytest.mark.sqlite_only  # the migration of an older file, with Alembic on the file

@@ -53,7 +53,7 @@ def the_first_screen(services) -> None:
     with services._database.unit_of_work() as uow:
         uow.users.record(USER)
     services.security.idle_minutes()
-    services.courses.due(7)
+    services.courses.due(7, 201)  # as the due list asks: its first 200, and whether more
     ids = services.patients.search("")
     services.patients.rows(ids)
     services.patients.get(ids[0])

@@ -10,7 +10,9 @@
 
 - The due list reads `courses.due_on`, the day each open course's next session is due,
   through an index, soonest first: added and computed here for every course; triggers
-  keep it from now on (created after the migrations, like the search index's).
+  keep it from now on (created after the migrations, like the search index's). A
+  course's given sessions are counted and dated from an index on (patient_id,
+  course_number, status, session_date), without reading session rows.
 
 Nothing here copies a table: the new tables and indexes are created beside the old ones,
 so the foreign keys of existing rows are never touched.
@@ -57,6 +59,9 @@ _DUE_SERVER = (
 def upgrade() -> None:
     bind = op.get_bind()
     op.execute("CREATE INDEX ix_patients_number_length ON patients (length(number), number)")
+    # A course's given sessions counted and dated from this index alone.
+    op.create_index("ix_treatment_sessions_course", "treatment_sessions",
+                    ["patient_id", "course_number", "status", "session_date"])
     # A nullable column is added in place (no table copy on SQLite either).
     op.add_column("courses", sa.Column("due_on", sa.Date(), nullable=True))
     op.execute(_DUE_SQLITE if bind.dialect.name == "sqlite" else _DUE_SERVER)
@@ -82,5 +87,6 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS patient_search")
     op.execute("DROP INDEX IF EXISTS ix_patients_number_length")
     op.drop_index("ix_courses_due_on", "courses")
+    op.drop_index("ix_treatment_sessions_course", "treatment_sessions")
     with op.batch_alter_table("courses") as batch:
         batch.drop_column("due_on")
