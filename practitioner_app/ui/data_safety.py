@@ -281,7 +281,8 @@ class DataSafety(QObject):
         def back_up_and_let_go() -> Path | None:
             try:
                 return services.backup.backup_if_changed()
-            finally:  # the lock goes only after the backup (a next start waits for it)
+            finally:  # let go only after the backup: until then another copy is told
+                # the database is open here (pid and time), and nothing else writes it
                 services.close()
 
         def finish() -> None:
