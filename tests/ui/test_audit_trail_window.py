@@ -252,3 +252,39 @@ def test_a_trail_cut_short_is_said_even_where_the_rest_holds(qtbot, trail):
         assert text.endswith(f"BROKEN: entry {last - 9} is missing (removed from the end). "
                              f"It holds up to entry {last - 10:,}.")
     assert "#b00020" in again.chain.styleSheet()
+
+
+
+def test_closing_the_window_stops_the_verification_and_keeps_what_it_verified(qtbot, trail):
+    services, _database, _patients, _first, last = trail
+    viewer = open_viewer(qtbot, services)
+    heard = []
+    viewer.verifier.progressed.connect(heard.append)
+    qtbot.waitUntil(lambda: len(heard) >= 2)  # half way through the chain
+    verifier = viewer.verifier
+    viewer.close()
+    assert verifier._stop.is_set()
+    qtbot.waitUntil(lambda: not verifier.running)
+    assert viewer.chain_result is None  # stopped, not finished: nothing more is said
+    again = open_viewer(qtbot, services)
+    state = again.chain_result if again.chain_result else None
+    if state is None:
+        with qtbot.waitSignal(again.chain_verified, timeout=60_000) as signal:
+            pass
+        state = signal.args[0]
+    assert state.earlier is not None and 0 < state.earlier.entry_id < last
+    assert state.done == last - state.earlier.entry_id and state.problem is None
+
+
+def test_a_window_destroyed_with_its_parent_stops_the_verification(qtbot, trail):
+    from PySide6.QtWidgets import QWidget
+
+    services, *_rest = trail
+    parent = QWidget()  # the main window, as far as the audit window is concerned
+    viewer = AuditViewerDialog(services, parent)
+    viewer.show()
+    qtbot.waitUntil(lambda: viewer.verifier.running)
+    verifier = viewer.verifier
+    parent.deleteLater()  # the audit window goes with it, never closed by itself
+    qtbot.waitUntil(lambda: verifier._stop.is_set())
+    qtbot.waitUntil(lambda: not verifier.running)

@@ -107,7 +107,10 @@ class AuditViewerDialog(QDialog):
         self.verifier.progressed.connect(self._chain_progressed)
         self.verifier.finished.connect(self._chain_verified)
         self.verifier.failed.connect(self._chain_failed)
-        self.finished.connect(lambda _result: self.verifier.cancel())
+        verifier = self.verifier
+        # Closed, or destroyed with the main window: the walk stops within a slice.
+        self.finished.connect(lambda _result: verifier.cancel())
+        self.destroyed.connect(lambda *_args: verifier.cancel())
         app = QCoreApplication.instance()
         if app is not None:  # quitting with the window open stops the walk within a slice
             app.aboutToQuit.connect(self._stop_verifying)
