@@ -233,11 +233,6 @@ class AuditRepository:
         """The highest number the trail holds (0 while it is empty)."""
         return audit_pages.newest_id(self._s)
 
-    def all(self) -> list[AuditEntry]:
-        rows = self._s.scalars(select(AuditRecord).order_by(AuditRecord.id))
-        return [AuditEntry(r.id, r.at, r.username, r.action, r.patient_id, r.session_id,
-                           r.details, r.prev_hash, r.hash) for r in rows]
-
     def find(self, *, patient_id: int | None = None, username: str | None = None,
              start: datetime | None = None, end: datetime | None = None,
              actions: tuple[str, ...] | None = None, limit: int = 5000) -> list[AuditEntry]:
