@@ -7,12 +7,14 @@ a checkpoint (the entry's number and hash), so the next opening verifies only th
 entries added since, after checking that the checkpoint entry still has that hash.
 
 The checkpoint is a small file per database in this computer's app data folder, not in
-the database: what it vouches for is what this computer verified, and a database (or a
-server) altered behind the app cannot alter it. It works like an anchor kept away from
-the database: a trail rewritten with every hash recomputed, or cut short, no longer holds
-the checkpoint entry with its hash, and the whole chain is then verified from the first
-entry and the change is said. Entries before the checkpoint are not verified again on
-each opening; the full check (`check`, `audit verify`) still verifies every entry.
+the database: what it vouches for is what this computer verified; writing it changes
+nothing in the record (no change notice, no backup, no audit entry); and whoever alters
+a clinic server's database behind the app cannot alter it (a file's owner could, as they
+could the file). It works like an anchor kept away from the database: a trail rewritten
+with every hash recomputed, or cut short, no longer holds the checkpoint entry with its
+hash, and the whole chain is then verified from the first entry and the change is said.
+Entries before the checkpoint are not verified again on each opening; the full check
+(`check`, `audit verify`) still verifies every entry.
 """
 
 from __future__ import annotations
