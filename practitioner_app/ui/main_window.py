@@ -7,8 +7,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+# Only what the frame needs: QEvent, QAction and QKeySequence make their enumerations
+# when first named (~10 ms together), so they are imported where used, behind the prompt.
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from ..domain.changes import Changes, ConnectionState
@@ -132,7 +133,12 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
         """Let the window's own shortcuts win over the search field's key bindings."""
-        if watched is self.search and event.type() == QEvent.Type.ShortcutOverride:
+        if watched is not self.search:
+            return super().eventFilter(watched, event)
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QAction, QKeySequence
+
+        if event.type() == QEvent.Type.ShortcutOverride:
             pressed = QKeySequence(event.keyCombination())
             for act in self.findChildren(QAction):
                 if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch

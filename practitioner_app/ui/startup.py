@@ -32,7 +32,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+# Neither `Qt` nor `QEvent` here: the first use of Qt's namespace makes its ~90 enumerations
+# (~30 ms), which the window asking who is there does not need (see `_start_check`).
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..services.opening import (
     Assessment,
@@ -106,7 +108,7 @@ class Opening(QObject):
         self.task: BackgroundTask | None = None
         #: The quick_check running after a sealed start, if any.
         self.check: BackgroundCheck | None = None
-        self._check_answered.connect(self._checked, Qt.ConnectionType.QueuedConnection)
+        self._check_connected = False
         # The answer is delivered through plain functions that know whether this object
         # still exists: were the window deleted (not merely closed) before the database
         # opened, what was opened is still closed and the lock let go.
@@ -191,6 +193,8 @@ class Opening(QObject):
         if access.is_open or dialog is None:
             self._check_soon()
         else:
+            from PySide6.QtCore import Qt
+
             dialog.signed_in.connect(self._check_soon, Qt.ConnectionType.SingleShotConnection)
 
     def _check_soon(self) -> None:
@@ -199,6 +203,11 @@ class Opening(QObject):
     def _start_check(self) -> None:
         if self.check is not None or self.window.is_closing or self.window.services is None:
             return
+        if not self._check_connected:  # here, not at start-up: see the import of QtCore
+            from PySide6.QtCore import Qt
+
+            self._check_answered.connect(self._checked, Qt.ConnectionType.QueuedConnection)
+            self._check_connected = True
         # Closing the window cancels it first: the file is then closed (and sealed)
         # without waiting for the check, and no reader keeps its log open.
         self.window.installEventFilter(self)
@@ -212,6 +221,8 @@ class Opening(QObject):
         self.check = BackgroundCheck(self.db_path, answer)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        from PySide6.QtCore import QEvent
+
         if watched is self.window and event.type() == QEvent.Type.Close:
             self._cancel_check()
         return False

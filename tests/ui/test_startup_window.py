@@ -216,6 +216,63 @@ def test_the_prompt_shows_before_the_rest_of_the_window_is_imported(tmp_path):
     assert out.stdout.strip() == f"True [] {sorted(BUILT_BEHIND_THE_PROMPT)}"
 
 
+def test_the_prompt_makes_none_of_qts_namespace_enumerations(tmp_path):
+    """Naming `Qt` (the namespace of ~90 enumerations: alignment, connection types, window
+    modality …) makes all of them at once, about 30 ms; the window asking who is there
+    needs none. Once signed in, the check left for after sign-in does use them."""
+    ensure_admin(tmp_path / "clinic.sqlite3")
+    script = textwrap.dedent(f"""
+        import sys
+        from practitioner_app.app import main
+        from tests.benchmarks.child import run_loop_until
+        window = main(["--db", {str(tmp_path / "clinic.sqlite3")!r}], exec_=False)
+        import PySide6.QtCore
+        at_prompt = "Qt" in vars(PySide6.QtCore)
+        assert run_loop_until(lambda: window.is_built, 30)
+        print(window.access.sign_in_dialog.isVisible(), at_prompt,
+              "Qt" in vars(PySide6.QtCore))
+        window.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True False True"  # the rest of the window names them
+
+
+def test_the_prompts_plain_python_modules_are_imported_before_pyside6(tmp_path):
+    """Once PySide6 is loaded, its import hook reads and scans the source of every module
+    imported after it; so the modules of the app outside the windows' package that the
+    prompt needs (the opener, the lock, the change notices), and the standard library's
+    socket and ctypes, are imported first (app.load_before_qt)."""
+    ensure_admin(tmp_path / "clinic.sqlite3")
+    script = textwrap.dedent(f"""
+        import importlib.abc, sys, threading
+        late = []
+
+        class Watch(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if ("PySide6" in sys.modules and name not in sys.modules
+                        and threading.current_thread() is threading.main_thread()):
+                    late.append(name)
+                return None
+
+        sys.meta_path.insert(0, Watch())
+        from practitioner_app.app import main
+        window = main(["--db", {str(tmp_path / "clinic.sqlite3")!r}], exec_=False)
+        at_prompt = list(late)
+        from tests.benchmarks.child import run_loop_until
+        assert run_loop_until(lambda: window.services is not None, 30)
+        print(window.access.sign_in_dialog.isVisible(), sorted(
+            n for n in at_prompt if n in ("socket", "ctypes") or (
+                n.startswith("practitioner_app.") and not n.startswith("practitioner_app.ui"))))
+        window.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True []"
+
+
 def test_a_file_that_cannot_be_read_is_told_once(qtbot, db_path):
     db_path.mkdir()  # a folder where the database should be: unreadable as a database
     window = main(["--db", str(db_path)], exec_=False)
