@@ -126,7 +126,7 @@ def test_an_entry_appended_while_check_reads_is_not_taken_for_a_removal(services
     reads: list[str] = []
 
     def append_before_second_read(statement: str) -> None:
-        if "FROM audit_log ORDER BY id" in statement or "sqlite_sequence" in statement:
+        if "FROM audit_log WHERE id >" in statement or "sqlite_sequence" in statement:
             reads.append(statement)
             if len(reads) == 2:
                 other.audit.log(Action.LOCKED)
