@@ -1093,7 +1093,7 @@ def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, co
                   details=_NO_DETAILS)
             event(datetime.combine(session.session_date, session.numbing.removed_at),
                   Action.UNLOCKED, details=_NO_DETAILS)
-        if k and rng.random() < 0.35:
+        if k and rng.random() < 0.5:
             name, old = _PATIENT_EDITS[rng.randrange(len(_PATIENT_EDITS))]
             event(arrived + timedelta(minutes=1), Action.PATIENT_CHANGED,
                   details=canonical_details({"changes": [
@@ -1131,10 +1131,10 @@ def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, co
             done = signature.signed_at + timedelta(minutes=1)
         event(done, Action.REPORT_PRINTED, session_id,
               details=_details(document="aftercare", pages=1))
-        if rng.random() < 0.4:
+        if rng.random() < 0.6:
             event(done + timedelta(minutes=1), Action.REPORT_PRINTED, session_id,
                   details=_details(document="session", pages=2))
-        if rng.random() < 0.15:
+        if rng.random() < 0.3:
             event(done + timedelta(minutes=2), Action.REPORT_PRINTED,
                   details=_details(document="summary", pages=1 + (k + 1) // 3))
         event(done + timedelta(minutes=rng.randint(6, 20)), Action.LOCKED,
