@@ -1,29 +1,36 @@
-"""Clinic-scale speed: every figure beside a baseline measured in the same run.
+"""Clinic-scale speed: every figure beside a baseline measured in the same run, and how
+each grows with the clinic.
 
 Run from the project root:
 
-    .venv/bin/python -m tests.benchmarks.run [--patients N] [--out FILE.md]
+    .venv/bin/python -m tests.benchmarks.run [--patients N] [--sizes 1000,10000,50000]
+        [--out FILE.md]
     .venv/bin/python -m tests.benchmarks.run --db postgresql://USER@HOST[:PORT]/DBNAME
 
 It builds a clinic database in a temporary folder with the demo generator (default 10,000
 patients with 10 sessions each on average: a ten-year archive of about 100,000), adds
-one patient with a 50-session series, and prints ONE table: figure, our time, the
-baseline's time, their ratio, the target and whether it is met. These machines are shared
-and noisy, so a figure alone means little; the ratio to a baseline measured minutes
-earlier on the same machine is what to compare between runs. Medians of several
-repetitions throughout.
+one patient with a 50-session series, and prints two tables. The ratio table: figure,
+our time, the baseline's time, their ratio, the target and whether it is met. These
+machines are shared and noisy, so a figure alone means little; the ratio to a baseline
+measured minutes earlier on the same machine is what to compare between runs. The growth
+table (tests/benchmarks/growth.py, figures from archive.py and the child processes): the
+clinic is also built afresh at each of --sizes below N, and each figure the clinician
+waits for is shown at every size with its growth, largest over smallest, against the
+target of at most 1.2×. Medians of several repetitions throughout.
 
-With `--db postgresql://…` the clinic is built on that PostgreSQL server instead: the
-runner creates a database of its own there (`bench_<pid>`, beside the one the URL names,
-which is only used to create and drop it), measures the same figures on it with the
-baselines sent through raw psycopg to the same server, and drops it at the end unless
-`--keep`.
+With `--db postgresql://…` the clinics are built on that PostgreSQL server instead: the
+runner creates a database of its own there (`bench_<pid>`, and `bench_<pid>_<size>` for
+the smaller sizes, beside the one the URL names, which is only used to create and drop
+them), measures the same figures on it with the baselines sent through raw psycopg to
+the same server, and drops it at the end unless `--keep`. What cannot be measured there
+(the page cache, the backups ladder) is said in the notes.
 
 The exit status is 0 whatever the figures are (CI runs this so it cannot rot, never to
 judge a time); it is non-zero only when the runner itself breaks. Named run.py, not
 test_*.py, so pytest does not collect it; tests/integration/test_benchmark_runner.py
-runs its building blocks on a tiny database, and test_benchmark_runner_server.py its
-server path on the test server.
+runs its building blocks on a tiny database, test_benchmark_runner_server.py its
+server path on the test server, and test_benchmark_growth.py the growth table on two
+tiny clinics.
 """
 
 from __future__ import annotations
