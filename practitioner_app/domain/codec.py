@@ -16,6 +16,7 @@ import typing
 from datetime import date, datetime, time
 from enum import Enum
 from functools import cache
+from operator import attrgetter, methodcaller
 from typing import Any, TypeVar
 
 from .errors import Problem
@@ -55,23 +56,81 @@ def _enum_order(cls: type[Enum]) -> dict[Enum, int]:
     return {member: index for index, member in enumerate(cls)}
 
 
+#: Types `to_plain` returns as they are; checked first because they are most values.
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
 def to_plain(record: Any) -> Any:
-    """`record` as JSON-ready values: dicts, lists, str, int, float, bool, None."""
-    if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return {name: to_plain(getattr(record, name))
-                for name in _plain_fields(type(record))}
-    if isinstance(record, Enum):
-        return record.value
-    if isinstance(record, frozenset | set):
-        members = list(record)
-        if members and isinstance(members[0], Enum):
-            members.sort(key=_enum_order(type(members[0])).__getitem__)
-        return [to_plain(m) for m in members]
-    if isinstance(record, tuple | list):
-        return [to_plain(v) for v in record]
-    if isinstance(record, date | time):
-        return record.isoformat()
-    return record
+    """`record` as JSON-ready values: dicts, lists, str, int, float, bool, None.
+
+    A dataclass becomes a dict of its fields in declaration order (database bookkeeping
+    left out), an enum its value, a date or time its ISO text, a tuple or list a list, a
+    set a list (enums in declaration order); anything else is returned as it is. The
+    result is always freshly built, so a caller may change it.
+
+    How a value converts depends on its type alone, so the way is worked out once per
+    type (`_converter`) instead of testing each value: the same output as testing each
+    value, several times faster on the ~250 values of a session (`check` converts every
+    signed session of the clinic).
+    """
+    kind = type(record)
+    if kind in _ATOMS:
+        return record
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(record)
+
+
+#: The converter of each type met; types are few (the domain's classes, enums, dates).
+#: Filled on first use: two threads meeting a type at once both store the same converter.
+_CONVERTERS: dict[type, Any] = {}
+
+
+def _converter(kind: type):
+    """The conversion of `to_plain` for a value of type `kind`, tested in the order the
+    value-by-value walk tested it (a dataclass first, then an enum...)."""
+    if dataclasses.is_dataclass(kind) and not issubclass(kind, type):
+        return _dataclass_converter(kind)
+    if issubclass(kind, Enum):
+        return attrgetter("value")
+    if issubclass(kind, frozenset | set):
+        return _set_to_plain
+    if issubclass(kind, tuple | list):
+        return _list_to_plain
+    if issubclass(kind, date | time):  # a datetime too: it is a date
+        return methodcaller("isoformat")
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _list_to_plain(values) -> list:
+    return [v if type(v) in _ATOMS else to_plain(v) for v in values]
+
+
+def _set_to_plain(values) -> list:
+    members = list(values)
+    if members and isinstance(members[0], Enum):
+        members.sort(key=_enum_order(type(members[0])).__getitem__)
+    return _list_to_plain(members)
+
+
+def _dataclass_converter(cls: type):
+    names = _plain_fields(cls)
+    if not names:
+        return lambda record: {}
+    # One C call reads every field; attrgetter of a single name returns the bare value.
+    read = attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
+
+    def convert(record: Any) -> dict:
+        return {name: value if type(value) in _ATOMS else to_plain(value)
+                for name, value in zip(names, read(record), strict=True)}
+
+    convert.__qualname__ = f"to_plain[{cls.__qualname__}]"
+    return convert
 
 
 @cache
