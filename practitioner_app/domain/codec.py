@@ -93,7 +93,11 @@ def _converter(kind: type):
     if dataclasses.is_dataclass(kind) and not issubclass(kind, type):
         return _dataclass_converter(kind)
     if issubclass(kind, Enum):
-        return attrgetter("value")
+        # Enum's own `value` is a Python property returning `_value_`: reading `_value_`
+        # gives the same, without the call (a session has a dozen enums). A class that
+        # defines its own `value` keeps it.
+        own = next(vars(c)["value"] for c in kind.__mro__ if "value" in vars(c))
+        return attrgetter("_value_" if own is vars(Enum)["value"] else "value")
     if issubclass(kind, frozenset | set):
         return _set_to_plain
     if issubclass(kind, tuple | list):

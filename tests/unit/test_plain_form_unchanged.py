@@ -283,3 +283,19 @@ def test_session_read_from_its_row_is_unchanged(session, version):
     session_to_record(session, record, datetime(2026, 1, 1))
     record.signed_at = None if session.signature is None else session.signature.signed_at
     assert_identical(session_from_record(record), reference_session_from_record(record))
+
+
+class _Shown(Enum):
+    """An enum whose `value` is its own: the plain form uses it, as it always did."""
+
+    A = 1
+    B = 2
+
+    @property
+    def value(self):
+        return f"shown {self._value_}"
+
+
+def test_an_enum_that_defines_its_own_value_keeps_it():
+    assert to_plain((_Shown.A, frozenset({_Shown.B, _Shown.A}))) == reference_to_plain(
+        (_Shown.A, frozenset({_Shown.B, _Shown.A}))) == ["shown 1", ["shown 1", "shown 2"]]
