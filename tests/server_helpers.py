@@ -103,12 +103,13 @@ def trigger_names(database) -> tuple[str, ...]:
 def protecting(database, table: str, event: str) -> str:
     """The name of the protective trigger that refuses `event` (INSERT, UPDATE, DELETE)
     on `table` on `database`'s backend (SQLite has one trigger per event, PostgreSQL one
-    per table and kind of rule)."""
+    per table and kind of rule). Triggers that keep an index in step run after the
+    change and refuse nothing: they are not counted."""
     from practitioner_app.persistence import triggers
 
     if is_server(database):
         found = [t.name for t in triggers.SERVER_TRIGGERS
-                 if t.table == table and event in t.events]
+                 if t.table == table and event in t.events and t.timing == "BEFORE"]
     else:
         found = [name for name, text in triggers.TRIGGERS
                  if f" BEFORE {event} ON {table} " in text]
