@@ -3,6 +3,10 @@
 by the system when the holder dies; the file names the holder (pid, host, start) for
 the message the second copy shows.
 
+A holder whose window has closed and that only finishes its closing work (the backup)
+says so in the file (`mark_closing`): a copy starting then waits for it instead of being
+refused (a lock with `patience`: `acquire` leaves it `waiting`, `wait` takes it).
+
 The holder seals the file as it lets go (file_seal.py) when `last_check` is set: the
 opener sets it once the file passed its start-up check. A command that only reads holds
 a `SealWhenDone` instead, which seals again a file it found sealed.
@@ -14,6 +18,8 @@ import errno
 import json
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,8 +40,6 @@ except ImportError:
     msvcrt = None  # type: ignore[assignment]
 
 
-
-
 # --- one writing copy of the app per database --------------------------------------------
 
 
@@ -44,22 +48,25 @@ class LockHolder:
     pid: int
     host: str
     since: datetime
+    #: The holder's window has closed; it only finishes its closing backup, then lets go.
+    closing: bool = False
 
     def describe(self) -> str:
         return f"pid {self.pid} on host {self.host} since {self.since:%Y-%m-%d %H:%M}"
 
     def to_json(self) -> str:
+        # Readers ignore keys they do not know: a copy without `closing` reads this too.
         return json.dumps({"pid": self.pid, "host": self.host,
                            "since": self.since.isoformat(timespec="seconds"),
-                           "program": "practitioner-app"})
+                           "program": "practitioner-app", "closing": self.closing})
 
     @classmethod
     def from_json(cls, text: str) -> LockHolder | None:
         try:
             data = json.loads(text)
             return cls(int(data["pid"]), str(data["host"]),
-                       datetime.fromisoformat(data["since"]))
-        except (ValueError, KeyError, TypeError):
+                       datetime.fromisoformat(data["since"]), data.get("closing") is True)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None  # empty (being written) or not ours
 
 
@@ -78,9 +85,20 @@ class DatabaseLock:
     file cannot be created (a read-only folder). The lock is tied to an open file, so the
     kernel releases it when the holder exits or is killed; the holder details left in the
     file are then simply overwritten. `release()` is idempotent.
+
+    With `patience` (seconds; the opener's locks have it, see services/opening.py), a
+    holder that is closing (`mark_closing`) is not refused: `acquire()` returns at once,
+    leaving the lock `waiting`, and `wait()`, on a thread that may block, takes it once
+    the holder lets go. A holder that is not closing is refused at once either way.
     """
 
-    def __init__(self, database: Path) -> None:
+    #: How often `wait()` tries again while the holder finishes closing.
+    POLL_SECONDS = 0.1
+    #: How long `wait()` reads no holder details (a new holder between taking the lock
+    #: and writing them, or a rewrite) before it refuses as for an unknown holder.
+    UNKNOWN_SECONDS = 1.0
+
+    def __init__(self, database: Path, patience: float = 0.0) -> None:
         self.database = Path(database)
         self.path = lock_path(self.database)
         self._fd: int | None = None
@@ -88,14 +106,105 @@ class DatabaseLock:
         #: When quick_check last passed on the file (see file_seal.py), or None: set by
         #: the opener; with it, `release()` seals the file if it was closed cleanly.
         self.last_check: str | None = None
+        #: How long a holder that is closing is waited for; 0: refused at once.
+        self.patience = patience
+        self._me: LockHolder | None = None
+        # While waiting: the holder last found (None: details unknown); `_stop` ends
+        # the wait; `_guard` keeps taking the lock and stopping the wait apart.
+        self._waiting = False
+        self._found: LockHolder | None = None
+        self._stop = threading.Event()
+        self._guard = threading.Lock()
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
+    @property
+    def waiting(self) -> bool:
+        """`acquire()` found the holder closing: `wait()` takes the lock once it is free."""
+        return self._waiting
+
     def acquire(self) -> DatabaseLock:
+        if self._fd is not None or self._waiting:
+            return self
+        try:
+            self._take()
+        except DatabaseInUse as error:
+            if self.patience <= 0 or not _may_wait_for(error.holder):
+                raise
+            self._found = error.holder
+            self._stop.clear()
+            self._waiting = True
+        return self
+
+    def wait(self) -> DatabaseLock:
+        """Block until the lock is held: at once if it is. While `waiting`, try again
+        every POLL_SECONDS; raises DatabaseInUse naming the holder when `patience` ran
+        out, when the lock is then held by a copy that is not closing, or when
+        `stop_waiting()` was called; StorageError as `acquire()`."""
         if self._fd is not None:
             return self
+        if not self._waiting:
+            raise _in_use(self.database, self._found)
+        deadline = time.monotonic() + self.patience
+        unknown_since: float | None = None
+        while True:
+            stopped = self._stop.wait(self.POLL_SECONDS)
+            with self._guard:
+                if stopped or self._stop.is_set():
+                    self._waiting = False
+                    raise _in_use(self.database, self._found)
+                try:
+                    self._take()
+                except DatabaseInUse as error:
+                    if error.holder is not None:
+                        self._found = error.holder
+                    holder = error.holder
+                except BaseException:
+                    self._waiting = False
+                    raise
+                else:
+                    self._waiting = False
+                    return self
+            now = time.monotonic()
+            if holder is None:
+                unknown_since = now if unknown_since is None else unknown_since
+            else:
+                unknown_since = None
+            timed_out = now >= deadline
+            if ((holder is not None and not holder.closing) or timed_out
+                    or (unknown_since is not None
+                        and now - unknown_since >= self.UNKNOWN_SECONDS)):
+                self._waiting = False
+                raise _in_use(self.database, holder, waited=self.patience
+                              if timed_out and _may_wait_for(holder) else None)
+
+    def stop_waiting(self) -> None:
+        """End a `wait()` in progress (it raises DatabaseInUse); a lock already taken
+        stays held (its owner lets go of it as usual)."""
+        with self._guard:
+            if self._fd is None:
+                self._stop.set()
+                self._waiting = False
+
+    def mark_closing(self) -> None:
+        """Say in the lock file that this holder only finishes its closing work: a copy
+        starting meanwhile waits for it instead of being refused. Rewritten in place, in
+        one write no shorter than before, so a reader finds the old details or the new,
+        never an empty file. Nothing when the lock is not held."""
+        if self._fd is None or self._me is None or self._me.closing:
+            return
+        old = len(self._me.to_json().encode())
+        self._me = LockHolder(self._me.pid, self._me.host, self._me.since, closing=True)
+        text = self._me.to_json().encode()
+        try:
+            _write_at_start(self._fd, text.ljust(old))  # JSON allows trailing blanks
+        except OSError as error:  # a full disk: the next copy is refused, as before
+            raise os_storage_error(error, f"the folder {self.path.parent}") from error
+
+    def _take(self) -> None:
+        """One attempt to take the lock: raises DatabaseInUse naming the holder."""
         me = LockHolder(os.getpid(), socket.gethostname(), datetime.now().replace(microsecond=0))
         try:
             private_folder(self.path.parent)
@@ -108,7 +217,7 @@ class DatabaseLock:
                 self._fd = self._acquire_excl(me)
         except OSError as error:
             raise os_storage_error(error, f"the folder {self.path.parent}") from error
-        return self
+        self._me = me
 
     def _acquire_flock(self, me: LockHolder) -> int:
         while True:
@@ -176,10 +285,13 @@ class DatabaseLock:
 
     def release(self) -> None:
         """Let go; first seal the file when `last_check` is set and the file was closed
-        cleanly (while still held, so no other copy is writing it meanwhile)."""
+        cleanly (while still held, so no other copy is writing it meanwhile). A lock
+        still waiting stops waiting."""
         if self._fd is None:
+            self.stop_waiting()
             return
         fd, self._fd = self._fd, None
+        self._me = None
         try:
             if self.last_check is not None:
                 write_seal(self.database, self.last_check)
@@ -243,20 +355,34 @@ def _write_holder(fd: int, me: LockHolder) -> None:
     is closed, so the lock is not kept by a copy that was told it could not open."""
     try:
         os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, me.to_json().encode())
+        _write_at_start(fd, me.to_json().encode())
     except BaseException:
         os.close(fd)
         raise
 
 
-def _in_use(database: Path, holder: LockHolder | None) -> DatabaseInUse:
+def _write_at_start(fd: int, data: bytes) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
+
+
+def _may_wait_for(holder: LockHolder | None) -> bool:
+    """A holder that is closing lets go soon; unknown details may be being written."""
+    return holder is None or holder.closing
+
+
+def _in_use(database: Path, holder: LockHolder | None,
+            waited: float | None = None) -> DatabaseInUse:
     who = holder.describe() if holder else "details unknown"
     hint = "" if fcntl is not None or msvcrt is not None else (
         f" If that copy no longer runs, delete {lock_path(database)}.")
+    closing = "" if waited is None else (
+        f" That copy is closing, but had not finished its backup after {waited:.0f} "
+        "seconds; try again once it has.")
     return DatabaseInUse(
         f"This database is already open in another copy of the app ({who}). Close that "
-        f"copy first; only one copy at a time may change {database.name}.{hint}", holder)
+        f"copy first; only one copy at a time may change {database.name}.{closing}{hint}",
+        holder)
 
 
 def _process_alive(pid: int) -> bool:

@@ -10,6 +10,10 @@ loaded:
 
 - `take(location)`: the file's one-writer lock (a server needs none) and the first look,
   `has_accounts` (a millisecond for a file): sign in, or create the administrator?
+  A copy of the app whose window has closed but that still makes its closing backup is
+  not a refusal: the lock is then left waiting (`DatabaseLock.waiting`), and
+  `open_database` waits for it (up to CLOSING_PATIENCE), as do backup, restore and
+  transfer (`Maintenance`).
 - `open_database(...)`: waits for the start-up check (`PRAGMA quick_check` of a file,
   unless it is as the app sealed it: then `Opened.check_later` asks the window to run it
   after sign-in; none for a command that only reads), then imports SQLAlchemy and the
@@ -30,7 +34,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain.errors import DatabaseDamaged, ServerRefused, ServerUnavailable, StorageError
+from ..domain.errors import (
+    DatabaseDamaged,
+    DatabaseInUse,
+    ServerRefused,
+    ServerUnavailable,
+    StorageError,
+)
 from ..domain.location import Location, parse_location
 from ..persistence.assessment import Assessment, BackgroundCheck, State
 from ..persistence.file_lock import DatabaseLock, SealWhenDone
@@ -40,10 +50,15 @@ from ..persistence.storage import SharedServer, storage_for
 if TYPE_CHECKING:
     from .container import Services
 
-__all__ = ["Assessment", "BackgroundCheck", "DatabaseLock", "Failed", "InUse",
-           "Maintenance", "Opened", "SharedServer", "StorageError", "Unreachable",
-           "Unusable", "backups_dir_for", "damaged", "has_accounts", "lock_for",
-           "open_database"]
+__all__ = ["CLOSING_PATIENCE", "Assessment", "BackgroundCheck", "DatabaseLock", "Failed",
+           "InUse", "Maintenance", "Opened", "SharedServer", "StorageError", "Unreachable",
+           "Unusable", "backups_dir_for", "closing", "damaged", "has_accounts",
+           "lock_for", "open_database"]
+
+#: How long (seconds) an opener waits for a copy of the app that is closing (its window
+#: gone, its closing backup still being made: 10-30 s at 50,000 patients) to let go of
+#: the file, before it says the database is in use.
+CLOSING_PATIENCE = 120.0
 
 
 # --- what opening found ------------------------------------------------------------------
@@ -95,8 +110,29 @@ def as_location(location: Location | Path | str) -> Location:
 
 
 def lock_for(location: Location | Path):
-    """The file's one-writer lock, or SharedServer for a server database (not taken)."""
-    return storage_for(location).lock()
+    """The file's one-writer lock, or SharedServer for a server database (not taken).
+    Taking it (`acquire`) refuses at once a copy of the app that holds the file, unless
+    that copy is closing: the lock is then `waiting`, and `open_database` (or
+    `Maintenance`) waits for it."""
+    lock = storage_for(location).lock()
+    if isinstance(lock, DatabaseLock):
+        lock.patience = CLOSING_PATIENCE
+    return lock
+
+
+def closing(lock) -> None:
+    """The holder of `lock` (a window's) is closing: a copy starting now waits for it
+    rather than being refused; and an opening still waiting for another copy gives up.
+    Nothing for a server database (no lock) or a lock neither held nor waiting."""
+    if not isinstance(lock, DatabaseLock):
+        return
+    if lock.waiting:
+        lock.stop_waiting()
+        return
+    try:
+        lock.mark_closing()
+    except StorageError:  # a full disk: a copy starting meanwhile is refused, as before
+        pass
 
 
 def has_accounts(location: Location | Path) -> bool:
@@ -154,13 +190,16 @@ def open_database(location: Location | Path | str, *, lock=None,
                   clock: Callable[[], datetime] | None = None) -> Outcome:
     """Open the database at `location` for the windows or a command.
 
-    `lock` is held already (the window takes it before it shows) and passes to the
-    services, which release it on closing; an Unusable file's lock stays held (restoring
-    a backup over it needs it; the caller lets go); on any other outcome it is released
-    here. A
-    file is first given the start-up check (`assessment`, or a new one; `check=False`
-    skips it for commands that need no check) and is neither opened nor changed when
-    the check fails. `warm_up` prepares, off the GUI thread, what signing in then needs.
+    `lock` is held already (the window takes it before it shows), or `waiting` for a
+    copy of the app that is closing: then it is waited for here first (InUse if that
+    copy does not let go within its patience, or holds on without closing). It passes
+    to the services, which release it on closing; an Unusable file's lock stays held
+    (restoring a backup over it needs it; the caller lets go); on any other outcome it
+    is released here. A file is first given the start-up check (`assessment`, or a new
+    one; `check=False` skips it for commands that need no check; a fresh one when the
+    lock was waited for: the other copy wrote the file after `assessment` began) and is
+    neither opened nor changed when the check fails. `warm_up` prepares, off the GUI
+    thread, what signing in then needs.
     """
     location = as_location(location)
     # SQLAlchemy and the services are imported first, while the check may still be
@@ -174,12 +213,20 @@ def open_database(location: Location | Path | str, *, lock=None,
         return outcome
 
     writing = isinstance(lock, DatabaseLock)
+    waited = writing and not lock.held  # waiting, or its wait was stopped meanwhile
+    if waited:
+        try:
+            lock.wait()
+        except DatabaseInUse as error:
+            return InUse(str(error))
+        except StorageError as error:
+            return Failed(str(error))
     if writing:
         lock.last_check = None  # no seal unless this opening passes its check
     found: Assessment | None = None
     if not location.is_server and check:
         storage = storage_for(location)
-        found = (assessment() if assessment is not None
+        found = (assessment() if assessment is not None and not waited
                  else storage.assess_for_opening(writing=writing))
         if found.sealed and sealed_check(location.path) != found.checked_at:
             found = storage.assess()  # changed between the look and taking the lock
@@ -264,6 +311,10 @@ class Maintenance:
 
     def __init__(self, location: Location, lock=None,
                  clock: Callable[[], datetime] | None = None) -> None:
+        """Waits first for a `lock` left waiting for a copy that is closing (raises
+        DatabaseInUse, as its `wait`, if it does not let go)."""
+        if isinstance(lock, DatabaseLock) and lock.waiting:
+            lock.wait()
         self.location = location
         self.database_path = location.path
         self.backup = backup_service_for(location, backups_dir_for(location), clock=clock)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QPr
 
 from ..domain.errors import DomainError
 from ..services.files import private_folder
+from ..services.opening import closing
 from .actions import action
 from .file_dialogs import FileDialog
 from .workers import BackgroundTask, run_in_background
@@ -266,11 +267,18 @@ class DataSafety(QObject):
         close the database, which releases its lock, so another copy of the app may open
         it; both on the worker thread. The app keeps running, without a window, until
         they are done (quitting on the last window closed waits for them), then quits.
-        A failure is said in a message box of its own."""
+        A failure is said in a message box of its own.
+
+        The lock file says at once that this copy is closing, so a copy started again
+        meanwhile waits for the backup instead of being refused (services/opening.py);
+        an opening still waiting for another copy that is closing stops waiting."""
         if self._closed:
             return None
         self._closed = True
         self.timer.stop()
+        opening = getattr(self.window, "opening", None)
+        if opening is not None:
+            closing(opening.lock)
         services = self.services
         if services is None:  # closed before the database was open: nothing to do
             return None
