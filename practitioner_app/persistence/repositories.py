@@ -264,6 +264,13 @@ class PatientRepository:
     def count(self) -> int:
         return self._s.scalar(select(func.count(PatientRecord.id))) or 0
 
+    def listed_count(self, include_archived: bool = False) -> int:
+        """How many ids `search_ids("")` returns: every patient, or those not archived."""
+        stmt = select(func.count(PatientRecord.id))
+        if not include_archived:
+            stmt = stmt.where(PatientRecord.archived_at.is_(None))
+        return self._s.scalar(stmt) or 0
+
 
 class SessionRepository:
     def __init__(self, session: Session) -> None:

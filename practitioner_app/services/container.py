@@ -32,6 +32,15 @@ from .reports import ReportService
 from .screening import ScreenService
 from .sessions import SessionService
 
+#: What the first screen reads on signing in, so that `Services.warm_up` reads exactly the
+#: same (same SQL, same pages): the due list's default window and its length (one more
+#: than it shows, to know whether more are due), the patient list's first page of ids and
+#: the rows of its first block. The windows take these values from here.
+DUE_WITHIN_DAYS = 7
+DUE_SHOWN = 200
+LIST_FIRST_IDS = 160
+LIST_ROW_BLOCK = 80
+
 
 @dataclass
 class Services:
@@ -78,20 +87,29 @@ class Services:
         then does on it, so Enter waits for the password check and little else: the
         ORM's mappers, a pooled connection, and the SQL of the first screen compiled and
         cached by reading it once (the account lookup, the idle-lock setting, the due
-        list, the patient list and its first patient). Reads only: nothing is written,
-        shown or audited, and no result is kept."""
+        list, the patient list and its first patient). Each is read with the window's own
+        arguments, so on a file that has left the page cache the pages the first screen
+        reads are read here, before Enter. Reads only: nothing is written, shown or
+        audited, and no result is kept."""
         self._database.warm_up()
         with self._database.unit_of_work() as uow:
             uow.users.record("")
         self.security.idle_minutes()
-        self.courses.due(0, 1)  # the due list's SQL, whatever the window and the limit
-        ids = self.patients.search("")
+        self.courses.due(DUE_WITHIN_DAYS, DUE_SHOWN + 1)
+        self.patient_count()
+        ids = self.patients.search("", LIST_FIRST_IDS)
         if ids:
-            self.patients.rows(ids[:1])
+            self.patients.rows(ids[:LIST_ROW_BLOCK])
             self.patients.get(ids[0])
             self.sessions.rows_for_patient(ids[0])
             self.consents.for_patient(ids[0])
             self.consents.current_version()
+
+    def patient_count(self, include_archived: bool = False) -> int:
+        """How many patients the list shows for an empty search, counted without reading
+        their ids (the list reads those a page at a time as it is scrolled)."""
+        with self._database.unit_of_work() as uow:
+            return uow.patients.listed_count(include_archived)
 
     def close(self) -> None:
         """Close the database (and its change feed) and release its lock; safe to call

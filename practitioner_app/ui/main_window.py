@@ -184,10 +184,13 @@ class MainWindow(QMainWindow):
         # patient) must work from here, but a line edit claims Ctrl+E and others itself.
         self.search.installEventFilter(self)
         self.show_archived = QCheckBox("Show archived patients")
+        # The whole clinic is counted and its ids read a page at a time (the model's
+        # docstring): signing in costs the same at any size.
         self.patients = PatientTableModel(
-            lambda query: self.services.patients.search(
-                query, include_archived=self.show_archived.isChecked()),
-            lambda ids: self.services.patients.rows(ids), self)
+            lambda query, limit=None: self.services.patients.search(
+                query, limit, include_archived=self.show_archived.isChecked()),
+            lambda ids: self.services.patients.rows(ids), self,
+            count=lambda: self.services.patient_count(self.show_archived.isChecked()))
         self.patient_view = QTableView()
         self.patient_view.setModel(self.patients)
         self.patient_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

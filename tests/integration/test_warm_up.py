@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
 
-from practitioner_app.services.container import open_services
+from practitioner_app.services.container import (
+    DUE_SHOWN,
+    DUE_WITHIN_DAYS,
+    LIST_FIRST_IDS,
+    LIST_ROW_BLOCK,
+    open_services,
+)
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import every_row
 
@@ -53,9 +59,11 @@ def the_first_screen(services) -> None:
     with services._database.unit_of_work() as uow:
         uow.users.record(USER)
     services.security.idle_minutes()
-    services.courses.due(7, 201)  # as the due list asks: its first 200, and whether more
-    ids = services.patients.search("")
-    services.patients.rows(ids)
+    # As the due list asks: its first 200, and whether more.
+    services.courses.due(DUE_WITHIN_DAYS, DUE_SHOWN + 1)
+    services.patient_count()  # the list counts the clinic and reads its first page
+    ids = services.patients.search("", LIST_FIRST_IDS)
+    services.patients.rows(ids[:LIST_ROW_BLOCK])
     services.patients.get(ids[0])
     services.sessions.rows_for_patient(ids[0])
     services.consents.for_patient(ids[0])

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTableWidgetItem, Q
 
 from ...domain.changes import Changes
 from ...domain.course import DueRow
+from ...services.container import DUE_SHOWN, DUE_WITHIN_DAYS
 from .tables import read_only_table, row_height
 
 COLUMNS = ("Due", "Patient no.", "Name", "Phone", "Course", "Done", "Last session")
 #: Rows the list reads and shows, soonest first: a glance at who comes next, not every
-#: open course of a ten-year archive (50,000 rows took seconds to read and fill).
-SHOWN = 200
+#: open course of a ten-year archive (50,000 rows took seconds to read and fill). The
+#: opening thread reads the same before sign-in (services/container.py warm_up).
+SHOWN = DUE_SHOWN
 
 
 class DueList(QWidget):
@@ -28,7 +30,7 @@ class DueList(QWidget):
         self._fetch = fetch  # (within_days, limit) -> list[DueRow], soonest first
         self.within = QSpinBox()
         self.within.setRange(0, 365)
-        self.within.setValue(7)
+        self.within.setValue(DUE_WITHIN_DAYS)
         self.within.setSuffix(" days")
         self.within.valueChanged.connect(lambda _v: self.refresh())
         self.table = read_only_table(COLUMNS)
@@ -63,21 +65,29 @@ class DueList(QWidget):
         today = today or date.today()
         rows = self._fetch(self.within.value(), SHOWN + 1)
         self.rows, self.more = rows[:SHOWN], len(rows) > SHOWN
+        # Filled with sorting off and without repainting, then sorted once (turning
+        # sorting on sorts by the column the clinician chose): sorting on, each setItem
+        # moved its row (1,400 of them).
+        self.table.setUpdatesEnabled(False)
         self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(self.rows))
-        for r, row in enumerate(self.rows):
-            overdue = row.due_on < today
-            values = (row.due_on.isoformat() + (" (overdue)" if overdue else ""), row.number,
-                      row.full_name, row.phone, str(row.course_number),
-                      f"{row.sessions_done} of {row.planned_sessions}",
-                      row.last_session.isoformat())
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, row.patient_id)
-                if overdue and c == 0:
-                    item.setForeground(Qt.GlobalColor.darkRed)
-                self.table.setItem(r, c, item)
-        self.table.setSortingEnabled(True)
+        try:
+            self.table.setRowCount(0)  # drops the old items at once, not cell by cell
+            self.table.setRowCount(len(self.rows))
+            for r, row in enumerate(self.rows):
+                overdue = row.due_on < today
+                values = (row.due_on.isoformat() + (" (overdue)" if overdue else ""),
+                          row.number, row.full_name, row.phone, str(row.course_number),
+                          f"{row.sessions_done} of {row.planned_sessions}",
+                          row.last_session.isoformat())
+                for c, value in enumerate(values):
+                    item = QTableWidgetItem(value)
+                    item.setData(Qt.ItemDataRole.UserRole, row.patient_id)
+                    if overdue and c == 0:
+                        item.setForeground(Qt.GlobalColor.darkRed)
+                    self.table.setItem(r, c, item)
+        finally:
+            self.table.setSortingEnabled(True)
+            self.table.setUpdatesEnabled(True)
         n = len(self.rows)
         self.count.setText(f"{n:,}+ patients" if self.more
                            else f"{n:,} patient{'' if n == 1 else 's'}")
