@@ -4,8 +4,13 @@ or searching still finds every patient in its place."""
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from PySide6.QtWidgets import QTableView
+
+from practitioner_app.domain.changes import Changes
+from practitioner_app.services.container import open_services
 from practitioner_app.ui.models import patient_table_model
 from practitioner_app.ui.models.patient_table_model import PatientTableModel
 from tests.factories import a_patient
@@ -77,3 +82,43 @@ def test_archived_patients_are_counted_only_when_shown(services, small_first_pag
     shown.set_query("")
     assert (hidden.rowCount(), shown.rowCount()) == (11, 12)
     assert hidden.row_of(first) == -1 and shown.row_of(first) >= 0
+
+
+def test_a_change_reads_the_clinic_only_as_far_as_it_was_read(services, small_first_page):
+    a_clinic(services, 30)
+    model = paged_model(services)
+    model.set_query("")
+    services.patients.register(a_patient(number="P000999", full_name="Aaron First"))
+    assert model.apply(Changes.of(patients=(1,)))
+    assert (model.rowCount(), model.ids_read) == (31, FIRST)
+    assert model.data(model.index(0, 1)) == "Aaron First"
+
+
+def test_a_selected_patient_renamed_far_down_stays_selected(qtbot, services,
+                                                           small_first_page):
+    a_clinic(services, 30)
+    view = QTableView()
+    qtbot.addWidget(view)
+    model = paged_model(services)
+    model.set_query("")
+    view.setModel(model)
+    first = model.patient_id(0)
+    view.setCurrentIndex(model.index(0, 0))
+    patient = services.patients.get(first)
+    services.patients.update(replace(patient, full_name="Zed Last"))
+    model.apply(Changes.of(patients=(first,)))
+    assert view.currentIndex().row() == 29 and model.patient_id(29) == first
+    assert model.data(model.index(29, 1)) == "Zed Last"
+
+
+def test_the_window_signs_in_reading_one_page_of_the_clinic(start_app, db_path,
+                                                           small_first_page):
+    services = open_services(db_path)
+    try:
+        a_clinic(services, 20)
+    finally:
+        services.close()
+    window = start_app()
+    assert window.patients.ids_read == FIRST
+    assert window.patients.rowCount() == 20 and window.count_label.text() == "20 patients"
+    assert window.current_patient_id() == window.patients.patient_id(0)

@@ -52,7 +52,8 @@ class PatientTableModel(ColumnsModel):
         #: Whether every id of the list has been read.
         self._complete = True
         self._cache: dict[PatientId, PatientRow] = {}
-        self._query = ""
+        #: None until the list is first read (signing in reads it).
+        self._query: str | None = None
 
     def set_query(self, query: str) -> None:
         self.beginResetModel()
@@ -91,44 +92,62 @@ class PatientTableModel(ColumnsModel):
             self._complete = len(self._ids) < limit
 
     @property
-    def query(self) -> str:
+    def query(self) -> str | None:
+        """The search the list shows; None until it is first read."""
         return self._query
 
     def reload(self) -> None:
         """Run the current query again from scratch (the selection is not kept)."""
-        self.set_query(self._query)
+        self.set_query(self._query or "")
 
     def apply(self, changes: Changes) -> bool:
         """Bring the list up to date with `changes` (saved here or at another
         workstation), if they touch patients: the query is run again and only the rows of
         changed patients are read again. Each row a view selected (or had current) stays
         with its patient wherever the patient now is, without any selection signal; the
-        row of a patient no longer listed (archived) is dropped. Returns whether anything
-        was read again."""
+        row of a patient no longer listed (archived) is dropped. The whole clinic is
+        counted again and read as far as it had been (further only if a selected
+        patient moved beyond that). A list never read is read as `set_query` does.
+        Returns whether anything was read again."""
         if not (changes.everything or changes.patients):
             return False
-        ids = self._search(self._query)  # every id: selected rows may be anywhere
+        if self._query is None:
+            self.set_query("")
+            return True
+        if self._complete:
+            ids, total, complete = self._search(self._query), None, True
+        else:
+            total = self._count()
+            limit = max(len(self._ids), FIRST_IDS)
+            ids = self._search(self._query, limit)
+            complete = len(ids) < limit
         if changes.everything:
             self._cache.clear()
         else:
             for patient_id in changes.patients:
                 self._cache.pop(patient_id, None)
-        if ids == self._ids and self._complete:
-            if ids:
+        before = self.persistentIndexList()
+        kept = [self._ids[index.row()] for index in before if index.row() < len(self._ids)]
+        if not complete and not set(kept) <= set(ids):
+            # A selected patient moved beyond the ids read (renamed): read them all.
+            ids, complete = self._search(self._query), True
+        total = len(ids) if complete else max(total, len(ids))
+        if ids == self._ids and total == self._total:
+            self._complete = complete
+            if total:
                 self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(ids) - 1, len(COLUMNS) - 1))
+                                      self.index(total - 1, len(COLUMNS) - 1))
         else:
             # A layout change, not a reset: the views' persistent indexes (selection,
             # current row) are moved to each patient's new row instead of being cleared.
             self.layoutAboutToBeChanged.emit()
             rows = {patient_id: row for row, patient_id in enumerate(ids)}
-            before = self.persistentIndexList()
             after = []
             for index in before:
                 row = rows.get(self._ids[index.row()]) if index.row() < len(self._ids) else None
                 after.append(QModelIndex() if row is None
                              else self.createIndex(row, index.column()))
-            self._ids, self._total, self._complete = ids, len(ids), True
+            self._ids, self._total, self._complete = ids, total, complete
             for patient_id in set(self._cache) - rows.keys():
                 del self._cache[patient_id]
             self.changePersistentIndexList(before, after)
