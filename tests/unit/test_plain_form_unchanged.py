@@ -144,9 +144,11 @@ def _typed(tp, stray: bool) -> st.SearchStrategy:
     if origin in (typing.Union, types.UnionType):
         return st.one_of(*[st.none() if a is type(None) else _strategy(a, stray)
                            for a in typing.get_args(tp)])
-    if origin in (tuple, frozenset):
+    if origin is frozenset:  # members must be hashable: no stray lists or dicts in a set
+        return st.frozensets(_typed(typing.get_args(tp)[0], stray=False), max_size=3)
+    if origin is tuple:
         items = st.lists(_strategy(typing.get_args(tp)[0], stray), max_size=3)
-        return items.map(origin)
+        return items.map(tuple)
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return st.builds(tp, **{f.name: _strategy(hints[f.name], stray)
