@@ -20,7 +20,7 @@ from practitioner_app.persistence import file_lock
 from practitioner_app.persistence.file_lock import DatabaseLock, LockHolder, lock_path
 from practitioner_app.services.container import open_services
 from practitioner_app.services.opening import InUse, Opened, lock_for, open_database
-from tests.safety_helpers import counts, lock_holder_pid, wait_until
+from tests.safety_helpers import counts, lock_holder_pid
 
 # About the file's own lock (a server database has none).
 pytestmark = pytest.mark.sqlite_only
@@ -155,36 +155,51 @@ def test_closing_the_window_stops_an_opener_that_waits(clinic, holder):
     assert not lock.held and lock_holder_pid(clinic) == holder.pid
 
 
-def test_a_writing_command_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch):
-    holder.closing()
+def run_waiting(monkeypatch, holder: Holder, argv: list[str]) -> int:
+    """Run the command `argv` while `holder` is closing; let `holder` go only once the
+    command waits for it (the real `DatabaseLock.wait`, which tells the test it began)."""
     waiting = threading.Event()
     real_wait = DatabaseLock.wait
 
-    def wait(lock):  # the real wait, telling the test it has begun
+    def wait(lock):
         waiting.set()
         return real_wait(lock)
 
     monkeypatch.setattr(DatabaseLock, "wait", wait)
+    holder.closing()
     status: list[int] = []
-    command = threading.Thread(target=lambda: status.append(
-        main(["--db", str(clinic), "demo", "--patients", "1"])), daemon=True)
+    command = threading.Thread(target=lambda: status.append(main(argv)), daemon=True)
     command.start()
     assert waiting.wait(60)  # not refused: waiting while the closing copy holds the file
-    assert lock_holder_pid(clinic) == holder.pid and status == []
+    assert status == []
     holder.let_go()
     command.join(timeout=120)
-    assert status == [EXIT_OK]
+    [done] = status
+    return done
+
+
+def test_a_writing_command_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch):
+    status = run_waiting(monkeypatch, holder, ["--db", str(clinic), "demo", "--patients", "1"])
+    assert status == EXIT_OK
     assert counts(clinic)["patients"] == 1
 
 
-def test_a_writing_command_is_refused_at_once_by_a_copy_not_closing(clinic, holder, lock_kind):
-    if lock_kind:
-        pytest.skip("the command runs in its own process, with the real lock")
-    done = subprocess.run(
-        [sys.executable, "main.py", "--db", str(clinic), "demo", "--patients", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode != EXIT_OK
-    assert f"already open in another copy of the app (pid {holder.pid}" in done.stderr
+def test_restore_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch, tmp_path):
+    """Restore (and transfer) work on the file itself (`Maintenance`), not through the
+    services: they wait the same way."""
+    made = tmp_path / "made.sqlite3"
+    assert main(["--db", str(clinic), "backup", "-o", str(made)]) == EXIT_OK
+    status = run_waiting(monkeypatch, holder, ["--db", str(clinic), "restore", str(made)])
+    assert status == EXIT_OK
+    assert lock_holder_pid(clinic) != holder.pid
+
+
+def test_a_writing_command_is_refused_at_once_by_a_copy_not_closing(clinic, holder, capsys):
+    status = main(["--db", str(clinic), "demo", "--patients", "1"])
+    assert status != EXIT_OK
+    assert (f"already open in another copy of the app (pid {holder.pid}"
+            in capsys.readouterr().err)
+    assert counts(clinic)["patients"] == 0
 
 
 def test_a_lock_taken_by_another_copy_meanwhile_is_refused(clinic, holder, lock_kind):
@@ -209,6 +224,5 @@ def test_a_lock_without_patience_refuses_a_closing_copy(clinic, holder):
     from practitioner_app.persistence.safety import DatabaseInUse
 
     holder.closing()
-    with pytest.raises(DatabaseInUse):
+    with pytest.raises(DatabaseInUse, match=f"pid {holder.pid} on host"):
         DatabaseLock(clinic).acquire()
-    wait_until(lambda: lock_holder_pid(clinic) == holder.pid)
