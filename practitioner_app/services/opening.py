@@ -266,7 +266,7 @@ def open_database(location: Location | Path | str, *, lock=None,
                 return Failed(str(error))
             if writing:
                 try:
-                    lock.acquire()
+                    lock.acquire().wait()  # as at the start, should another copy hold it now
                 except StorageError as taken:
                     return Failed(str(taken))
             return Unusable(damaged(location.path, error))
