@@ -15,7 +15,9 @@
   course_number, status, session_date), without reading session rows.
 
 Nothing here copies a table: the new tables and indexes are created beside the old ones,
-so the foreign keys of existing rows are never touched.
+so the foreign keys of existing rows are never touched. A later migration that copies
+`patients` (batch mode) must create the index on (length(number), number) again
+afterwards: a copy cannot read back an index on an expression (SQLAlchemy warns).
 
 Revision ID: 0009_patient_search_index
 Revises: 0008_audit_indexes
