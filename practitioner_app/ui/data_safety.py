@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Backups still being made after their window closed, in this process.
 _closing: set[BackgroundTask] = set()
+#: "Backup on closing failed" boxes still shown (kept here: they have no parent).
+_warnings: set[QMessageBox] = set()
 
 
 def wait_for_closing() -> None:
@@ -319,12 +321,20 @@ class DataSafety(QObject):
         task.failed.connect(lambda _error: _closing.discard(task))
         return task
 
-    def warn_on_close(self, text: str) -> None:
-        """Blocking on purpose: the window is closing, and the user must see this."""
-        QMessageBox.warning(None, "Backup on closing failed",
-                            f"{text}\n\nYour records are saved in the database, but this "
-                            "copy of them was not made. Make one with File ▸ Back up now… "
-                            "or `practitioner-app backup` when the problem is fixed.")
+    def warn_on_close(self, text: str) -> QMessageBox:
+        """Say that the closing backup failed, in a box of its own that outlives the window
+        (the window is gone by now). Not a nested event loop: the failure arrives from the
+        worker at any moment, and a blocking box there would hold whatever runs then.
+        The program ends once the box is closed, as it would have without it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Backup on closing failed",
+                          f"{text}\n\nYour records are saved in the database, but this "
+                          "copy of them was not made. Make one with File ▸ Back up now… "
+                          "or `practitioner-app backup` when the problem is fixed.")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _warnings.add(box)
+        box.finished.connect(lambda _result: _warnings.discard(box))
+        box.show()
+        return box
 
     # -- restoring --------------------------------------------------------------------------
     def restore_from_backup(self) -> RestoreDialog | QMessageBox:

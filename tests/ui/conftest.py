@@ -57,3 +57,11 @@ def start_app(qtbot, db_path):
     yield start
     for window in windows:
         window.close()
+    # Each window's closing backup runs after it on the worker thread: finish it here, and
+    # deliver its answer, so it never lands in the next test (nor holds its file).
+    from PySide6.QtWidgets import QApplication
+
+    from practitioner_app.ui import data_safety
+
+    data_safety.wait_for_closing()
+    QApplication.processEvents()

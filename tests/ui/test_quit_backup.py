@@ -95,3 +95,32 @@ def test_after_a_clean_close_the_next_start_makes_no_backup(qtbot, start_app, db
     assert not again.services.backup.unbacked_at_start
     # The file's own time stays older than the backup's: the next start reads no file.
     assert os.stat(db_path).st_mtime_ns < os.stat(made[0]).st_mtime_ns
+
+
+def test_a_closing_backup_that_fails_is_said_in_a_box_that_holds_nothing_up(
+        qtbot, start_app, db_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from practitioner_app.domain.errors import StorageError
+
+    window = start_app()
+    window.services.patients.register(a_patient(number="P000778"))
+
+    def failing_backup():
+        raise StorageError("The disk holding the backups is full.")
+
+    window.services.backup.backup_if_changed = failing_backup
+    safety = window.data_safety
+    with qtbot.waitSignal(safety.closed_backup_done, timeout=20_000) as done:
+        window.close()
+    assert done.args == [None]
+    # Said, without a nested event loop: the test goes on while the box is shown.
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()
+             and w.windowTitle() == "Backup on closing failed"]
+    assert len(boxes) == 1
+    assert "The disk holding the backups is full." in boxes[0].text()
+    assert "this copy of them was not made" in boxes[0].text()
+    with DatabaseLock(db_path):  # the database is let go all the same
+        pass
+    boxes[0].close()
