@@ -94,6 +94,8 @@ class Services:
         self._database.warm_up()
         with self._database.unit_of_work() as uow:
             uow.users.record("")
+            uow.users.record_by_id(0)  # the account read by id as the password is checked
+            uow.audit.last_issued_id()  # as the sign-in's audit entry is added
         self.security.idle_minutes()
         self.courses.due(DUE_WITHIN_DAYS, DUE_SHOWN + 1)
         self.patient_count()
