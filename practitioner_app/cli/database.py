@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from .common import (
@@ -26,10 +27,14 @@ def _open_database(location, args: argparse.Namespace):
     command in `args`, or the exit status after saying why the database cannot be used.
 
     On a file, writing commands (`writes`) first take the database's lock, so they never
-    write while the app has it open, and commands that open services first run the cheap
-    start-up check (`PRAGMA quick_check`): a damaged file, or one that is not a database,
-    is reported with the newest good backup and never worked on or overwritten. A server
-    database is shared by design: the server keeps concurrent writers apart.
+    write while the app has it open (a copy of the app that is closing, still making its
+    closing backup, is waited for, and the wait is said on standard error), and then
+    follow the window's start-up rule: a file not sealed as the app left it gets the
+    cheap check (`PRAGMA quick_check`) first; a damaged file, or one that is not a
+    database, is reported with the newest good backup and never worked on or
+    overwritten. Commands that only read take no lock and make no check (see
+    services/opening.py). A server database is shared by design: the server keeps
+    concurrent writers apart.
     """
     from ..domain.errors import StorageError
     from ..services.opening import Maintenance, Opened, Unusable, lock_for, open_database
@@ -40,8 +45,14 @@ def _open_database(location, args: argparse.Namespace):
             lock = lock_for(location).acquire()
         except StorageError as error:  # in use by the app, or a read-only folder
             return _fail(EXIT_FAILURE, str(error))
+        if getattr(lock, "waiting", False):
+            print("Waiting for the copy of the app that is closing to finish its backup…",
+                  file=sys.stderr, flush=True)
     if not getattr(args, "opens_services", True):
-        return Maintenance(location, lock)
+        try:
+            return Maintenance(location, lock)
+        except StorageError as error:  # the closing copy never let go
+            return _fail(EXIT_FAILURE, str(error))
     outcome = open_database(location, lock=lock)
     if isinstance(outcome, Opened):
         return outcome.services

@@ -178,10 +178,13 @@ def run_waiting(monkeypatch, holder: Holder, argv: list[str]) -> int:
     return done
 
 
-def test_a_writing_command_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch):
+def test_a_writing_command_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch,
+                                                            capsys):
     status = run_waiting(monkeypatch, holder, ["--db", str(clinic), "demo", "--patients", "1"])
     assert status == EXIT_OK
     assert counts(clinic)["patients"] == 1
+    # Said, so that a command sitting still for a while is not taken for a hang.
+    assert "Waiting for the copy of the app that is closing" in capsys.readouterr().err
 
 
 def test_restore_waits_for_a_copy_that_is_closing(clinic, holder, monkeypatch, tmp_path):
