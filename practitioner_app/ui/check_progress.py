@@ -40,6 +40,15 @@ class CheckProgressDialog(QProgressDialog):
         QApplication.instance().aboutToQuit.connect(self.progress.cancel)
         #: The status shown.
         self.status: CheckStatus | None = None
+        self._finished = False
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt override
+        # QProgressDialog shows itself, from its own timer or from setValue before it
+        # has "shown once"; a finished check's window must never come back over the
+        # report (seen once on a loaded machine, as a progress window left open).
+        if visible and self._finished:
+            return
+        super().setVisible(visible)
 
     def show_status(self, status: CheckStatus) -> None:
         if self.progress.cancelled:
@@ -62,5 +71,6 @@ class CheckProgressDialog(QProgressDialog):
     def finish(self) -> None:
         self.progress.cancel()  # nothing left to stop; no status shown after this
         QApplication.instance().aboutToQuit.disconnect(self.progress.cancel)
+        self._finished = True
         self.close()
         self.deleteLater()

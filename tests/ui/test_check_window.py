@@ -94,3 +94,19 @@ def test_cancel_stops_the_check_and_says_it_was_cancelled(qtbot, window, monkeyp
     assert "integrity: not run" in told.text()
     assert "No problems" not in told.text()
     assert not shown.isVisible()
+
+
+def test_a_finished_check_window_never_shows_again(qtbot):
+    """QProgressDialog shows itself, from a timer of its own or from a value set before it
+    has "shown once"; once the check is over, neither brings its window back."""
+    from practitioner_app.ui.check_progress import CheckProgressDialog
+
+    dialog = CheckProgressDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.finish()
+    assert not dialog.isVisible()
+    dialog.forceShow()  # what its own timer calls
+    dialog.setRange(0, 10)
+    dialog.setValue(5)
+    assert not dialog.isVisible()
