@@ -654,3 +654,8 @@ class MainWindow(QMainWindow):
             if self.is_built:  # else nothing was typed, and no services were attached
                 self.panel.cancel_pending()  # typed just before closing: the panel stays
                 self.data_safety.window_closed()  # backup if changed, release the database
+            else:  # closed before its first paint: an opening still waiting for a copy
+                # that is closing stops waiting, so quitting does not wait for it
+                lock = getattr(getattr(self, "opening", None), "lock", None)
+                if getattr(lock, "waiting", False):
+                    lock.stop_waiting()

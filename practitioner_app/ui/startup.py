@@ -122,7 +122,9 @@ class Opening(QObject):
 
     def _start(self, assessment: Callable[[], Assessment] | None) -> None:
         self.window.statusBar().showMessage(
-            f"Opening {getattr(self.db_path, 'shown', self.db_path)} …")
+            "Waiting for the copy of the app that is closing to finish its backup…"
+            if getattr(self.lock, "waiting", False)
+            else f"Opening {getattr(self.db_path, 'shown', self.db_path)} …")
         alive, lock, opened, failed = self._alive, self.lock, self._opened, self._failed
 
         def on_opened(outcome) -> None:

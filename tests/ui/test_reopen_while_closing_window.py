@@ -118,6 +118,8 @@ def test_the_window_asks_who_is_there_while_the_closing_copy_finishes(
     dialog = window.access.sign_in_dialog  # the prompt, not "already open in another copy"
     assert isinstance(dialog, SignInDialog) and dialog.isVisible()
     assert window.opening.lock.waiting
+    assert window.statusBar().currentMessage() == (
+        "Waiting for the copy of the app that is closing to finish its backup…")
     dialog.username.setText(USERNAME)
     dialog.password.setText(PASSWORD)
     assert not dialog.attempt()  # kept until the database is open
@@ -143,6 +145,17 @@ def test_quitting_while_waiting_for_the_closing_copy_stops_waiting(
         window.close()
     # The opening gave up (it does not keep a quitting app alive for two minutes) and
     # took nothing: the closing copy still holds the file.
+    assert isinstance(ended.args[0], InUse)
+    assert not window.opening.lock.held and not window.opening.lock.waiting
+    assert lock_holder_pid(db_path) == closing_copy.process.pid
+
+
+def test_quitting_before_the_window_is_built_stops_waiting_too(qtbot, db_path, closing_copy):
+    window = main(["--db", str(db_path)], exec_=False)
+    qtbot.addWidget(window)
+    assert not window.is_built and window.opening.lock.waiting
+    with qtbot.waitSignal(window.opening.task.finished, timeout=30_000) as ended:
+        window.close()
     assert isinstance(ended.args[0], InUse)
     assert not window.opening.lock.held and not window.opening.lock.waiting
     assert lock_holder_pid(db_path) == closing_copy.process.pid
