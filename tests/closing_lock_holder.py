@@ -5,11 +5,14 @@ backup) and prints `closing`; it lets go when its standard input closes (or dies
 when killed).
 
 usage: python -m tests.closing_lock_holder DB [--as-on-windows]
+
+`Holder` starts and drives it from a test.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +33,36 @@ def main(argv: list[str]) -> int:
             print("closing", flush=True)
     lock.release()
     return 0
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Holder:
+    """Another copy of the app holding `db` (this module, in its own process): `closing()`
+    marks it as a copy whose window has closed; `let_go()` ends it."""
+
+    def __init__(self, db: Path, lock_kind: list[str] | tuple[str, ...] = ()) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.closing_lock_holder", str(db), *lock_kind],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline() == f"locked {self.process.pid}\n"
+        self.pid = self.process.pid
+
+    def closing(self) -> Holder:
+        self.process.stdin.write("closing\n")
+        self.process.stdin.flush()
+        assert self.process.stdout.readline() == "closing\n"
+        return self
+
+    def let_go(self) -> None:
+        self.process.stdin.close()
+        assert self.process.wait(timeout=30) == 0
+
+    def end(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,12 +18,12 @@ from practitioner_app.persistence import file_lock
 from practitioner_app.persistence.file_lock import DatabaseLock, LockHolder, lock_path
 from practitioner_app.services.container import open_services
 from practitioner_app.services.opening import InUse, Opened, lock_for, open_database
+from tests.closing_lock_holder import Holder
 from tests.safety_helpers import counts, lock_holder_pid
 
 # About the file's own lock (a server database has none).
 pytestmark = pytest.mark.sqlite_only
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["posix", "windows"])
@@ -45,32 +43,6 @@ def lock_kind(request, monkeypatch) -> list[str]:
 def clinic(db_path) -> Path:
     open_services(db_path).close()  # a real, migrated, sealed clinic file
     return db_path
-
-
-class Holder:
-    """Another copy of the app holding `db` (tests/closing_lock_holder.py): `closing()`
-    marks it as a copy whose window has closed; `let_go()` ends it."""
-
-    def __init__(self, db: Path, lock_kind: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.closing_lock_holder", str(db), *lock_kind],
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline() == f"locked {self.process.pid}\n"
-        self.pid = self.process.pid
-
-    def closing(self) -> None:
-        self.process.stdin.write("closing\n")
-        self.process.stdin.flush()
-        assert self.process.stdout.readline() == "closing\n"
-
-    def let_go(self) -> None:
-        self.process.stdin.close()
-        assert self.process.wait(timeout=30) == 0
-
-    def end(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from practitioner_app.app import main
 from practitioner_app.persistence.file_lock import lock_path
 from practitioner_app.services.opening import InUse, Opened, lock_for, open_database
 from practitioner_app.ui.dialogs.sign_in_dialog import OPENING, SignInDialog
+from tests.closing_lock_holder import Holder
 from tests.factories import a_patient
 from tests.safety_helpers import lock_holder_pid
 
@@ -25,7 +24,6 @@ from .conftest import PASSWORD, USERNAME, ensure_admin
 # About the file's own lock (a server database has none).
 pytestmark = pytest.mark.sqlite_only
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def lock_details(db_path: Path) -> dict:
@@ -80,33 +78,10 @@ def test_the_closing_window_marks_its_lock_and_a_new_opener_waits_for_it(
         opened.services.close()
 
 
-class ClosingCopy:
-    """Another copy of the app whose window has closed and that still makes its closing
-    backup: tests/closing_lock_holder.py, marked closing; `let_go()` ends its backup."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.closing_lock_holder", str(db_path)],
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline() == f"locked {self.process.pid}\n"
-        self.process.stdin.write("closing\n")
-        self.process.stdin.flush()
-        assert self.process.stdout.readline() == "closing\n"
-
-    def let_go(self) -> None:
-        self.process.stdin.close()
-        assert self.process.wait(timeout=30) == 0
-
-    def end(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
-
-
 @pytest.fixture
 def closing_copy(db_path):
     ensure_admin(db_path)
-    copy = ClosingCopy(db_path)
+    copy = Holder(db_path).closing()  # its window closed; its backup still running
     yield copy
     copy.end()
 
@@ -124,7 +99,7 @@ def test_the_window_asks_who_is_there_while_the_closing_copy_finishes(
     dialog.password.setText(PASSWORD)
     assert not dialog.attempt()  # kept until the database is open
     assert dialog.message.text() == OPENING and not dialog.sign_in_button.isEnabled()
-    assert lock_holder_pid(db_path) == closing_copy.process.pid and window.services is None
+    assert lock_holder_pid(db_path) == closing_copy.pid and window.services is None
 
     with qtbot.waitSignal(dialog.signed_in, timeout=30_000):
         closing_copy.let_go()
@@ -147,7 +122,7 @@ def test_quitting_while_waiting_for_the_closing_copy_stops_waiting(
     # took nothing: the closing copy still holds the file.
     assert isinstance(ended.args[0], InUse)
     assert not window.opening.lock.held and not window.opening.lock.waiting
-    assert lock_holder_pid(db_path) == closing_copy.process.pid
+    assert lock_holder_pid(db_path) == closing_copy.pid
 
 
 def test_quitting_before_the_window_is_built_stops_waiting_too(qtbot, db_path, closing_copy):
@@ -158,4 +133,4 @@ def test_quitting_before_the_window_is_built_stops_waiting_too(qtbot, db_path, c
         window.close()
     assert isinstance(ended.args[0], InUse)
     assert not window.opening.lock.held and not window.opening.lock.waiting
-    assert lock_holder_pid(db_path) == closing_copy.process.pid
+    assert lock_holder_pid(db_path) == closing_copy.pid
