@@ -25,7 +25,6 @@ from tests.safety_helpers import counts, lock_holder_pid
 pytestmark = pytest.mark.sqlite_only
 
 
-
 @pytest.fixture(params=["posix", "windows"])
 def lock_kind(request, monkeypatch) -> list[str]:
     """The lock as taken on POSIX (flock) and as on Windows (tests/fake_msvcrt.py)."""

@@ -25,7 +25,6 @@ from .conftest import PASSWORD, USERNAME, ensure_admin
 pytestmark = pytest.mark.sqlite_only
 
 
-
 def lock_details(db_path: Path) -> dict:
     return json.loads(lock_path(db_path).read_text("utf-8"))
 
