@@ -37,6 +37,8 @@ def _open_database(location, args: argparse.Namespace):
     concurrent writers apart.
     """
     from ..domain.errors import StorageError
+    from ..persistence.file_lock import SealWhenDone
+    from ..persistence.file_seal import sealed_check
     from ..services.opening import Maintenance, Opened, Unusable, lock_for, open_database
 
     lock = None
@@ -49,6 +51,13 @@ def _open_database(location, args: argparse.Namespace):
             print("Waiting for the copy of the app that is closing to finish its backup…",
                   file=sys.stderr, flush=True)
     if not getattr(args, "opens_services", True):
+        if lock is None and not location.is_server:
+            # A scheduled backup records itself in the audit trail, which changes the
+            # file: if it was sealed, seal it again afterwards, or the next morning's
+            # start would check the whole file before sign-in.
+            checked_at = sealed_check(location.path)
+            if checked_at is not None:
+                lock = SealWhenDone(location.path, checked_at)
         try:
             return Maintenance(location, lock)
         except StorageError as error:  # the closing copy never let go

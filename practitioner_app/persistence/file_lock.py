@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..domain.errors import DatabaseInUse
-from .file_seal import write_seal
+from .file_seal import leftovers, write_seal
 from .private_files import PRIVATE_FILE, private_folder
 from .storage_errors import os_storage_error
 
@@ -346,8 +346,30 @@ class SealWhenDone:
             lock.acquire()
         except Exception:  # held by a window or a writing command, or a read-only folder
             return
-        lock.last_check = checked_at
-        lock.release()
+        try:
+            _fold_log(self.database)
+        finally:
+            lock.last_check = checked_at
+            lock.release()
+
+
+def _fold_log(database: Path) -> None:
+    """Fold a write-ahead log left beside `database` into it and remove it, as the last
+    connection to close does when it may write. A command whose last connection only
+    read (the backup service's change watch) leaves the log behind, and a file with a log
+    cannot be sealed. Call only while holding the lock: nobody else is writing."""
+    if not leftovers(database):
+        return
+    import sqlite3  # here: this module is loaded before the window shows
+
+    try:
+        con = sqlite3.connect(database)
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()  # the last connection: the log is removed
+    except sqlite3.Error:  # damaged or unreadable: no seal, the next start checks it
+        pass
 
 
 def _write_holder(fd: int, me: LockHolder) -> None:

@@ -287,3 +287,19 @@ def test_a_reader_that_signs_in_seals_the_file_again(sealed, capsys, monkeypatch
 
 
 PASSWORD = "correct horse battery"
+
+
+def test_a_scheduled_backup_seals_the_file_again(sealed, capsys, monkeypatch):
+    """The backup command records itself in the audit trail, a change to the file: the
+    next morning's start must still find it sealed and skip its quick_check."""
+    before = seal_path(sealed).read_text()
+    status, _, _ = cli(capsys, sealed, "backup")
+    assert status == 0
+    assert list((sealed.parent / "backups").glob("backup-*.sqlite3"))
+    assert seal_path(sealed).read_text() != before  # the audit entry changed the file …
+    assert sealed_check(sealed) is not None  # … and the seal follows it
+    with traced(monkeypatch) as statements:
+        outcome = open_for_writing(sealed)
+    assert isinstance(outcome, Opened) and outcome.check_later
+    assert checks_in(statements) == []
+    outcome.services.close()
