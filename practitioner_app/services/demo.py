@@ -295,6 +295,11 @@ class DemoRecord:
     consents: list[Consent]
 
 
+#: Audit actions about an account, not a patient.
+_ACCOUNT_ACTIONS = frozenset({Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.LOCKED,
+                              Action.UNLOCKED})
+
+
 def generate_records(
     count: int, seed: int, first_number: int, today: date | datetime,
     guidance: Sequence[ZoneGuidance] = DEFAULT_ZONE_GUIDANCE,
@@ -1020,7 +1025,10 @@ def _add_record(record: DemoRecord, rows: dict, next_ids: dict, events: list, co
 
     def event(at: datetime, action: str, session_id: int | None = None, *,
               by: str = user, link: tuple | None = None, details: str) -> None:
-        events.append((min(at, now), by, action, patient_id, session_id, details, link))
+        # Signing in and the idle lock are the account's, as the app records them: they
+        # name no patient, even when they happen around one's visit.
+        about = None if action in _ACCOUNT_ACTIONS else patient_id
+        events.append((min(at, now), by, action, about, session_id, details, link))
 
     patient_values = patient_row_values(patient, now)
     patient_values["created_at"] = record.registered_at

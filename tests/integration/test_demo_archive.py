@@ -57,6 +57,17 @@ def test_ten_years_of_use_with_about_ten_entries_per_session(archive, database):
                      ) == [(entries[-1][0],)]
 
 
+def test_signing_in_and_the_idle_lock_name_no_patient(archive, database):
+    """As the app records them: they are the account's, even around a patient's visit
+    (a patient's filtered audit trail must not list them)."""
+    actions = ", ".join(f"'{a}'" for a in (Action.SIGN_IN, Action.SIGN_IN_FAILED,
+                                           Action.LOCKED, Action.UNLOCKED))
+    assert query(database, f"SELECT count(*) FROM audit_log WHERE action IN ({actions})"
+                           " AND patient_id IS NULL")[0][0] > 0
+    assert query(database, f"SELECT action, count(*) FROM audit_log WHERE action IN "
+                           f"({actions}) AND patient_id IS NOT NULL GROUP BY action") == []
+
+
 def test_each_signature_names_the_entry_by_its_signer_holding_its_digest(archive, database):
     rows = query(database, "SELECT s.id, s.patient_id, s.signer_username, s.digest, "
                            "s.practitioner_name, a.action, a.username, a.patient_id, "
