@@ -101,6 +101,17 @@ class AccessControl:
         else:
             dialog.set_accounts(self.services.accounts)
 
+    def when_signed_in(self, then) -> None:
+        """Call `then` once someone is signed in: now if the records are open (or nobody
+        is being asked), else once, when the dialog asking who is there succeeds."""
+        dialog = self.sign_in_dialog
+        if self.is_open or dialog is None:
+            then()
+        else:
+            from PySide6.QtCore import Qt  # here: see ui/startup.py on loading QtCore
+
+            dialog.signed_in.connect(then, Qt.ConnectionType.SingleShotConnection)
+
     def stand_down(self) -> None:
         """The database cannot be used: nobody is asked to sign in to it."""
         if self.sign_in_dialog is not None:

@@ -122,15 +122,8 @@ class DataSafety(QObject):
         if getattr(backup, "unbacked_at_start", False):
             # After `attach` has asked who is there (it may replace the dialog).
             self.window.services_attached.connect(
-                self._after_sign_in, Qt.ConnectionType.SingleShotConnection)
-
-    def _after_sign_in(self) -> None:
-        access = self.window.access
-        dialog = access.sign_in_dialog
-        if access.is_open or dialog is None:
-            self.catch_up()
-        else:
-            dialog.signed_in.connect(self.catch_up, Qt.ConnectionType.SingleShotConnection)
+                lambda: self.window.access.when_signed_in(self.catch_up),
+                Qt.ConnectionType.SingleShotConnection)
 
     def catch_up(self) -> BackgroundTask | None:
         """Back up, in the background, the changes found unbacked at start."""

@@ -185,19 +185,10 @@ class Opening(QObject):
             self._tell(f"The database could not be opened:\n\n{error}")
             return
         if outcome.check_later:
-            self._check_after_sign_in()
+            self.window.access.when_signed_in(self._check_soon)
         self.settled.emit()
 
     # -- the quick_check left for after sign-in -------------------------------------------
-    def _check_after_sign_in(self) -> None:
-        access = self.window.access
-        dialog = access.sign_in_dialog
-        if access.is_open or dialog is None:
-            self._check_soon()
-        else:
-            from PySide6.QtCore import Qt
-
-            dialog.signed_in.connect(self._check_soon, Qt.ConnectionType.SingleShotConnection)
 
     def _check_soon(self) -> None:
         QTimer.singleShot(self.CHECK_DELAY_MS, self, self._start_check)
