@@ -1,8 +1,9 @@
 """Checking the audit chain a slice at a time, from any entry already verified: what lets
 a million entries be verified in the background, and only the new ones the next time.
 
-The checks are those of `audit.first_break`: each entry follows the one before (no
-number missing, its `prev_hash` is that entry's hash) and its own hash recomputes.
+Each entry must follow the one before (no number missing, its `prev_hash` is that
+entry's hash) and its own hash must recompute. `audit.first_break`, the whole chain's
+verdict, is this walk from the first entry.
 """
 
 from __future__ import annotations
