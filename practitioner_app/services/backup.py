@@ -58,6 +58,7 @@ from ..persistence.safety import (
 )
 from ..persistence.sqlite_backup import fold_in_log
 from ..persistence.sqlite_checks import DataVersionWatch, FileReadError, SQLiteError
+from . import check_parallel
 from .check_runner import CheckCancelled, CheckProgress
 from .record_checks import (
     audit_chain_problems,
@@ -252,12 +253,20 @@ class CheckReport:
 
 def run_checks(database: Path | str, con, checks: Iterable[Check], progress: CheckProgress,
                failures: tuple[type[Exception], ...], *, remedy: str = _RESTORE_ADVICE,
-               after_failure: Callable[[], object] = lambda: None) -> CheckReport:
+               after_failure: Callable[[], object] = lambda: None,
+               at_once: tuple[tuple, str] | None = None) -> CheckReport:
     """Each check in turn on `con`, telling `progress` which runs; a check failing with
     one of `failures` is reported as not run and the next runs (after `after_failure`).
     When `progress` is cancelled, the report says which check was stopped and which did
-    not run: never that the database is sound."""
+    not run: never that the database is sound.
+
+    With `at_once` (how a worker opens the database, and which list `checks` is: see
+    services/check_parallel.py), a large database's checks run in several processes,
+    with the same report."""
     checks = list(checks)
+    if at_once is not None and check_parallel.workers() > 1 and (
+            check_parallel.rows_to_verify(con) >= check_parallel.PARALLEL_FROM):
+        return _run_at_once(database, con, checks, progress, remedy, *at_once)
     results = []
     for number, check in enumerate(checks, 1):
         try:
@@ -276,6 +285,22 @@ def run_checks(database: Path | str, con, checks: Iterable[Check], progress: Che
         results.append(CheckResult(check.name, problems))
     return CheckReport(database, tuple(results), remedy)
 
+
+
+def _run_at_once(database: Path | str, con, checks: list[Check], progress: CheckProgress,
+                 remedy: str, opener: tuple, checks_of: str) -> CheckReport:
+    names = [c.name for c in checks]
+    processes = check_parallel.workers()
+    tasks = check_parallel.plan(con, names, processes)
+    progress.together([], 0.0)
+    outcome = check_parallel.run(tasks, opener, checks_of, progress, processes)
+    results = [CheckResult(name, problems) for name, problems
+               in check_parallel.assemble(tasks, outcome, names)]
+    if outcome.cancelled:  # the checks finished whole are told; never "sound"
+        unfinished = [r.name for r in results if r.problems is None]
+        return CheckReport(database, tuple(r for r in results if r.problems is not None),
+                           _CANCELLED_ADVICE, unfinished[0], tuple(unfinished[1:]))
+    return CheckReport(database, tuple(results), remedy)
 
 # --- the service -------------------------------------------------------------------------
 
@@ -705,7 +730,8 @@ class BackupService:
             # stops even PRAGMA integrity_check, which no row loop of ours sees.
             con.set_progress_handler(lambda: progress.cancelled, 10_000)
             return run_checks(self.db_path, con, CHECKS if checks is None else checks,
-                              progress, (SQLiteError,))
+                              progress, (SQLiteError,), at_once=None if checks is not None
+                              else (("file", str(self.db_path)), "file"))
 
     def assess(self) -> Assessment:
         """The cheap start-up look at the database (`PRAGMA quick_check`)."""

@@ -43,8 +43,12 @@ class CheckStatus:
         return min(self.done / self.total, 1.0)
 
     def text(self) -> str:
-        """"Check 5 of 7: signed sessions, 45 %" (without the share when unknown)."""
+        """"Check 5 of 7: signed sessions, 45 %" (without the share when unknown); for
+        checks running at once (`count` 0), "Checking: audit trail, signed sessions,
+        45 %"."""
         share = "" if self.fraction is None else f", {self.fraction:.0%}"
+        if self.count == 0:
+            return f"Checking: {self.check or 'every check'}{share}"
         return f"Check {self.number} of {self.count}: {self.check}{share}"
 
 
@@ -117,6 +121,12 @@ class CheckProgress:
         self.check_cancelled()
         self.status = CheckStatus(self.status.check, self.status.number, self.status.count,
                                   done, self.status.total)
+        self._send()
+
+    def together(self, running: list[str], fraction: float) -> None:
+        """Checks running at once (services/check_parallel.py): those running now, and
+        the share of the whole run done."""
+        self.status = CheckStatus(", ".join(running), 0, 0, round(fraction * 1000), 1000)
         self._send()
 
     def _send(self, force: bool = False) -> None:

@@ -32,13 +32,14 @@ from datetime import date, datetime
 from itertools import groupby
 from typing import Any
 
-from ..domain.audit import Action, AuditEntry, first_break
+from ..domain.audit import Action, AuditEntry
+from ..domain.audit_walk import START, ChainPoint, ChainWalk
 from ..domain.signing import Addendum, Consent, addendum_hash, consent_hash, signature_holds
 from ..persistence import triggers
 from ..persistence.sqlite_checks import CheckConnection
 from .check_runner import CheckProgress
+from .record_stream import SignedSessionReader, pages, table_columns
 from .record_stream import is_server as _is_server
-from .record_stream import pages, signed_sessions, table_columns
 
 #: Audit entries per batch: small rows, read in larger batches than records.
 AUDIT_BATCH = 1000
@@ -56,41 +57,67 @@ def _progress(progress: CheckProgress | None) -> CheckProgress:
     return CheckProgress() if progress is None else progress
 
 
-def audit_chain_problems(con: CheckConnection,
-                         progress: CheckProgress | None = None) -> list[str]:
-    """The hash chain walked entry by entry, a batch at a time (memory stays flat)."""
+def audit_chain_problems(con: CheckConnection, progress: CheckProgress | None = None,
+                         after: int = 0, upto: int | None = None) -> list[str]:
+    """The hash chain walked entry by entry, a batch at a time (memory stays flat).
+
+    For one part of a check run in parts (services/check_parallel.py): the entries
+    numbered above `after`, following entry `after` as stored (the part before verifies
+    that one), up to `upto`; only the part reading to the end looks for entries removed
+    from the end. The parts' first problem is the whole walk's."""
     progress = _progress(progress)
     if not _has_table(con, "audit_log"):
         return []
     # The id counter first: an entry the app appends between the two reads then only
     # adds to the entries read, instead of looking like one removed from the end.
-    row = None if _is_server(con) else con.execute(
+    row = None if _is_server(con) or upto is not None else con.execute(
         "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
-    progress.total(con.execute("SELECT max(id) FROM audit_log").fetchone()[0])
-    problem = first_break(_audit_entries(con, progress), int(row[0]) if row else 0)
+    progress.total(upto if upto is not None else
+                   con.execute("SELECT max(id) FROM audit_log").fetchone()[0])
+    start = START
+    if after:
+        before = con.execute("SELECT hash FROM audit_log WHERE id = ?", (after,)).fetchone()
+        if before is None:
+            return [f"the audit trail does not hold: entry {after} is missing"]
+        start = ChainPoint(after, before[0])
+    walk = ChainWalk(start)
+    walk.feed(_audit_entries(con, progress, after, upto))
+    problem = walk.problem if upto is not None else walk.finish(int(row[0]) if row else 0)
     return [f"the audit trail does not hold: {problem}"] if problem else []
 
 
-def _audit_entries(con: CheckConnection, progress: CheckProgress) -> Iterator[AuditEntry]:
+def _audit_entries(con: CheckConnection, progress: CheckProgress, after: int = 0,
+                   upto: int | None = None) -> Iterator[AuditEntry]:
+    bound, params = ("", ()) if upto is None else ("id <= ? AND ", (upto,))
     for batch in pages(con, "SELECT id, at, username, action, patient_id, session_id, "
-                            "details, prev_hash, hash FROM audit_log WHERE id > ? "
-                            "ORDER BY id LIMIT ?", batch=AUDIT_BATCH):
+                            f"details, prev_hash, hash FROM audit_log WHERE {bound}id > ? "
+                            "ORDER BY id LIMIT ?", params, batch=AUDIT_BATCH, start=after):
         for r in batch:
             yield AuditEntry(r[0], _when(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8])
         progress.step(batch[-1][0])
 
 
-def signed_session_problems(con: CheckConnection,
-                            progress: CheckProgress | None = None) -> list[str]:
-    """Recompute each signed session's digest, under its own rule, through the app's own
-    reading of the records (`record_stream.signed_sessions`), a batch at a time."""
+def signed_session_problems(con: CheckConnection, progress: CheckProgress | None = None,
+                            after: int = 0, upto: int | None = None) -> list[str]:
+    """Recompute each signed session's digest (numbered above `after`, up to `upto`),
+    under its own rule, a batch at a time: from the stored values where they give the
+    stored digest (`row_digest`), otherwise through the app's own reading of the record
+    (`record_stream.SignedSessionReader.session`), whose verdict is the one reported."""
     progress = _progress(progress)
     if not _has_table(con, "treatment_sessions"):
         return []
-    return [f"signed session {session.id} (patient {number}, {session.session_date}) no "
-            "longer matches its signature"
-            for number, session in signed_sessions(con, progress)
-            if not signature_holds(number, session)]
+    reader = SignedSessionReader(con)
+    confirmed = reader.digest.holds
+    problems = []
+    for batch in reader.batches(progress, after, upto):
+        for rows in batch:
+            if confirmed(rows.number, rows.row, rows.zones, rows.screen):
+                continue
+            session = reader.session(rows)
+            if not signature_holds(rows.number, session):
+                problems.append(f"signed session {session.id} (patient {rows.number}, "
+                                f"{session.session_date}) no longer matches its signature")
+    return problems
 
 
 # -- ties to the audit trail ------------------------------------------------------------------

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from sqlalchemy import Float
 
 from ..domain.session import TreatmentSession
 from ..persistence.mapping import session_from_record
 from ..persistence.models import ScreenAnswerRecord, SessionRecord, ZoneRecord
+from .row_digest import RowDigest
 
 #: Rows per batch: large enough that a query per batch costs little, small enough that
 #: a batch of the widest rows (sessions, each with its zones and a dozen screen answers)
@@ -39,13 +41,13 @@ def is_server(con) -> bool:
     return getattr(con, "dialect", "sqlite") == "postgresql"
 
 
-def pages(con, sql: str, params: Sequence = (), *, batch: int | None = None
-          ) -> Iterator[list[tuple]]:
-    """The rows of `sql` `batch` (default BATCH) at a time. `sql` selects a unique integer
-    key first and ends with `<key> > ? ORDER BY <key> LIMIT ?`, after any `params` of
-    its own."""
+def pages(con, sql: str, params: Sequence = (), *, batch: int | None = None,
+          start: int = -1) -> Iterator[list[tuple]]:
+    """The rows of `sql` `batch` (default BATCH) at a time, keys above `start`. `sql`
+    selects a unique integer key first and ends with `<key> > ? ORDER BY <key> LIMIT ?`,
+    after any `params` of its own."""
     batch = BATCH if batch is None else batch
-    last = -1
+    last = start
     while True:
         rows = con.execute(sql, (*params, last, batch)).fetchall()
         if rows:
@@ -106,8 +108,10 @@ class _Reader:
         self.select = ", ".join(
             f"{alias}.{c.name}" if c.name in present or c.name not in optional else "NULL"
             for c in table.columns)
-        self._convert = [(i, processor) for i, c in enumerate(table.columns)
-                         if (processor := _processor(c.type, dialect)) is not None]
+        #: Each column's conversion (None: none), by name.
+        self.processors = {c.name: _processor(c.type, dialect) for c in table.columns}
+        self._convert = [(i, processor) for i, processor
+                         in enumerate(self.processors.values()) if processor is not None]
         # A row read by attribute, as the mapping reads a model's row (a named tuple is
         # made in one call), with the children a session carries.
         self._row = namedtuple(f"{table.name}_row", [*self.names, *children])
@@ -121,38 +125,83 @@ class _Reader:
         return self._row._make(values)
 
 
+class SignedSessionReader:
+    """Reads the signed sessions of `con` a batch at a time, as stored (`batches`), and
+    builds one the app's way when asked (`session`): the check confirms most digests from
+    the stored values (`digest`, services/row_digest.py) and builds only the others."""
+
+    def __init__(self, con) -> None:
+        self.sessions = _Reader(con, SessionRecord.__table__, "s", OPTIONAL_SESSION_COLUMNS,
+                                ("zones", "screen", "addenda"))
+        self.zones = _Reader(con, ZoneRecord.__table__, "z")
+        self.screen = _Reader(con, ScreenAnswerRecord.__table__, "a")
+        self._con = con
+
+    @cached_property
+    def digest(self) -> RowDigest:
+        """Canonical bytes and digests from the stored values these batches hold."""
+        return RowDigest(self.sessions.names, self.zones.names, self.screen.names,
+                         self.sessions.processors, self.zones.processors,
+                         self.screen.processors)
+
+    def batches(self, progress=None, after: int = 0, upto: int | None = None
+                ) -> Iterator[list[SignedRows]]:
+        """The signed sessions numbered above `after` (and up to `upto`), in id order, a
+        batch at a time, their values as stored. Reports the last session id read to
+        `progress` (its total: the highest id, or `upto`)."""
+        con = self._con
+        if progress is not None:
+            progress.total(upto if upto is not None else con.execute(
+                "SELECT max(id) FROM treatment_sessions").fetchone()[0])
+        bound, params = ("", ()) if upto is None else (" AND s.id <= ?", (upto,))
+        for batch in pages(con, f"SELECT s.id, p.number, {self.sessions.select} FROM "
+                                "treatment_sessions s JOIN patients p ON p.id = s.patient_id "
+                                f"WHERE s.signed_at IS NOT NULL{bound} AND s.id > ? "
+                                "ORDER BY s.id LIMIT ?", params, start=after):
+            first, last = batch[0][0], batch[-1][0]
+            zones_of = _children(con, self.zones, "zone_treatments z", first, last)
+            screen_of = _children(con, self.screen, "screen_answers a", first, last)
+            yield [SignedRows(row[1], row[2:], zones_of.get(row[0], ()),
+                              screen_of.get(row[0], ())) for row in batch]
+            if progress is not None:
+                progress.step(last)
+
+    def session(self, rows: SignedRows) -> TreatmentSession:
+        """The session `rows` hold, as the app reads it (addenda left out)."""
+        return session_from_record(self.sessions.record(
+            rows.row, [self.zones.record(z) for z in rows.zones],
+            [self.screen.record(a) for a in rows.screen], ()))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRows:
+    """One signed session as stored: its patient's number, its row (the session
+    columns), its zone rows and screen-answer rows in order."""
+
+    number: str
+    row: tuple
+    zones: Sequence[tuple]
+    screen: Sequence[tuple]
+
+
 def signed_sessions(con, progress=None) -> Iterator[tuple[str, TreatmentSession]]:
     """(patient number, session) for every signed session in id order, as the app reads
     it (addenda left out: no digest covers them). Reports the last session id read of
     the highest to `progress`."""
-    sessions = _Reader(con, SessionRecord.__table__, "s", OPTIONAL_SESSION_COLUMNS,
-                       ("zones", "screen", "addenda"))
-    zones = _Reader(con, ZoneRecord.__table__, "z")
-    screen = _Reader(con, ScreenAnswerRecord.__table__, "a")
-    if progress is not None:
-        progress.total(con.execute("SELECT max(id) FROM treatment_sessions").fetchone()[0])
-    for batch in pages(con, f"SELECT s.id, p.number, {sessions.select} FROM "
-                            "treatment_sessions s JOIN patients p ON p.id = s.patient_id "
-                            "WHERE s.signed_at IS NOT NULL AND s.id > ? ORDER BY s.id LIMIT ?"):
-        first, last = batch[0][0], batch[-1][0]
-        zones_of = _children(con, zones, "zone_treatments z", first, last)
-        screen_of = _children(con, screen, "screen_answers a", first, last)
-        for row in batch:
-            record = sessions.record(row[2:], zones_of.get(row[0], ()),
-                                     screen_of.get(row[0], ()), ())
-            yield row[1], session_from_record(record)
-        if progress is not None:
-            progress.step(last)
+    reader = SignedSessionReader(con)
+    for batch in reader.batches(progress):
+        for rows in batch:
+            yield rows.number, reader.session(rows)
 
 
 def _children(con, reader: _Reader, table: str, first: int, last: int) -> dict[int, list]:
     """The child rows of the sessions numbered `first` to `last`, by session, in their
-    order within it (the unique (session_id, position) index serves both)."""
+    order within it (the unique (session_id, position) index serves both), as stored."""
     alias = table.split()[1]
     found: dict[int, list] = defaultdict(list)
+    at = reader.names.index("session_id")
     for row in con.execute(f"SELECT {reader.select} FROM {table} WHERE {alias}.session_id "
                            f">= ? AND {alias}.session_id <= ? ORDER BY {alias}.session_id, "
                            f"{alias}.position", (first, last)):
-        child = reader.record(row)
-        found[child.session_id].append(child)
+        found[row[at]].append(row)
     return found

@@ -240,7 +240,8 @@ class ServerBackupService:
                     SERVER_CHECKS if checks is None else checks, progress, (Exception,),
                     remedy="Restore the newest good backup into a new, empty server "
                            "database (practitioner-app --db URL restore FILE).",
-                    after_failure=con._raw.rollback)
+                    after_failure=con._raw.rollback, at_once=None if checks is not None
+                    else (("server", self.location.url), "server"))
             finally:
                 stop()
 
