@@ -24,6 +24,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -138,20 +140,26 @@ def _ranges(con, table: str, parts: int) -> list[tuple[int, int | None]]:
 
 
 def run(tasks: list[Task], opener: tuple, checks_of: str, progress: CheckProgress,
-        processes: int) -> Outcome | None:
+        processes: int) -> Outcome:
     """Run `tasks` in `processes` workers, each opening the database with `opener` (see
-    `_open`) and taking its checks from the list `checks_of` names. Cancelling `progress`
-    stops them: the outcome then holds what came back before, and says so."""
+    `_open`) and taking its checks from the list `checks_of` names: this process (a
+    thread of it, which starts at once: everything is imported already) and
+    `processes - 1` others. Cancelling `progress` stops them: the outcome then holds what
+    came back before, and says so."""
     context = multiprocessing.get_context("spawn")  # the windows' threads forbid fork
     todo, done = context.Queue(), context.Queue()
     for task in tasks:
         todo.put(task)
-    workers_ = [context.Process(target=_work, args=(opener, checks_of, todo, done),
-                                daemon=True, name="practitioner-app check")
-                for _ in range(min(processes, len(tasks)))]
-    for worker in workers_:
+    here = _Here(opener, checks_of, todo, done)
+    others = [context.Process(target=_work, args=(opener, checks_of, todo, done),
+                              daemon=True, name="practitioner-app check")
+              for _ in range(min(processes, len(tasks)) - 1)]
+    for _ in range(len(others) + 1):
         todo.put(None)  # one stop sign each, after the tasks
+    for worker in others:
         worker.start()
+    here.start()
+    workers_ = [here, *others]
     outcome = Outcome()
     share = {t.number: 0.0 for t in tasks}
     weights = {t.number: t.weight for t in tasks}
@@ -188,13 +196,41 @@ def run(tasks: list[Task], opener: tuple, checks_of: str, progress: CheckProgres
                               sum(share[n] * weights[n] for n in share) / whole)
         return outcome
     finally:
-        for worker in workers_:
+        here.cancel()  # done, or its statement interrupted when cancelled
+        for worker in others:
             if worker.is_alive():
-                worker.terminate()
+                worker.terminate()  # they only read: nothing is left half done
         for worker in workers_:
             worker.join(timeout=5)
         todo.cancel_join_thread()
         done.cancel_join_thread()
+
+
+class _Here:
+    """This process as one of the workers: a thread taking tasks like the others. Unlike
+    them it cannot be terminated: `cancel` stops its task (its statement interrupted,
+    see `_work`) and it takes no other."""
+
+    def __init__(self, opener: tuple, checks_of: str, todo, done) -> None:
+        self.stopped = threading.Event()
+        self.progress: CheckProgress | None = None
+        self._thread = threading.Thread(target=_work, args=(opener, checks_of, todo, done,
+                                                            self),
+                                        name="practitioner-app check", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.stopped.set()
+        if self.progress is not None:
+            self.progress.cancel()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
 
 
 def assemble(tasks: list[Task], outcome: Outcome, names: Sequence[str]
@@ -222,14 +258,25 @@ def assemble(tasks: list[Task], outcome: Outcome, names: Sequence[str]
 
 # -- in each worker ----------------------------------------------------------------------------
 
-def _work(opener: tuple, checks_of: str, todo, done) -> None:
-    """A worker: open the database, then run tasks until the stop sign."""
+def _work(opener: tuple, checks_of: str, todo, done, here: _Here | None = None) -> None:
+    """A worker: open the database, then run tasks until the stop sign (or, in this
+    process, until stopped)."""
+    if here is None:  # Ctrl+C at a terminal reaches every process: the coordinator decides
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     checks = _checks(checks_of)
     with _open(opener) as con:
-        while (task := todo.get()) is not None:
+        stop = here.stopped.is_set if here is not None else (lambda: False)
+        if opener[0] == "file":  # SQLite asks between steps: even its own check stops
+            con.set_progress_handler(stop, 10_000)
+        while not stop() and (task := todo.get()) is not None:
             done.put(("start", task.number, None))
-            report = _Reporter(done, task)
-            progress = CheckProgress(report, interval=0.25)
+            progress = CheckProgress(_Reporter(done, task), interval=0.25)
+            if here is not None:
+                here.progress = progress
+                if opener[0] == "server":
+                    progress.on_cancel(con._raw.cancel)
+                if stop():
+                    break
             progress.begin(task.name, 1, 1)
             check = checks[task.check]
             try:

@@ -11,10 +11,12 @@ reads a session, without the ORM's per-object bookkeeping.
 
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Float
 
@@ -198,10 +200,8 @@ def _children(con, reader: _Reader, table: str, first: int, last: int) -> dict[i
     """The child rows of the sessions numbered `first` to `last`, by session, in their
     order within it (the unique (session_id, position) index serves both), as stored."""
     alias = table.split()[1]
-    found: dict[int, list] = defaultdict(list)
-    at = reader.names.index("session_id")
-    for row in con.execute(f"SELECT {reader.select} FROM {table} WHERE {alias}.session_id "
-                           f">= ? AND {alias}.session_id <= ? ORDER BY {alias}.session_id, "
-                           f"{alias}.position", (first, last)):
-        found[row[at]].append(row)
-    return found
+    rows = con.execute(f"SELECT {reader.select} FROM {table} WHERE {alias}.session_id "
+                       f">= ? AND {alias}.session_id <= ? ORDER BY {alias}.session_id, "
+                       f"{alias}.position", (first, last)).fetchall()
+    return {session: list(group) for session, group
+            in groupby(rows, key=itemgetter(reader.names.index("session_id")))}

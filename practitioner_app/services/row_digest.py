@@ -82,10 +82,10 @@ class RowDigest:
         screen_at = {name: i for i, name in enumerate(screen_columns)}
         self._session_json = _write("session_json", _session_parts(self._position),
                                     self._position, processors)
-        self._zone_json = _remembered("zone_json", _record_parts(ZoneTreatment), zone_at,
-                                      zone_processors)
-        self._screen_json = _remembered("screen_json", _record_parts(ScreenAnswer),
-                                        screen_at, screen_processors)
+        self._zones_json = _list_writer("zone_json", _record_parts(ZoneTreatment), zone_at,
+                                        zone_processors)
+        self._screen_json = _list_writer("screen_json", _record_parts(ScreenAnswer),
+                                         screen_at, screen_processors)
         self._signed_at = processors.get("signed_at") or (lambda raw: raw)
 
     def canonical_bytes(self, number: str, row: Sequence, zones: Sequence[Sequence],
@@ -94,9 +94,7 @@ class RowDigest:
         stored rule; None when the rule is not one this version knows."""
         at = self._position
         rule = row[at["digest_rule"]] or 1
-        session = self._session_json(
-            row, "[" + ",".join(map(self._zone_json, zones)) + "]",
-            "[" + ",".join(map(self._screen_json, screen)) + "]")
+        session = self._session_json(row, self._zones_json(zones), self._screen_json(screen))
         text = '{"patient_number":' + leaf(number)
         if rule == 2:
             signer = ('{"account":' + leaf(row[at["signer_username"]] or "")
@@ -169,27 +167,35 @@ def _step_class(step: str) -> type:
 
 
 #: Child rows' JSON remembered by their values: screen answers and zones repeat from
-#: session to session (the same questions, mostly the same answers).
-_REMEMBERED_ROWS = 4096
+#: session to session (the same questions, mostly the same answers). Bounded so that
+#: memory stays the same whatever the clinic: a whole screen's text is about 3 kB.
+_REMEMBERED_ROWS = 1024
+_REMEMBERED_ARRAYS = 256
 
 
-def _remembered(function: str, parts: list[_Part], columns: dict[str, int],
-                processors: dict[str, Callable | None]) -> Callable:
-    """`_write`'s function for a child row, given only the values its JSON holds (not the
-    row's id, session and position) and remembered by them."""
+def _list_writer(function: str, parts: list[_Part], columns: dict[str, int],
+                 processors: dict[str, Callable | None]) -> Callable:
+    """A function of a session's child rows giving their JSON array: `_write`'s function
+    for each row, given only the values its JSON holds (not the row's id, session and
+    position), each row's text and the whole array's remembered by those values."""
     used = sorted({columns[what] for _key, (kind, what), _o in parts if kind == "column"})
     pick = itemgetter(*used)
-    write = lru_cache(maxsize=_REMEMBERED_ROWS)(_write(
+    one = lru_cache(maxsize=_REMEMBERED_ROWS)(_write(
         function, parts, {name: used.index(i) for name, i in columns.items() if i in used},
         {name: processors.get(name) for name in columns}))
-    return lambda row: write(pick(row))
+
+    @lru_cache(maxsize=_REMEMBERED_ARRAYS)
+    def array(values: tuple) -> str:
+        return "[" + ",".join(map(one, values)) + "]"
+
+    return lambda rows: array(tuple(map(pick, rows)))
 
 
 def _write(function: str, parts: list[_Part], columns: dict[str, int],
            processors: dict[str, Callable | None]):
     """A function of (row[, zones, screen]) giving the object's JSON, written out: for
-    parts a (text) and b (a date), `'{"a":' + (enc(v) if type(v := r[3]) is str else
-    leaf(v)) + ',"b":' + c4(r[4]) + '}'`. Column names and JSON keys are the app's own
+    parts a (text) and b (a date), `''.join(('{"a":', (enc(v) if type(v := r[3]) is str
+    else leaf(v)), ',"b":', c4(r[4]), '}'))`. Column names and JSON keys are the app's own
     identifiers, so the text is safe. A part naming a column `columns` lacks raises
     KeyError: the tables and the records must agree."""
     namespace: dict = {"enc": encode_basestring, "leaf": leaf}
@@ -203,26 +209,39 @@ def _write(function: str, parts: list[_Part], columns: dict[str, int],
         namespace[f"c{index}"] = _column_leaf(processor)
         return f"c{index}(r[{index}])"
 
-    def obj(object_parts: list[_Part]) -> str:
-        pieces = []
+    def obj(object_parts: list[_Part]) -> list[tuple[bool, str]]:
+        """The object's pieces in order: (True, literal text) or (False, expression)."""
+        pieces = [(True, "{")]
         for number, (key, (kind, what), optional) in enumerate(object_parts):
             head = ("" if number == 0 else ",") + json.dumps(key) + ":"
+            if kind == "column" and optional:
+                if number == 0:
+                    raise ValueError("an optional key cannot come first")
+                pieces.append((False, f"('' if r[{columns[what]}] is None else "
+                                      f"{head!r} + {column_value(what)})"))
+                continue
+            pieces.append((True, head))
             if kind == "column":
-                value = column_value(what)
-                if optional:
-                    if number == 0:
-                        raise ValueError("an optional key cannot come first")
-                    index = columns[what]
-                    pieces.append(f"('' if r[{index}] is None else {head!r} + {value})")
-                    continue
+                pieces.append((False, column_value(what)))
             elif kind == "object":
-                value = obj(what)
+                pieces += obj(what)
             else:
-                value = what
-            pieces.append(f"{head!r} + {value}")
-        return "'{' + " + " + ".join(pieces) + " + '}'"
+                pieces.append((False, what))
+        pieces.append((True, "}"))
+        return pieces
+
+    def joined(pieces: list[tuple[bool, str]]) -> str:
+        # One join of the pieces (adding them up copies the growing text at each of a
+        # session's two hundred); neighbouring literal texts made one.
+        merged: list[tuple[bool, str]] = []
+        for literal, text in pieces:
+            if literal and merged and merged[-1][0]:
+                merged[-1] = (True, merged[-1][1] + text)
+            else:
+                merged.append((literal, text))
+        return "''.join((" + ", ".join(repr(t) if lit else t for lit, t in merged) + ",))"
 
     arguments = "r, zones, screen" if is_session else "r"
-    source = f"def {function}({arguments}):\n    return {obj(parts)}\n"
+    source = f"def {function}({arguments}):\n    return {joined(obj(parts))}\n"
     exec(source, namespace)  # noqa: S102 - written from the app's own field names
     return namespace[function]
