@@ -55,8 +55,9 @@ def workers() -> int:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """Check number `check` (index in its list), over ids above `after` up to `upto` for
-    a check in parts; `weight` orders the tasks (longest first) and the progress."""
+    """The check named `name` (number `check` in the run's list), over ids above `after`
+    up to `upto` for a check in parts; `weight` orders the tasks (longest first) and the
+    progress."""
 
     number: int
     check: int
@@ -278,7 +279,10 @@ def _work(opener: tuple, checks_of: str, todo, done, here: _Here | None = None) 
                 if stop():
                     break
             progress.begin(task.name, 1, 1)
-            check = checks[task.check]
+            check = checks.get(task.name)
+            if check is None:  # a list this process does not have: said, never skipped
+                done.put(("failed", task.number, "could not be run: unknown check"))
+                continue
             try:
                 if task.name in SPLIT:
                     problems = check.run(con, progress, task.after, task.upto)
@@ -306,14 +310,13 @@ class _Reporter:
                         min(max(status.done - self._task.after, 0) / span, 1.0)))
 
 
-def _checks(checks_of: str) -> list:
+def _checks(checks_of: str) -> dict:
+    """The checks of the list `checks_of` names, by name."""
     if checks_of == "server":
-        from .server_backup import SERVER_CHECKS
-
-        return SERVER_CHECKS
-    from .backup import CHECKS
-
-    return CHECKS
+        from .server_backup import SERVER_CHECKS as checks
+    else:
+        from .backup import CHECKS as checks
+    return {check.name: check for check in checks}
 
 
 def _open(opener: tuple):

@@ -110,3 +110,23 @@ def test_a_finished_check_window_never_shows_again(qtbot):
     dialog.setRange(0, 10)
     dialog.setValue(5)
     assert not dialog.isVisible()
+
+
+def test_a_large_clinics_checks_run_side_by_side_and_the_window_says_so(
+        qtbot, window, monkeypatch):
+    """Treated as large: the checks run in worker processes at once; the window names
+    those running and the share done, and the result is the one-process result."""
+    from practitioner_app.services import check_parallel
+
+    window.services.demo.generate(10, seed=2)
+    monkeypatch.setattr(check_parallel, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(check_parallel, "workers", lambda: 2)
+    safety = window.data_safety
+    with qtbot.waitSignal(safety.checked, timeout=60_000) as checked:
+        safety.check_action.trigger()
+        seen = []
+        safety.check_window.reported.connect(lambda status: seen.append(status.text()))
+    assert checked.args[0].ok
+    assert [r.name for r in checked.args[0].results] == [c.name for c in CHECKS]
+    assert any(text.startswith("Checking: ") for text in seen), seen
+    assert "No problems found" in window.active_dialog.text()
