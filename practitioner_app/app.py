@@ -53,6 +53,10 @@ def main(argv: Sequence[str] | None = None, exec_: bool = True):
     Returns the exit status once everything is done: a window's closing backup runs
     after the window is gone, and the event loop (then this function) ends only once it
     is finished and the database let go (ui/data_safety.py)."""
+    if getattr(sys, "frozen", False):  # packaged: the check's helper processes start it too
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     args = cli.parse(sys.argv[1:] if argv is None else argv)
     closing = sys.modules.get("practitioner_app.ui.data_safety")
     if closing is not None:  # a window of this process closed: its backup lets go first

@@ -4,12 +4,15 @@ Recomputing every signed digest and every audit hash is Python's work, which one
 does on one processor however many the machine has; SQLite's own integrity check is a
 third of the run on a file. Here the checks become tasks (the signed sessions and the
 audit chain each in parts, by id ranges: each part is verified on its own, and the parts'
-verdicts put together are the whole walk's, see `record_checks`), worker processes each
-take the next task as they finish one, longest first, and the report is assembled in the
+verdicts put together are the whole walk's, see `record_checks`), and the workers (a
+thread of this process, which starts at once, and one more process per processor) each
+take the next task as they finish one, longest first. The report is assembled in the
 checks' own order, exactly as the one-process run (`backup.run_checks`) gives it.
 
-Only worth it for a large clinic: starting a worker costs about half a second of imports,
-so a database of fewer than PARALLEL_FROM rows to verify runs in one process as before.
+Only worth it for a large clinic: starting a process costs about half a second of
+imports, so a database of fewer than PARALLEL_FROM rows to verify runs in one process as
+before. (A packaged app's helper processes start its own executable: `app.main` lets
+them through with `multiprocessing.freeze_support()`.)
 
 Each worker reads through its own read-only connection. That changes nothing of what a
 check can see: in the one-process run too each statement reads the database as it is
