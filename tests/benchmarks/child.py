@@ -197,6 +197,12 @@ def run_app(db: str, typed: bool) -> int:
     app.processEvents()  # the list painted, not only filled
     print("READY", flush=True)
     if not typed:
+        # Quit as a clinician does, so the next launch finds the file as the app leaves it
+        # (sealed): a process simply ended, like a crash, leaves it to be checked whole
+        # before the next sign-in, and the next launch measured the check, not the app.
+        window.close()
+        if not run_loop_until(lambda: not window.isVisible()):
+            raise RuntimeError("the main window did not close")
         return 0
     print(f"SIGNIN {(time.perf_counter() - entered) * 1000:.3f}", flush=True)  # to painted
     # Documents, migrations and the PDF preview are not on the way to the first window.
