@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import typing
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -80,8 +81,8 @@ class RowDigest:
         self._position = {name: i for i, name in enumerate(columns)}
         zone_at = {name: i for i, name in enumerate(zone_columns)}
         screen_at = {name: i for i, name in enumerate(screen_columns)}
-        self._session_json = _write("session_json", _session_parts(self._position),
-                                    self._position, processors)
+        self._session_json = _write("session_json", _session_parts(), self._position,
+                                    processors)
         self._zones_json = _list_writer("zone_json", _record_parts(ZoneTreatment), zone_at,
                                         zone_processors)
         self._screen_json = _list_writer("screen_json", _record_parts(ScreenAnswer),
@@ -139,15 +140,14 @@ def _record_parts(cls: type, prefix: str = "") -> list[_Part]:
         [("zones", ("list", "zones"), False)] if cls is Needling else [])
 
 
-def _session_parts(columns: dict[str, int]) -> list[_Part]:
+def _session_parts() -> list[_Part]:
     steps = dict(STEPS)
     parts = []
     for name in _plain_fields(TreatmentSession):
         if name in UNSIGNED_FIELDS:
             continue
         if name in steps:
-            step_cls = _step_class(name)
-            inner = sorted(_record_parts(step_cls, f"{name}_"))
+            inner = sorted(_record_parts(_STEP_CLASSES[name], f"{name}_"))
             if name == "aftercare":
                 # Left out when None, as signing.canonical_bytes leaves it (the time came
                 # after sessions were first signed).
@@ -160,10 +160,8 @@ def _session_parts(columns: dict[str, int]) -> list[_Part]:
     return sorted(parts)
 
 
-def _step_class(step: str) -> type:
-    import typing
-
-    return typing.get_type_hints(TreatmentSession)[step]
+#: Each step's record class, as the session declares it.
+_STEP_CLASSES = {step: typing.get_type_hints(TreatmentSession)[step] for step, _ in STEPS}
 
 
 #: Child rows' JSON remembered by their values: screen answers and zones repeat from
