@@ -898,19 +898,10 @@ def search_statements(services, query: str) -> list[tuple[str, object]]:
 def _sent_statements(services, action: Callable[[], object]) -> list[tuple[str, object]]:
     """The statements `action` sends through SQLAlchemy, with their parameters exactly as
     the driver is given them (psycopg takes a mapping for named parameters)."""
-    from sqlalchemy import event
+    from tests.sql_capture import sent_sql
 
-    engine = services._database.engine
-    statements: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sent_sql(services) as statements:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return statements
 
 

@@ -4,7 +4,6 @@ chain's verification walks it a slice at a time from a checkpoint kept per datab
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from tests.audit_trail_factory import add_trail
 from tests.conftest import NOW
 from tests.factories import a_patient
 from tests.server_helpers import drop_protection, is_server, raw_connection, sql
+from tests.sql_capture import sent_sql
 
 DAY = NOW + timedelta(days=1)
 
@@ -48,26 +48,6 @@ def trail(services, database):
     first, last = add_trail(database, 3000, NOW + timedelta(minutes=1),
                             patient_ids=tuple(p.id for p in patients))
     return services, database, patients[0].id, first, last
-
-
-@contextlib.contextmanager
-def sent_sql(services, selects_only: bool = True):
-    """Every SELECT (SQL, parameters) the services send while the block runs, with the
-    parameters as the driver got them (a sequence on SQLite, a mapping on the server)."""
-    from sqlalchemy import event
-
-    statements: list = []
-
-    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
-        if not executemany and statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, parameters))
-
-    engine = services._database.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _statements(services, wanted: AuditFilter):

@@ -267,6 +267,16 @@ def test_a_damaged_page_a_reader_reads_is_one_clear_line_and_unseals(sealed, cap
     assert sealed_check(sealed) is None  # the next start checks it in full
 
 
+def assert_opens_sealed(db_path, monkeypatch) -> None:
+    """The next start finds `db_path` sealed: opened with no check before sign-in, the
+    check left for after it."""
+    with traced(monkeypatch) as statements:
+        outcome = open_for_writing(db_path)
+    assert isinstance(outcome, Opened) and outcome.check_later
+    assert checks_in(statements) == []
+    outcome.services.close()
+
+
 def test_a_reader_that_signs_in_seals_the_file_again(sealed, capsys, monkeypatch):
     """Its sign-in is written to the file; a scheduled command must not cost the next
     start its quick_check."""
@@ -279,11 +289,7 @@ def test_a_reader_that_signs_in_seals_the_file_again(sealed, capsys, monkeypatch
     assert status == 0 and "P000101" in out
     assert seal_path(sealed).read_text() != before  # the sign-in changed the file …
     assert sealed_check(sealed) is not None  # … and the seal follows it
-    with traced(monkeypatch) as statements:
-        outcome = open_for_writing(sealed)
-    assert isinstance(outcome, Opened) and outcome.check_later
-    assert checks_in(statements) == []
-    outcome.services.close()
+    assert_opens_sealed(sealed, monkeypatch)
 
 
 PASSWORD = "correct horse battery"
@@ -298,8 +304,4 @@ def test_a_scheduled_backup_seals_the_file_again(sealed, capsys, monkeypatch):
     assert list((sealed.parent / "backups").glob("backup-*.sqlite3"))
     assert seal_path(sealed).read_text() != before  # the audit entry changed the file …
     assert sealed_check(sealed) is not None  # … and the seal follows it
-    with traced(monkeypatch) as statements:
-        outcome = open_for_writing(sealed)
-    assert isinstance(outcome, Opened) and outcome.check_later
-    assert checks_in(statements) == []
-    outcome.services.close()
+    assert_opens_sealed(sealed, monkeypatch)

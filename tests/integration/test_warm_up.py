@@ -4,12 +4,6 @@ and nothing read is written, kept or audited."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-from sqlalchemy import event
-from sqlalchemy.engine.interfaces import CacheStats
-
 from practitioner_app.services.container import (
     DUE_SHOWN,
     DUE_WITHIN_DAYS,
@@ -19,26 +13,9 @@ from practitioner_app.services.container import (
 )
 from tests.factories import a_full_session, a_patient
 from tests.safety_helpers import every_row
+from tests.sql_capture import compiled_anew
 
 USER, PASSWORD = "jroe", "correct horse battery"
-
-
-@contextlib.contextmanager
-def compiled_anew(services) -> Iterator[list[str]]:
-    """The SELECTs sent while the block runs whose SQL had to be compiled (not cached)."""
-    engine = services._database.engine
-    compiled: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, context, _executemany) -> None:
-        if (statement.lstrip().upper().startswith("SELECT")
-                and context.cache_hit == CacheStats.CACHE_MISS):
-            compiled.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield compiled
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def a_clinic(db_path) -> None:

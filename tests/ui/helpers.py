@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QRadioButton, QWidget
@@ -39,3 +41,19 @@ def answer_screen(qtbot, editor, yes: dict[int, str] | None = None) -> None:
         click(qtbot, row.yes if i in yes else row.no)
         if yes.get(i):
             type_text(qtbot, row.override_reason, yes[i])
+
+
+def hold_closing_backup(window, timeout_s: float = 60) -> tuple[threading.Event, threading.Event]:
+    """Make the window's closing backup wait until the test sets `release` (as a large
+    clinic's takes its time); `started` is set once it has begun."""
+    backup = window.services.backup
+    release, started = threading.Event(), threading.Event()
+    slow = backup.backup_if_changed
+
+    def held_backup():
+        started.set()
+        assert release.wait(timeout_s)
+        return slow()
+
+    backup.backup_if_changed = held_backup
+    return release, started

@@ -5,7 +5,6 @@ backup cut off by a shutdown is made at the next start, after sign-in."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from practitioner_app.services.backup import BackupService, DatabaseInUse, Datab
 from practitioner_app.services.container import open_services
 from tests.factories import a_patient
 from tests.safety_helpers import counts, integrity
+
+from .helpers import hold_closing_backup
 
 # About the file's own backups, lock and file times.
 pytestmark = pytest.mark.sqlite_only
@@ -26,17 +27,8 @@ def backups_in(db_path: Path) -> list[Path]:
 def test_quitting_hides_the_window_before_the_backup_is_made(qtbot, start_app, db_path):
     window = start_app()
     window.services.patients.register(a_patient(number="P000777"))
-    backup = window.services.backup
     # A backup that takes as long as the test says: as a large clinic's would.
-    release, started = threading.Event(), threading.Event()
-    slow = backup.backup_if_changed
-
-    def held_backup():
-        started.set()
-        assert release.wait(20)
-        return slow()
-
-    backup.backup_if_changed = held_backup
+    release, started = hold_closing_backup(window, timeout_s=20)
     safety = window.data_safety
 
     window.close()

@@ -20,6 +20,7 @@ from tests.factories import a_patient
 from tests.safety_helpers import lock_holder_pid
 
 from .conftest import PASSWORD, USERNAME, ensure_admin
+from .helpers import hold_closing_backup
 
 # About the file's own lock (a server database has none).
 pytestmark = pytest.mark.sqlite_only
@@ -27,22 +28,6 @@ pytestmark = pytest.mark.sqlite_only
 
 def lock_details(db_path: Path) -> dict:
     return json.loads(lock_path(db_path).read_text("utf-8"))
-
-
-def hold_closing_backup(window) -> tuple[threading.Event, threading.Event]:
-    """Make the window's closing backup wait until the test sets `release` (as a large
-    clinic's takes its time); `started` is set once it has begun."""
-    backup = window.services.backup
-    release, started = threading.Event(), threading.Event()
-    slow = backup.backup_if_changed
-
-    def held_backup():
-        started.set()
-        assert release.wait(60)
-        return slow()
-
-    backup.backup_if_changed = held_backup
-    return release, started
 
 
 def test_the_closing_window_marks_its_lock_and_a_new_opener_waits_for_it(

@@ -4,11 +4,9 @@ screen's, the patient list's first page and the due list included."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.engine.interfaces import CacheStats
-
 from practitioner_app.services.container import open_services
 from tests.factories import a_patient
+from tests.sql_capture import compiled_anew
 from tests.ui.conftest import PASSWORD, USERNAME, ensure_admin
 
 
@@ -20,24 +18,13 @@ def test_the_first_screen_reads_only_what_the_warm_up_compiled(start_app, db_pat
     finally:
         services.close()
     window = start_app(signed_in=False)
-    engine = window.services._database.engine
-    compiled: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, context, _executemany) -> None:
-        if (statement.lstrip().upper().startswith("SELECT")
-                and context.cache_hit == CacheStats.CACHE_MISS):
-            compiled.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with compiled_anew(window.services) as compiled:
         dialog = window.access.sign_in_dialog
         dialog.username.setText(USERNAME)
         dialog.password.setText(PASSWORD)
         assert dialog.attempt(), dialog.message.text()
         assert window.patients.rowCount() == 1
         assert window.course_actions.due_list.count.text()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     # The audit chain's newest entry, read as the sign-in is recorded, is the one left
     # (the repository offers that read only inside an append).
     assert [s for s in compiled if "FROM audit_log ORDER BY audit_log.id DESC" not in s] == []
