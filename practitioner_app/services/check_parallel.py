@@ -98,8 +98,9 @@ def plan(con, names: Sequence[str], processes: int) -> list[Task]:
     for index, name in enumerate(names):
         if name in SPLIT:
             table, _first_only = SPLIT[name]
-            for after, upto in _ranges(con, table, processes * _PARTS_PER_WORKER):
-                rows = (upto or _highest(con, table)) - after
+            highest = _highest(con, table)
+            for after, upto in _ranges(con, table, highest, processes * _PARTS_PER_WORKER):
+                rows = (highest if upto is None else upto) - after
                 tasks.append(Task(0, index, name, after, upto, rows * _COST_PER_ROW[name]))
         else:
             tasks.append(Task(0, index, name, weight=_whole_cost(con, name)))
@@ -129,10 +130,10 @@ def _highest(con, table: str) -> int:
     return con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
 
 
-def _ranges(con, table: str, parts: int) -> list[tuple[int, int | None]]:
-    """`parts` id ranges (after, upto] covering the table, each ending at an existing
-    row (so the part after it starts just after a row it can read); the last open."""
-    highest = _highest(con, table)
+def _ranges(con, table: str, highest: int, parts: int) -> list[tuple[int, int | None]]:
+    """`parts` id ranges (after, upto] covering the table up to its `highest` id, each
+    ending at an existing row (so the part after it starts just after a row it can
+    read); the last open."""
     bounds = []
     for n in range(1, parts):
         row = con.execute(f"SELECT max(id) FROM {table} WHERE id <= ?",
